@@ -1,0 +1,218 @@
+/**
+ * The bot's own TOML file: services, their bucket, repo, environments and approvers.
+ * Parsed with smol-toml and validated into typed objects; see rollback-bot.example.toml.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'smol-toml';
+import { DEFAULT_ITERATION_PATTERN, type IterationNaming } from '../domain/iterations.js';
+import { ConfigError, Reader } from './reader.js';
+
+export type DeployPhase = 'pull_request' | 'merge';
+
+export interface EnvironmentConfig {
+  readonly name: string;
+  readonly healthcheckUrl: string;
+  readonly deployPhase: DeployPhase;
+}
+
+export interface ServiceConfig {
+  readonly name: string;
+  readonly channel: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly naming: IterationNaming;
+  readonly iterationPattern: string;
+  readonly repo: { readonly owner: string; readonly name: string };
+  readonly configPath: string;
+  /** Dotted key path split into segments, e.g. `model.version` → ['model', 'version']. */
+  readonly versionKey: readonly string[];
+  /** Undefined: the repository's default branch. */
+  readonly baseBranch?: string;
+  /** In order; the last one is "the live model" (production). */
+  readonly environments: readonly EnvironmentConfig[];
+  /** Environments deployed from the base branch: reaching one protects an iteration from GC. */
+  readonly promotedEnvironments: readonly string[];
+  readonly approvers: { readonly users: readonly string[]; readonly usergroups: readonly string[] };
+  readonly approvalsRequired: number;
+  readonly cooldownHours: number;
+  readonly requestTtlMinutes: number;
+  readonly pr: {
+    readonly labels: readonly string[];
+    readonly titleTemplate: string;
+    readonly branchPrefix: string;
+  };
+}
+
+export interface BotConfig {
+  readonly file: string;
+  readonly catalogCacheSeconds: number;
+  readonly healthcheckTimeoutMs: number;
+  readonly services: readonly ServiceConfig[];
+}
+
+export const TITLE_PLACEHOLDERS = ['service', 'version', 'iteration', 'from', 'reason', 'request'] as const;
+export const DEFAULT_TITLE_TEMPLATE = 'fix(model): roll back {service} to {version}';
+
+const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
+const USER_ID = /^[UW][A-Z0-9]{6,}$/;
+const USERGROUP_ID = /^S[A-Z0-9]{6,}$/;
+const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const KEY_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+export async function loadBotConfig(file: string): Promise<BotConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [
+      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); set ROLLBACK_BOT_CONFIG or copy rollback-bot.example.toml to ./rollback-bot.toml`,
+    ]);
+  }
+  return parseBotConfig(text, file);
+}
+
+export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotConfig {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [`not valid TOML: ${(err as Error).message}`]);
+  }
+  const problems: string[] = [];
+  const root = new Reader(doc, '', problems);
+  const bot = root.table('bot', { optional: true });
+  const catalogCacheSeconds = bot.number('catalog_cache_seconds', { default: 60, min: 0, max: 3600 });
+  const healthcheckTimeoutMs = bot.number('healthcheck_timeout_ms', {
+    default: 3000,
+    min: 100,
+    max: 60_000,
+    integer: true,
+  });
+  bot.rejectUnknown();
+
+  const services = root.has('services')
+    ? root
+        .table('services')
+        .entries()
+        .map(([name, r]) => readService(name, r))
+    : [];
+  if (root.has('services') && services.length === 0)
+    root.problem('services', 'expected at least one service');
+  if (!root.has('services')) root.problem('services', 'expected at least one [services.<name>] table');
+  root.rejectUnknown();
+
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { file, catalogCacheSeconds, healthcheckTimeoutMs, services };
+}
+
+function readService(name: string, r: Reader): ServiceConfig {
+  if (!SERVICE_NAME.test(name)) {
+    r.problem(
+      '',
+      'service names are lowercase letters, digits, ".", "_" and "-" (they are typed in commands)',
+    );
+  }
+  const channel = r.string('channel', { pattern: CHANNEL_ID, hint: 'a Slack channel ID like "C0123456789"' });
+  const bucket = r.string('bucket');
+  const prefix = r.string('prefix', { default: '', allowEmpty: true });
+  if (prefix !== '' && !prefix.endsWith('/')) r.problem('prefix', 'expected a key prefix ending in "/"');
+
+  const iterationPattern = r.string('iteration_pattern', { default: DEFAULT_ITERATION_PATTERN });
+  let pattern = /$^/;
+  try {
+    pattern = new RegExp(iterationPattern);
+    if (!iterationPattern.includes('(?<version>')) {
+      r.problem('iteration_pattern', 'expected a regular expression with a named group (?<version>…)');
+    }
+  } catch (err) {
+    r.problem('iteration_pattern', `expected a regular expression: ${(err as Error).message}`);
+  }
+
+  const repo = r.string('repo', { pattern: REPO, hint: 'a GitHub repository like "org/name"' });
+  const [owner = '', repoName = ''] = repo.split('/');
+  const configPath = r.string('config_path', {
+    hint: 'the config file path in the repo, e.g. "search-config.toml"',
+  });
+  const versionKey = r.string('version_key', {
+    default: 'version',
+    pattern: KEY_PATH,
+    hint: 'a dotted key path',
+  });
+  const baseBranch = r.optionalString('base_branch');
+
+  const environments = r.tables('environments').map((e) => {
+    const env: EnvironmentConfig = {
+      name: e.string('name', { pattern: /^[a-z0-9_-]+$/, hint: 'an environment name like "production"' }),
+      healthcheckUrl: e.string('healthcheck_url', { pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }),
+      deployPhase: e.oneOf('deploy_phase', ['pull_request', 'merge'] as const),
+    };
+    e.rejectUnknown();
+    return env;
+  });
+  const names = environments.map((e) => e.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) r.problem('environments', `environment "${duplicate}" is listed twice`);
+
+  const approversTable = r.table('approvers');
+  const approvers = {
+    users: approversTable.strings('users', { pattern: USER_ID, hint: 'Slack user IDs like "U0123456789"' }),
+    usergroups: approversTable.strings('usergroups', {
+      pattern: USERGROUP_ID,
+      hint: 'Slack user group IDs like "S0123456789"',
+    }),
+  };
+  approversTable.rejectUnknown();
+  if (approvers.users.length === 0 && approvers.usergroups.length === 0) {
+    r.problem('approvers', 'expected at least one user or user group: nobody could approve a rollback');
+  }
+
+  const prTable = r.table('pr', { optional: true });
+  const pr = {
+    labels: prTable.strings('labels', { default: ['rollback'] }),
+    titleTemplate: prTable.string('title_template', { default: DEFAULT_TITLE_TEMPLATE }),
+    branchPrefix: prTable.string('branch_prefix', { default: 'rollback/', pattern: /^[A-Za-z0-9._/-]*$/ }),
+  };
+  for (const placeholder of pr.titleTemplate.match(/\{[^}]*\}/g) ?? []) {
+    const inner = placeholder.slice(1, -1);
+    if (!(TITLE_PLACEHOLDERS as readonly string[]).includes(inner)) {
+      prTable.problem(
+        'title_template',
+        `unknown placeholder ${placeholder}; expected ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      );
+    }
+  }
+  prTable.rejectUnknown();
+
+  const service: ServiceConfig = {
+    name,
+    channel,
+    bucket,
+    prefix,
+    naming: { pattern },
+    iterationPattern,
+    repo: { owner, name: repoName },
+    configPath,
+    versionKey: versionKey.split('.'),
+    baseBranch,
+    environments,
+    promotedEnvironments: environments.filter((e) => e.deployPhase === 'merge').map((e) => e.name),
+    approvers,
+    approvalsRequired: r.number('approvals_required', { default: 1, min: 1, max: 10, integer: true }),
+    cooldownHours: r.number('cooldown_hours', { default: 24, min: 0, max: 24 * 30 }),
+    requestTtlMinutes: r.number('request_ttl_minutes', { default: 60, min: 1, max: 24 * 60, integer: true }),
+    pr,
+  };
+  if (environments.length > 0 && service.promotedEnvironments.length === 0) {
+    r.problem(
+      'environments',
+      'expected at least one environment with deploy_phase = "merge" (deployed from main)',
+    );
+  }
+  r.rejectUnknown();
+  return service;
+}
+
+export function findService(config: BotConfig, name: string): ServiceConfig | undefined {
+  return config.services.find((s) => s.name === name);
+}

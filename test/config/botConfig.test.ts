@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadBotConfig, parseBotConfig } from '../../src/config/botConfig.js';
+import { readEnv } from '../../src/config/env.js';
+import { ConfigError } from '../../src/config/reader.js';
+
+const example = readFileSync(new URL('../../rollback-bot.example.toml', import.meta.url), 'utf8');
+
+function problemsOf(text: string): readonly string[] {
+  try {
+    parseBotConfig(text, 'bad.toml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toContain('bad.toml');
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('bot config', () => {
+  it('reads the shipped example into typed values with defaults', () => {
+    const config = parseBotConfig(example);
+    expect(config.healthcheckTimeoutMs).toBe(3000);
+    const [svc] = config.services;
+    expect(svc?.name).toBe('fpo-search');
+    expect(svc?.repo).toEqual({ owner: 'example-org', name: 'fpo-search' });
+    expect(svc?.environments.map((e) => e.name)).toEqual(['development', 'staging', 'production']);
+    expect(svc?.promotedEnvironments).toEqual(['staging', 'production']);
+    expect(svc?.baseBranch).toBeUndefined();
+    expect(svc?.naming.pattern.exec('1.24.0-3f9c2ab')?.groups?.version).toBe('1.24.0');
+    expect(svc?.pr.titleTemplate).toBe('fix(model): roll back {service} to {version}');
+  });
+
+  it('reads several services and a dotted key path', () => {
+    const second = example
+      .replaceAll('services.fpo-search', 'services.ranker')
+      .replace('version_key = "version"', 'version_key = "model.version"');
+    const config = parseBotConfig(`${example}\n${second.replace(/\[bot\][^[]*/, '')}`);
+    expect(config.services.map((s) => s.name)).toEqual(['fpo-search', 'ranker']);
+    expect(config.services[1]?.versionKey).toEqual(['model', 'version']);
+  });
+
+  it('names the key and what was expected, for every problem at once', () => {
+    const broken = example
+      .replace('channel = "C0123456789"', 'channel = "#ml-alerts"')
+      .replace('deploy_phase = "merge"', 'deploy_phase = "push"')
+      .replace('approvals_required = 1', 'approvals_required = 0')
+      .replace(
+        'title_template = "fix(model): roll back {service} to {version}"',
+        'title_template = "{verison}"',
+      )
+      .replace('cooldown_hours = 24', 'cooldown_hours = 24\ncooldwn_hours = 1');
+    expect(problemsOf(broken)).toEqual([
+      'services.fpo-search.channel: expected a Slack channel ID like "C0123456789", got "#ml-alerts"',
+      'services.fpo-search.environments[1].deploy_phase: expected one of "pull_request", "merge", got string "push"',
+      'services.fpo-search.pr.title_template: unknown placeholder {verison}; expected {service}, {version}, {iteration}, {from}, {reason}, {request}',
+      'services.fpo-search.approvals_required: expected an integer from 1 to 10, got number 0',
+      'services.fpo-search.cooldwn_hours: unknown key (check the spelling against the README)',
+    ]);
+  });
+
+  it('refuses a file with no services, and invalid TOML', () => {
+    expect(problemsOf('[bot]\n')).toEqual(['services: expected at least one [services.<name>] table']);
+    expect(problemsOf('services = [')[0]).toMatch(/^not valid TOML/);
+  });
+
+  it('refuses a service nobody could approve for, or with no environment deployed from main', () => {
+    const problems = problemsOf(
+      `[services.x]\nchannel="C0123456789"\nbucket="b"\nrepo="o/r"\nconfig_path="c.toml"\n[services.x.approvers]\n` +
+        `[[services.x.environments]]\nname="development"\nhealthcheck_url="http://h/healthcheck"\ndeploy_phase="pull_request"\n`,
+    );
+    expect(problems).toEqual([
+      'services.x.approvers: expected at least one user or user group: nobody could approve a rollback',
+      'services.x.environments: expected at least one environment with deploy_phase = "merge" (deployed from main)',
+    ]);
+  });
+
+  it('says which file could not be read', async () => {
+    await expect(loadBotConfig('/nonexistent/bot.toml')).rejects.toThrow(
+      /\/nonexistent\/bot.toml[\s\S]*ENOENT/,
+    );
+  });
+});
+
+describe('environment', () => {
+  it('names every missing variable at once and never echoes values', () => {
+    expect(() => readEnv({ SLACK_BOT_TOKEN: 'xoxb-secret-value' })).toThrow(
+      /SLACK_SIGNING_SECRET is not set[\s\S]*GITHUB_TOKEN is not set/,
+    );
+    try {
+      readEnv({ SLACK_BOT_TOKEN: 'not-a-token-secret', PORT: 'x' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('not-a-token-secret');
+      expect((err as Error).message).toContain('PORT must be a port number');
+    }
+  });
+
+  it('switches to Socket Mode with an app token, and lets the CLI run without Slack', () => {
+    const env = readEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', GITHUB_TOKEN: 'ghp' });
+    expect(env.slack.kind).toBe('socket');
+    expect(env.port).toBe(3000);
+    expect(env.databaseUrl).toBe('sqlite:./data/rollback-bot.db');
+    expect(readEnv({ GITHUB_TOKEN: 'ghp' }, { slack: false }).github).toEqual({
+      kind: 'token',
+      token: 'ghp',
+    });
+  });
+
+  it('accepts a GitHub App with an escaped private key', () => {
+    const env = readEnv({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      GITHUB_APP_ID: '42',
+      GITHUB_APP_PRIVATE_KEY: '-----BEGIN-----\\nabc\\n-----END-----',
+      GITHUB_APP_INSTALLATION_ID: '7',
+    });
+    expect(env.github).toEqual({
+      kind: 'app',
+      appId: '42',
+      privateKey: '-----BEGIN-----\nabc\n-----END-----',
+      installationId: 7,
+    });
+  });
+});
