@@ -1,0 +1,100 @@
+/**
+ * The config repository on GitHub: reads the model config file on the base branch, keeping the branch
+ * head and the file's blob sha so a later PR can prove nothing changed under it.
+ */
+import type { Octokit } from 'octokit';
+import type { ServiceConfig } from '../config/botConfig.js';
+import { readVersionAt, type VersionRead } from '../domain/configFile.js';
+
+export interface ConfiguredState {
+  readonly branch: string;
+  readonly headSha: string;
+  readonly blobSha: string;
+  readonly text: string;
+  readonly version: VersionRead;
+  readonly htmlUrl: string;
+}
+
+export interface ConfigRepo {
+  readConfigured(service: ServiceConfig): Promise<ConfiguredState>;
+}
+
+export class GitHubError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'GitHubError';
+  }
+}
+
+/** A one-line explanation of an octokit failure, with what the operator can check. */
+export function explainGitHubError(err: unknown, what: string): GitHubError {
+  const status = (err as { status?: number }).status;
+  const hint =
+    status === 401
+      ? 'the token is invalid or expired (GITHUB_TOKEN / GitHub App key)'
+      : status === 403
+        ? 'the token lacks permission or hit a rate limit'
+        : status === 404
+          ? 'not found, or the token cannot see the repository'
+          : status !== undefined && status >= 500
+            ? 'GitHub is failing; try again shortly'
+            : ((err as Error).message ?? String(err));
+  return new GitHubError(`${what}: ${status ? `HTTP ${status}, ` : ''}${hint}`, status);
+}
+
+export function createConfigRepo(octokit: Octokit): ConfigRepo {
+  // The default branch of a repository changes rarely enough to read it once per process.
+  const defaultBranches = new Map<string, Promise<string>>();
+
+  function baseBranch(service: ServiceConfig): Promise<string> {
+    if (service.baseBranch) return Promise.resolve(service.baseBranch);
+    const key = `${service.repo.owner}/${service.repo.name}`;
+    let branch = defaultBranches.get(key);
+    if (!branch) {
+      branch = octokit.rest.repos
+        .get({ owner: service.repo.owner, repo: service.repo.name })
+        .then((r) => r.data.default_branch);
+      defaultBranches.set(key, branch);
+      branch.catch(() => defaultBranches.delete(key));
+    }
+    return branch;
+  }
+
+  return {
+    async readConfigured(service) {
+      const { owner, name: repo } = service.repo;
+      try {
+        const branch = await baseBranch(service);
+        const head = await octokit.rest.repos.getBranch({ owner, repo, branch });
+        const headSha = head.data.commit.sha;
+        // Read at the exact head sha, so text, blob and head belong together.
+        const file = await octokit.rest.repos.getContent({
+          owner,
+          repo,
+          path: service.configPath,
+          ref: headSha,
+        });
+        const data = file.data;
+        if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
+          throw new GitHubError(`${service.configPath} in ${owner}/${repo} is not a file`);
+        }
+        const text = Buffer.from(data.content, 'base64').toString('utf8');
+        return {
+          branch,
+          headSha,
+          blobSha: data.sha,
+          text,
+          version: readVersionAt(text, service.versionKey),
+          htmlUrl:
+            data.html_url ?? `https://github.com/${owner}/${repo}/blob/${branch}/${service.configPath}`,
+        };
+      } catch (err) {
+        if (err instanceof GitHubError) throw err;
+        throw explainGitHubError(err, `reading ${service.configPath} from ${owner}/${repo}`);
+      }
+    },
+  };
+}

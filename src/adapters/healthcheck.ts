@@ -1,0 +1,98 @@
+/**
+ * Healthcheck reads. Every environment is read concurrently with its own timeout; each result is either
+ * the reported model or a precise error, so one failing environment never hides the others.
+ */
+import type { EnvironmentConfig } from '../config/botConfig.js';
+
+export type HealthError =
+  | { readonly kind: 'timeout'; readonly afterMs: number }
+  | { readonly kind: 'status'; readonly status: number }
+  | { readonly kind: 'invalid_json'; readonly detail: string }
+  | { readonly kind: 'missing_field'; readonly field: string }
+  | { readonly kind: 'network'; readonly detail: string };
+
+export type HealthResult =
+  | {
+      readonly environment: string;
+      readonly ok: true;
+      readonly modelVersion: string;
+      readonly gitSha: string;
+      readonly healthy: boolean;
+      readonly latencyMs: number;
+    }
+  | {
+      readonly environment: string;
+      readonly ok: false;
+      readonly error: HealthError;
+      readonly latencyMs: number;
+    };
+
+export interface Healthchecks {
+  read(env: EnvironmentConfig): Promise<HealthResult>;
+  readAll(envs: readonly EnvironmentConfig[]): Promise<HealthResult[]>;
+}
+
+export function createHealthchecks(options: { timeoutMs: number; fetch?: typeof fetch }): Healthchecks {
+  const doFetch = options.fetch ?? fetch;
+
+  async function read(env: EnvironmentConfig): Promise<HealthResult> {
+    const started = performance.now();
+    const fail = (error: HealthError): HealthResult => ({
+      environment: env.name,
+      ok: false,
+      error,
+      latencyMs: Math.round(performance.now() - started),
+    });
+    let body: string;
+    try {
+      const res = await doFetch(env.healthcheckUrl, {
+        signal: AbortSignal.timeout(options.timeoutMs),
+        headers: { accept: 'application/json' },
+      });
+      body = await res.text();
+      if (!res.ok) return fail({ kind: 'status', status: res.status });
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'TimeoutError' || name === 'AbortError')
+        return fail({ kind: 'timeout', afterMs: options.timeoutMs });
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      return fail({ kind: 'network', detail: cause?.code ?? cause?.message ?? (err as Error).message });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch (err) {
+      return fail({ kind: 'invalid_json', detail: (err as Error).message });
+    }
+    const record = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+    if (typeof record.model_version !== 'string' || record.model_version === '') {
+      return fail({ kind: 'missing_field', field: 'model_version' });
+    }
+    if (typeof record.healthy !== 'boolean') return fail({ kind: 'missing_field', field: 'healthy' });
+    return {
+      environment: env.name,
+      ok: true,
+      modelVersion: record.model_version,
+      gitSha: typeof record.git_sha1 === 'string' ? record.git_sha1 : '',
+      healthy: record.healthy,
+      latencyMs: Math.round(performance.now() - started),
+    };
+  }
+
+  return { read, readAll: (envs) => Promise.all(envs.map(read)) };
+}
+
+export function describeHealthError(error: HealthError): string {
+  switch (error.kind) {
+    case 'timeout':
+      return `no answer within ${error.afterMs} ms`;
+    case 'status':
+      return `HTTP ${error.status}`;
+    case 'invalid_json':
+      return 'answered with invalid JSON';
+    case 'missing_field':
+      return `answer has no \`${error.field}\``;
+    case 'network':
+      return `unreachable (${error.detail})`;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The `/rollback` grammar (DESIGN.md §5), shared by Slack and the CLI. Pure: text in, a command or a
+ * precise complaint with the usage line out.
+ */
+import { type IterationNaming, parseIterationName } from './iterations.js';
+import { isSemVer } from './semver.js';
+
+export const REASONS = ['MANUAL_REQUEST', 'PERFORMANCE_DEGRADATION', 'TEST_FAILURE', 'DRIFT_SEVERE'] as const;
+export type Reason = (typeof REASONS)[number];
+
+export const USAGE = {
+  help: '/rollback help',
+  status: '/rollback status [service]',
+  versions: '/rollback versions [service] [count]',
+  to: '/rollback to <version|previous> [service] [reason=CODE] [--dry-run] [--force] [note…]',
+  history: '/rollback history [service] [count]',
+  cancel: '/rollback cancel <request-id>',
+  modal: '/rollback',
+} as const;
+
+export type Target =
+  | { readonly kind: 'previous' }
+  | { readonly kind: 'version'; readonly version: string }
+  | { readonly kind: 'iteration'; readonly iteration: string; readonly version: string };
+
+export type Command =
+  | { readonly kind: 'modal' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'status'; readonly service: string }
+  | { readonly kind: 'versions'; readonly service: string; readonly count: number }
+  | { readonly kind: 'history'; readonly service: string; readonly count: number }
+  | { readonly kind: 'cancel'; readonly requestId: string }
+  | {
+      readonly kind: 'to';
+      readonly service: string;
+      readonly target: Target;
+      readonly reason: Reason;
+      readonly dryRun: boolean;
+      readonly force: boolean;
+      readonly note: string;
+    };
+
+export type Parsed =
+  | { readonly ok: true; readonly command: Command }
+  | { readonly ok: false; readonly error: string; readonly usage: string };
+
+export interface KnownService {
+  readonly name: string;
+  readonly naming: IterationNaming;
+}
+
+const MAX_COUNT = 50;
+
+export function parseCommand(text: string, services: readonly KnownService[]): Parsed {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const sub = words.shift()?.toLowerCase();
+  const fail = (error: string, usage: string): Parsed => ({ ok: false, error, usage });
+  const only = services.length === 1 ? services[0] : undefined;
+  const names = services.map((s) => `\`${s.name}\``).join(', ');
+
+  /** Takes the service from `words` (any position) or falls back to the only one. */
+  const takeService = (usage: string): KnownService | Parsed => {
+    const index = words.findIndex((w) => services.some((s) => s.name === w));
+    if (index >= 0) {
+      const [name] = words.splice(index, 1);
+      return services.find((s) => s.name === name) as KnownService;
+    }
+    if (only) return only;
+    const guess = words.find((w) => /^[a-z][a-z0-9._-]*$/.test(w) && !isSemVer(w) && w !== 'previous');
+    return fail(
+      guess ? `There is no service named \`${guess}\`. Services: ${names}.` : `Say which service: ${names}.`,
+      usage,
+    );
+  };
+  const isParsed = (x: KnownService | Parsed): x is Parsed => 'ok' in x;
+
+  const takeCount = (usage: string, fallback: number): number | Parsed => {
+    const word = words.shift();
+    if (word === undefined) return fallback;
+    const n = Number(word);
+    if (!/^\d+$/.test(word) || n < 1 || n > MAX_COUNT) {
+      return fail(
+        only || services.some((s) => s.name === word)
+          ? `\`${word}\` is not a count: give a number from 1 to ${MAX_COUNT}.`
+          : `There is no service named \`${word}\`, and it is not a count from 1 to ${MAX_COUNT}. Services: ${names}.`,
+        usage,
+      );
+    }
+    return n;
+  };
+  const rejectExtra = (usage: string): Parsed | undefined =>
+    words.length > 0 ? fail(`Unexpected \`${words.join(' ')}\`.`, usage) : undefined;
+
+  switch (sub) {
+    case undefined:
+      return { ok: true, command: { kind: 'modal' } };
+    case 'help':
+    case '-h':
+    case '--help':
+      return { ok: true, command: { kind: 'help' } };
+    case 'status': {
+      const service = takeService(USAGE.status);
+      if (isParsed(service)) return service;
+      return rejectExtra(USAGE.status) ?? { ok: true, command: { kind: 'status', service: service.name } };
+    }
+    case 'versions':
+    case 'history': {
+      const usage = USAGE[sub];
+      const service = takeService(usage);
+      if (isParsed(service)) return service;
+      const count = takeCount(usage, sub === 'versions' ? 10 : 10);
+      if (typeof count !== 'number') return count;
+      return rejectExtra(usage) ?? { ok: true, command: { kind: sub, service: service.name, count } };
+    }
+    case 'cancel': {
+      const id = words.shift();
+      if (!id) return fail('Say which request to cancel, e.g. `/rollback cancel R-7KQ2`.', USAGE.cancel);
+      return (
+        rejectExtra(USAGE.cancel) ?? { ok: true, command: { kind: 'cancel', requestId: id.toUpperCase() } }
+      );
+    }
+    case 'to':
+      return parseTo(words, services, takeService, isParsed, fail);
+    default:
+      return fail(
+        `Unknown subcommand \`${sub}\`. Try one of: help, status, versions, to, history, cancel.`,
+        Object.values(USAGE).join('\n'),
+      );
+  }
+}
+
+function parseTo(
+  words: string[],
+  services: readonly KnownService[],
+  takeService: (usage: string) => KnownService | Parsed,
+  isParsed: (x: KnownService | Parsed) => x is Parsed,
+  fail: (error: string, usage: string) => Parsed,
+): Parsed {
+  const usage = USAGE.to;
+  const targetWord = words.shift();
+  if (!targetWord || targetWord.startsWith('reason=') || targetWord.startsWith('--')) {
+    return fail(
+      'Say which version to roll back to: a version like `1.24.0`, an iteration, or `previous`.',
+      usage,
+    );
+  }
+  if (services.some((s) => s.name === targetWord)) {
+    return fail(`Put the version first: \`/rollback to <version> ${targetWord}\`.`, usage);
+  }
+  // The service may follow the version; only the word right after it is a candidate, the rest is the note.
+  const next = words[0];
+  let service: KnownService | Parsed;
+  if (next !== undefined && services.some((s) => s.name === next)) {
+    words.shift();
+    service = services.find((s) => s.name === next) as KnownService;
+  } else if (services.length === 1) {
+    service = services[0] as KnownService;
+  } else {
+    service = takeService(usage);
+  }
+  if (isParsed(service)) return service;
+
+  let target: Target;
+  if (targetWord.toLowerCase() === 'previous') target = { kind: 'previous' };
+  else {
+    const iteration = parseIterationName(targetWord, service.naming);
+    if (iteration) target = { kind: 'iteration', iteration: targetWord, version: iteration.version };
+    else if (isSemVer(targetWord)) target = { kind: 'version', version: targetWord };
+    else {
+      return fail(
+        `\`${targetWord}\` is not a version: give one like \`1.24.0\`, an iteration like \`1.24.0-3f9c2ab\`, or \`previous\`.`,
+        usage,
+      );
+    }
+  }
+
+  let reason: Reason = 'MANUAL_REQUEST';
+  let dryRun = false;
+  let force = false;
+  const note: string[] = [];
+  for (const word of words) {
+    const lower = word.toLowerCase();
+    if (lower.startsWith('reason=')) {
+      const code = word.slice('reason='.length).toUpperCase();
+      if (!(REASONS as readonly string[]).includes(code)) {
+        return fail(`Unknown reason \`${code || '(empty)'}\`. Reasons: ${REASONS.join(', ')}.`, usage);
+      }
+      reason = code as Reason;
+    } else if (lower === '--dry-run') dryRun = true;
+    else if (lower === '--force') force = true;
+    else if (lower.startsWith('--')) {
+      return fail(`Unknown option \`${word}\`. Options: \`--dry-run\`, \`--force\`.`, usage);
+    } else note.push(word);
+  }
+  return {
+    ok: true,
+    command: { kind: 'to', service: service.name, target, reason, dryRun, force, note: note.join(' ') },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Gathers one service's picture from its three sources at once: healthchecks, the config file on the
+ * base branch, and the bucket. A source that fails is reported by name; the others are still shown.
+ */
+
+import type { ConfigRepo, ConfiguredState } from '../adapters/configRepo.js';
+import type { Healthchecks, HealthResult } from '../adapters/healthcheck.js';
+import type { ModelBucket } from '../adapters/modelBucket.js';
+import type { ServiceConfig } from '../config/botConfig.js';
+import { buildCatalog, type Catalog } from '../domain/iterations.js';
+import {
+  driftNotes,
+  type LiveModel,
+  liveModel,
+  type Served,
+  type VersionRow,
+  versionRows,
+} from '../domain/overview.js';
+import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from '../domain/targets.js';
+
+export interface StatusDeps {
+  readonly bucket: ModelBucket;
+  readonly healthchecks: Healthchecks;
+  readonly configRepo: ConfigRepo;
+  /** Iterations and versions the bot has rolled back from (never again "last known good"). */
+  readonly rolledBackFrom?: (service: string) => Promise<ReadonlySet<string>>;
+}
+
+export type Sourced<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
+
+export interface ServiceStatus {
+  readonly service: ServiceConfig;
+  readonly environments: readonly HealthResult[];
+  readonly configured: Sourced<ConfiguredState>;
+  readonly catalog: Sourced<Catalog>;
+  /** The configured version, when the file could be read and has the key. */
+  readonly configuredVersion?: string;
+  /** The iteration CI resolves the configured version to. */
+  readonly configuredResolvesTo?: string;
+  readonly live?: LiveModel;
+  readonly drift: readonly string[];
+  readonly lastKnownGood?: Assessment;
+  readonly rules: TargetRules;
+  /** One line per source that could not be read, naming it. */
+  readonly unavailable: readonly string[];
+}
+
+const settle = async <T>(p: Promise<T>): Promise<Sourced<T>> => {
+  try {
+    return { ok: true, value: await p };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message ?? String(err) };
+  }
+};
+
+export function servedFrom(service: ServiceConfig, results: readonly HealthResult[]): Served[] {
+  return service.environments.map((env, i) => {
+    const r = results[i];
+    return {
+      environment: env.name,
+      deployPhase: env.deployPhase,
+      modelVersion: r?.ok ? r.modelVersion : undefined,
+      healthy: r?.ok ? r.healthy : undefined,
+    };
+  });
+}
+
+export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig): Promise<ServiceStatus> {
+  const [environments, configured, catalog, rolledBack] = await Promise.all([
+    deps.healthchecks.readAll(service.environments),
+    settle(deps.configRepo.readConfigured(service)),
+    settle(
+      deps.bucket.list(service.bucket, service.prefix).then((objects) =>
+        buildCatalog(objects, {
+          prefix: service.prefix,
+          naming: service.naming,
+          environments: service.environments.map((e) => e.name),
+        }),
+      ),
+    ),
+    deps.rolledBackFrom
+      ? deps.rolledBackFrom(service.name).catch(() => new Set<string>())
+      : new Set<string>(),
+  ]);
+
+  const unavailable: string[] = [];
+  if (!configured.ok)
+    unavailable.push(`GitHub (${service.repo.owner}/${service.repo.name}): ${configured.error}`);
+  if (!catalog.ok) unavailable.push(`S3 bucket ${service.bucket}: ${catalog.error}`);
+  const failing = environments.filter((e) => !e.ok).map((e) => e.environment);
+  if (failing.length > 0) unavailable.push(`healthcheck of ${failing.join(', ')}`);
+
+  const configuredVersion =
+    configured.ok && configured.value.version.ok ? configured.value.version.version : undefined;
+  if (configured.ok && !configured.value.version.ok) {
+    unavailable.push(
+      `${service.configPath} on ${configured.value.branch}: ${configured.value.version.problem}`,
+    );
+  }
+  const configuredResolvesTo =
+    configuredVersion && catalog.ok ? resolveLikeCi(catalog.value, configuredVersion)?.directory : undefined;
+  const served = servedFrom(service, environments);
+  const live = liveModel(served, configuredVersion, service.naming);
+  const rules: TargetRules = {
+    promotedEnvironments: service.promotedEnvironments,
+    liveVersion: live?.version,
+  };
+  const drift = configured.ok
+    ? driftNotes(
+        served,
+        { branch: configured.value.branch, version: configuredVersion, resolvesTo: configuredResolvesTo },
+        service.naming,
+      )
+    : [];
+  return {
+    service,
+    environments,
+    configured,
+    catalog,
+    configuredVersion,
+    configuredResolvesTo,
+    live,
+    drift,
+    lastKnownGood: catalog.ok
+      ? lastKnownGood(catalog.value, { ...rules, rolledBackFrom: rolledBack })
+      : undefined,
+    rules,
+    unavailable,
+  };
+}
+
+export function versionTable(status: ServiceStatus): VersionRow[] {
+  if (!status.catalog.ok) return [];
+  return versionRows(
+    status.catalog.value,
+    servedFrom(status.service, status.environments),
+    status.configuredVersion,
+    status.rules,
+    status.service.naming,
+  );
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/domain/command.js';
+import { namingFrom } from '../../src/domain/iterations.js';
+
+const one = [{ name: 'fpo-search', naming: namingFrom() }];
+const two = [...one, { name: 'ranker', naming: namingFrom() }];
+
+describe('/rollback grammar', () => {
+  it('reads the read-only subcommands, with the service optional when only one exists', () => {
+    expect(parseCommand('', one)).toEqual({ ok: true, command: { kind: 'modal' } });
+    expect(parseCommand('  help ', one)).toEqual({ ok: true, command: { kind: 'help' } });
+    expect(parseCommand('status', one)).toEqual({
+      ok: true,
+      command: { kind: 'status', service: 'fpo-search' },
+    });
+    expect(parseCommand('versions 5', one)).toEqual({
+      ok: true,
+      command: { kind: 'versions', service: 'fpo-search', count: 5 },
+    });
+    expect(parseCommand('versions ranker 3', two)).toEqual({
+      ok: true,
+      command: { kind: 'versions', service: 'ranker', count: 3 },
+    });
+    expect(parseCommand('history', one)).toMatchObject({ ok: true, command: { kind: 'history', count: 10 } });
+    expect(parseCommand('cancel r-7kq2', one)).toEqual({
+      ok: true,
+      command: { kind: 'cancel', requestId: 'R-7KQ2' },
+    });
+  });
+
+  it('reads a rollback request with options anywhere and the rest as the note', () => {
+    expect(
+      parseCommand('to previous reason=performance_degradation --dry-run p99 doubled since 10:00', one),
+    ).toEqual({
+      ok: true,
+      command: {
+        kind: 'to',
+        service: 'fpo-search',
+        target: { kind: 'previous' },
+        reason: 'PERFORMANCE_DEGRADATION',
+        dryRun: true,
+        force: false,
+        note: 'p99 doubled since 10:00',
+      },
+    });
+    expect(parseCommand('to 1.24.0-3f9c2ab ranker --force bad deploy', two)).toMatchObject({
+      ok: true,
+      command: {
+        service: 'ranker',
+        target: { kind: 'iteration', iteration: '1.24.0-3f9c2ab', version: '1.24.0' },
+        force: true,
+        reason: 'MANUAL_REQUEST',
+        note: 'bad deploy',
+      },
+    });
+    expect(parseCommand('to 1.24.0', one)).toMatchObject({
+      command: { target: { kind: 'version', version: '1.24.0' } },
+    });
+  });
+
+  it('says what was wrong and gives the usage line', () => {
+    expect(parseCommand('rollbak', one)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/Unknown subcommand `rollbak`/),
+    });
+    expect(parseCommand('status nope', two)).toEqual({
+      ok: false,
+      error: 'There is no service named `nope`. Services: `fpo-search`, `ranker`.',
+      usage: '/rollback status [service]',
+    });
+    expect(parseCommand('status', two)).toMatchObject({
+      ok: false,
+      error: 'Say which service: `fpo-search`, `ranker`.',
+    });
+    expect(parseCommand('versions 0', one)).toMatchObject({
+      ok: false,
+      error: '`0` is not a count: give a number from 1 to 50.',
+    });
+    expect(parseCommand('versions lots', one)).toMatchObject({
+      ok: false,
+      error: '`lots` is not a count: give a number from 1 to 50.',
+    });
+    expect(parseCommand('status fpo-search extra', one)).toMatchObject({
+      ok: false,
+      error: 'Unexpected `extra`.',
+    });
+    expect(parseCommand('to', one)).toMatchObject({
+      ok: false,
+      usage: expect.stringContaining('/rollback to <version|previous>'),
+    });
+    expect(parseCommand('to banana', one)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/`banana` is not a version/),
+    });
+    expect(parseCommand('to 1.24.0 reason=OOPS', one)).toMatchObject({
+      ok: false,
+      error:
+        'Unknown reason `OOPS`. Reasons: MANUAL_REQUEST, PERFORMANCE_DEGRADATION, TEST_FAILURE, DRIFT_SEVERE.',
+    });
+    expect(parseCommand('to fpo-search 1.24.0', one)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/Put the version first/),
+    });
+    expect(parseCommand('to 1.24.0 --yolo', one)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/Unknown option `--yolo`/),
+    });
+    expect(parseCommand('cancel', one)).toMatchObject({ ok: false, usage: '/rollback cancel <request-id>' });
+  });
+});
