@@ -1,0 +1,30 @@
+/** Real SDK clients from the environment, shared by the bot and the CLI. */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Octokit } from 'octokit';
+import type { BotConfig } from '../config/botConfig.js';
+import type { Env } from '../config/env.js';
+import type { Logger } from '../log.js';
+import { createGitHubClient } from './github.js';
+
+export function createS3Client(source: NodeJS.ProcessEnv = process.env): S3Client {
+  // The SDK reads AWS_REGION, credentials and AWS_ENDPOINT_URL_S3 itself. A custom endpoint is almost
+  // always S3-compatible storage (MinIO, localstack) that wants path-style addressing.
+  return new S3Client({
+    forcePathStyle: Boolean(source.AWS_ENDPOINT_URL_S3),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export async function createClients(
+  env: Pick<Env, 'github' | 'githubApiUrl'>,
+  config: BotConfig,
+  log: Logger,
+): Promise<{ s3: S3Client; octokit: Octokit }> {
+  const first = config.services[0];
+  const octokit = await createGitHubClient(
+    { auth: env.github, baseUrl: env.githubApiUrl, log },
+    first ? { owner: first.repo.owner, repo: first.repo.name } : undefined,
+  );
+  return { s3: createS3Client(), octokit };
+}

@@ -1,0 +1,119 @@
+/**
+ * Composition root: builds every adapter from its client, wires the listeners and routes, and returns
+ * a bot that can listen and stop. Clients are injected so tests point them at local servers.
+ */
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { Octokit } from 'octokit';
+import { createConfigRepo } from './adapters/configRepo.js';
+import { createHealthchecks } from './adapters/healthcheck.js';
+import { createModelBucket } from './adapters/modelBucket.js';
+import type { BotConfig } from './config/botConfig.js';
+import type { Env } from './config/env.js';
+import { healthRoutes } from './http/health.js';
+import { createHttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { boltLogger } from './slack/boltLogger.js';
+import { registerListeners } from './slack/index.js';
+import type { StatusDeps } from './workflows/serviceStatus.js';
+
+export interface BotOptions {
+  readonly config: BotConfig;
+  readonly env: Pick<Env, 'slackBotToken' | 'slack' | 'slackApiUrl' | 'logLevel'>;
+  readonly log: Logger;
+  readonly s3: S3Client;
+  readonly octokit: Octokit;
+  readonly fetch?: typeof fetch;
+  /** Known in tests; in production Bolt asks Slack once (auth.test). */
+  readonly slackIdentity?: { readonly botId: string; readonly botUserId: string };
+  /** Tests set 0: the default retries a failing Slack call for minutes. */
+  readonly slackRetries?: number;
+}
+
+export interface RollbackBot {
+  readonly bolt: App;
+  readonly server: Server;
+  readonly status: StatusDeps;
+  /** Starts HTTP (and Socket Mode when configured); resolves with the bound port. */
+  start(port: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function createBot(options: BotOptions): RollbackBot {
+  const { config, env, log } = options;
+  const status: StatusDeps = {
+    bucket: createModelBucket(options.s3, { cacheSeconds: config.catalogCacheSeconds }),
+    healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs, fetch: options.fetch }),
+    configRepo: createConfigRepo(options.octokit),
+  };
+
+  const logger = boltLogger(
+    log.child({ component: 'bolt' }),
+    env.logLevel === 'debug' ? LogLevel.DEBUG : LogLevel.INFO,
+  );
+  const socket = env.slack.kind === 'socket';
+  const receiver =
+    env.slack.kind === 'socket'
+      ? new SocketModeReceiver({ appToken: env.slack.appToken, logger })
+      : new HTTPReceiver({ signingSecret: env.slack.signingSecret, logger, processBeforeResponse: false });
+  const bolt = new App({
+    token: env.slackBotToken,
+    receiver,
+    logger,
+    ...(options.slackIdentity ?? {}),
+    clientOptions: {
+      ...(env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {}),
+      ...(options.slackRetries !== undefined ? { retryConfig: { retries: options.slackRetries } } : {}),
+    },
+  });
+  registerListeners(bolt, { config, status, log });
+  bolt.error(async (err) => {
+    log.error('slack listener error', { error: err });
+  });
+
+  let started = false;
+  const server = createHttpServer({
+    slackListener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
+    routes: [
+      ...healthRoutes([
+        () => ({
+          name: 'config',
+          ok: true,
+          detail: `${config.services.length} service(s) from ${config.file}`,
+        }),
+        () => ({ name: socket ? 'slack socket mode' : 'slack http', ok: started }),
+      ]),
+    ],
+    log,
+  });
+
+  return {
+    bolt,
+    server,
+    status,
+    async start(port) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      // In HTTP mode Bolt never listens itself: its receiver is mounted on our server above.
+      if (socket) await bolt.start();
+      started = true;
+      return (server.address() as AddressInfo).port;
+    },
+    async stop() {
+      started = false;
+      if (socket) await bolt.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

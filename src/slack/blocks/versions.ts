@@ -1,0 +1,63 @@
+/** `/rollback versions`: newest first, with CI's resolution and whether each is a safe target. */
+
+import type { VersionRow } from '../../domain/overview.js';
+import { describeReason } from '../../domain/targets.js';
+import type { ServiceStatus } from '../../workflows/serviceStatus.js';
+import { type Block, code, context, header, MAX_BLOCKS, packSections, slackDate } from './kit.js';
+import { unavailableBlock } from './status.js';
+
+const VALIDATION = {
+  passed: ':white_check_mark: passed',
+  failed: ':x: failed',
+  unvalidated: ':grey_question: not validated',
+};
+
+export function versionParagraph(row: VersionRow, environments: readonly string[]): string {
+  const it = row.deploys;
+  const tags = [
+    ...row.servedBy.map((e) => `:satellite_antenna: serves ${e}`),
+    ...(row.configured ? [':memo: configured on main'] : []),
+  ];
+  const lines = [`*${row.version}*${tags.length ? `  ${tags.join('  ')}` : ''}`];
+  if (it) {
+    const reached = environments.filter((e) => it.reached[e]);
+    lines.push(
+      `CI deploys ${code(it.name)}${row.iterationCount > 1 ? ` (newest of ${row.iterationCount})` : ''}${
+        it.model ? ` · ${slackDate(it.model.lastModified, '{date_short}')}` : ''
+      }`,
+      `${VALIDATION[it.validation]} · reached ${reached.length ? reached.join(', ') : 'nothing yet'}`,
+    );
+  } else if (row.assessment.resolved) {
+    lines.push(`CI deploys ${code(row.assessment.resolved.directory)}: *not this version*`);
+  }
+  lines.push(
+    row.assessment.safe
+      ? ':large_green_circle: safe rollback target'
+      : `:no_entry: not a target: ${row.assessment.reasons.map(describeReason).join('; ')}`,
+  );
+  return lines.join('\n');
+}
+
+export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow[], count: number) {
+  const { service } = status;
+  const shown = rows.slice(0, count);
+  const envs = service.environments.map((e) => e.name);
+  const intro: Block[] = [header(`${service.name}: versions`), ...unavailableBlock(status.unavailable)];
+  const footer = context(
+    `${shown.length} of ${rows.length} versions, newest first · bucket ${code(service.bucket)}${
+      status.catalog.ok ? ` listed ${slackDate(status.catalog.value.listedAt, '{time}')}` : ''
+    }${rows.length > shown.length ? ` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, rows.length)}`)}` : ''}`,
+  );
+  const body =
+    shown.length > 0
+      ? packSections(
+          shown.map((r) => versionParagraph(r, envs)),
+          MAX_BLOCKS - intro.length - 1,
+        )
+      : unavailableBlock(status.catalog.ok ? ['no model iterations under this prefix'] : []);
+  const safe = shown.filter((r) => r.assessment.safe).map((r) => r.version);
+  return {
+    text: `${service.name}: ${shown.length} versions, safe targets: ${safe.join(', ') || 'none'}`,
+    blocks: [...intro, ...body, footer],
+  };
+}

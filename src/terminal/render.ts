@@ -1,0 +1,69 @@
+/** Plain-text renderings for the CLI: the same facts as the Slack messages, for a terminal or a runbook. */
+import { describeHealthError } from '../adapters/healthcheck.js';
+import type { VersionRow } from '../domain/overview.js';
+import { describeReason } from '../domain/targets.js';
+import type { ServiceStatus } from '../workflows/serviceStatus.js';
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows
+    .map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')}`.trimEnd())
+    .join('\n');
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+function unavailable(status: ServiceStatus): string[] {
+  return status.unavailable.length ? ['Could not read:', ...status.unavailable.map((u) => `  - ${u}`)] : [];
+}
+
+export function renderStatus(status: ServiceStatus): string {
+  const { service } = status;
+  const envRows = status.environments.map((r, i) => {
+    const phase = service.environments[i]?.deployPhase ?? '';
+    return r.ok
+      ? [r.environment, phase, r.modelVersion, r.healthy ? 'healthy' : 'UNHEALTHY', `${r.latencyMs} ms`]
+      : [r.environment, phase, `ERROR: ${describeHealthError(r.error)}`, '', `${r.latencyMs} ms`];
+  });
+  const lines = [
+    `${service.name} status`,
+    table([['ENVIRONMENT', 'PHASE', 'SERVES', 'HEALTH', 'LATENCY'], ...envRows]),
+    status.configured.ok
+      ? `Configured on ${status.configured.value.branch}: ${status.configuredVersion ?? 'unreadable'}${
+          status.configuredVersion
+            ? ` -> CI deploys ${status.configuredResolvesTo ?? 'nothing (no model.zip matches)'}`
+            : ''
+        }`
+      : 'Configured: unknown (GitHub could not be read)',
+    ...(status.drift.length ? ['Mismatch:', ...status.drift.map((d) => `  - ${d}`)] : []),
+    `Last known good: ${status.lastKnownGood?.iteration?.name ?? (status.catalog.ok ? 'none' : 'unknown')}`,
+    ...unavailable(status),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[], count: number): string {
+  const envs = status.service.environments.map((e) => e.name);
+  const shown = rows.slice(0, count);
+  const body = shown.map((r) => {
+    const it = r.deploys;
+    const where = [...r.servedBy.map((e) => `serves ${e}`), ...(r.configured ? ['configured'] : [])].join(
+      ', ',
+    );
+    return [
+      r.version,
+      it?.name ?? (r.assessment.resolved ? `${r.assessment.resolved.directory} (!)` : '-'),
+      it?.model ? day(it.model.lastModified) : '-',
+      it?.validation ?? '-',
+      it ? envs.filter((e) => it.reached[e]).join(',') || '-' : '-',
+      where || '-',
+      r.assessment.safe ? 'safe' : `no: ${r.assessment.reasons.map(describeReason).join('; ')}`,
+    ];
+  });
+  const lines = [
+    `${status.service.name} versions (${shown.length} of ${rows.length}, newest first)`,
+    table([['VERSION', 'CI DEPLOYS', 'DATE', 'VALIDATION', 'REACHED', 'NOW', 'TARGET'], ...body]),
+    ...unavailable(status),
+  ];
+  return `${lines.join('\n')}\n`;
+}
