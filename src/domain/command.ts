@@ -88,8 +88,16 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
     }
     return n;
   };
-  const rejectExtra = (usage: string): Parsed | undefined =>
-    words.length > 0 ? fail(`Unexpected \`${words.join(' ')}\`.`, usage) : undefined;
+  const rejectExtra = (usage: string, serviceNamed: boolean): Parsed | undefined => {
+    if (words.length === 0) return undefined;
+    const first = words[0] ?? '';
+    // With one service the name is optional, so a stray word is most likely a mistyped service.
+    if (!serviceNamed && /^[a-z][a-z0-9._-]*$/.test(first)) {
+      return fail(`There is no service named \`${first}\`. Services: ${names}.`, usage);
+    }
+    return fail(`Unexpected \`${words.join(' ')}\`.`, usage);
+  };
+  const named = () => words.some((w) => services.some((s) => s.name === w));
 
   switch (sub) {
     case undefined:
@@ -99,24 +107,36 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
     case '--help':
       return { ok: true, command: { kind: 'help' } };
     case 'status': {
+      const serviceNamed = named();
       const service = takeService(USAGE.status);
       if (isParsed(service)) return service;
-      return rejectExtra(USAGE.status) ?? { ok: true, command: { kind: 'status', service: service.name } };
+      return (
+        rejectExtra(USAGE.status, serviceNamed) ?? {
+          ok: true,
+          command: { kind: 'status', service: service.name },
+        }
+      );
     }
     case 'versions':
     case 'history': {
       const usage = USAGE[sub];
+      const serviceNamed = named();
       const service = takeService(usage);
       if (isParsed(service)) return service;
-      const count = takeCount(usage, sub === 'versions' ? 10 : 10);
+      const count = takeCount(usage, 10);
       if (typeof count !== 'number') return count;
-      return rejectExtra(usage) ?? { ok: true, command: { kind: sub, service: service.name, count } };
+      return (
+        rejectExtra(usage, serviceNamed) ?? { ok: true, command: { kind: sub, service: service.name, count } }
+      );
     }
     case 'cancel': {
       const id = words.shift();
       if (!id) return fail('Say which request to cancel, e.g. `/rollback cancel R-7KQ2`.', USAGE.cancel);
       return (
-        rejectExtra(USAGE.cancel) ?? { ok: true, command: { kind: 'cancel', requestId: id.toUpperCase() } }
+        rejectExtra(USAGE.cancel, true) ?? {
+          ok: true,
+          command: { kind: 'cancel', requestId: id.toUpperCase() },
+        }
       );
     }
     case 'to':

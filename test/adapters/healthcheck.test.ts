@@ -1,0 +1,71 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHealthchecks } from '../../src/adapters/healthcheck.js';
+import type { EnvironmentConfig } from '../../src/config/botConfig.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
+import { readFixture } from '../support/fixtures.js';
+
+let fake: FakeHealthchecks;
+const env = (name: string, url = fake.urlFor(name)): EnvironmentConfig => ({
+  name,
+  healthcheckUrl: url,
+  deployPhase: 'merge',
+});
+
+beforeAll(async () => {
+  fake = await startFakeHealthchecks({
+    production: { raw: readFixture('healthcheck-production.json') },
+    slow: { delayMs: 2000, body: { model_version: '1.0.0-aaaaaaa', healthy: true } },
+    broken: { raw: '{"model_version": "1.25.3-' },
+    failing: { status: 503, body: { error: 'down' } },
+    partial: { body: { git_sha1: 'abc1234', healthy: true } },
+    sick: { body: { git_sha1: 'abc1234', model_version: '1.25.3-3a4b5c6', healthy: false } },
+  });
+});
+afterAll(() => fake.close());
+
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return `http://127.0.0.1:${port}/healthcheck`;
+}
+
+describe('healthchecks', () => {
+  const checks = () => createHealthchecks({ timeoutMs: 300 });
+
+  it('reads the reported model, sha, health and latency', async () => {
+    const r = await checks().read(env('production'));
+    expect(r).toMatchObject({ ok: true, modelVersion: '1.25.3-3a4b5c6', gitSha: '9e8d7c6', healthy: true });
+    expect(r.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('gives a precise error per environment, all read concurrently', async () => {
+    const started = performance.now();
+    const results = await checks().readAll([
+      env('slow'),
+      env('broken'),
+      env('failing'),
+      env('partial'),
+      env('sick'),
+      env('gone', await closedPortUrl()),
+      env('production'),
+    ]);
+    // One slow environment costs one timeout, not one per environment.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.kind))).toEqual([
+      'timeout',
+      'invalid_json',
+      'status',
+      'missing_field',
+      'ok',
+      'network',
+      'ok',
+    ]);
+    expect(results[2]).toMatchObject({ error: { kind: 'status', status: 503 } });
+    expect(results[3]).toMatchObject({ error: { kind: 'missing_field', field: 'model_version' } });
+    expect(results[4]).toMatchObject({ ok: true, healthy: false });
+    expect(results[5]).toMatchObject({ error: { kind: 'network', detail: 'ECONNREFUSED' } });
+  });
+});

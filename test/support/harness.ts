@@ -1,0 +1,155 @@
+/**
+ * Starts the whole outside world on local ports (Slack Web API, GitHub REST, S3, healthchecks), then the
+ * bot itself with its real clients pointed at them. Tests talk to the bot only over HTTP.
+ */
+import { Octokit } from 'octokit';
+import { createBot, type RollbackBot } from '../../src/app.js';
+import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
+import { silentLogger } from '../../src/log.js';
+import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
+import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
+import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
+import { readFixture } from './fixtures.js';
+import { type SlackHttpResult, sendSlashCommand } from './slackRequests.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const GITHUB_TOKEN = 'ghs_testtoken';
+export const CHANNEL = 'CROLLBACK1';
+export const REPO = 'example-org/fpo-search';
+export const BUCKET = 'fpo-search-models';
+export const USERS = { alice: 'UALICE0001', bob: 'UBOB000001', carol: 'UCAROL0001', mallory: 'UMALLORY01' };
+export const ONCALL_GROUP = 'SONCALL001';
+
+export interface HarnessOptions {
+  objects?: FakeS3Object[];
+  /** Extra TOML appended inside [services.fpo-search]. */
+  serviceToml?: string;
+  botToml?: string;
+  configFile?: { path: string; content: string; versionKey?: string };
+  healthcheckTimeoutMs?: number;
+}
+
+export interface Harness {
+  slack: FakeSlack;
+  github: FakeGitHub;
+  s3: FakeS3;
+  health: FakeHealthchecks;
+  bot: RollbackBot;
+  config: BotConfig;
+  url: string;
+  command(
+    text: string,
+    user?: string,
+    responseId?: string,
+  ): Promise<SlackHttpResult & { responseId: string }>;
+  close(): Promise<void>;
+}
+
+let responseCounter = 0;
+
+export function configToml(h: { health: FakeHealthchecks }, opts: HarnessOptions = {}): string {
+  return `
+[bot]
+catalog_cache_seconds = 60
+healthcheck_timeout_ms = ${opts.healthcheckTimeoutMs ?? 1000}
+${opts.botToml ?? ''}
+
+[services.fpo-search]
+channel = "${CHANNEL}"
+bucket = "${BUCKET}"
+repo = "${REPO}"
+config_path = "${opts.configFile?.path ?? 'search-config.toml'}"
+version_key = "${opts.configFile?.versionKey ?? 'version'}"
+${opts.serviceToml ?? ''}
+
+[services.fpo-search.approvers]
+users = ["${USERS.bob}", "${USERS.carol}"]
+usergroups = ["${ONCALL_GROUP}"]
+
+[[services.fpo-search.environments]]
+name = "development"
+healthcheck_url = "${h.health.urlFor('development')}"
+deploy_phase = "pull_request"
+
+[[services.fpo-search.environments]]
+name = "staging"
+healthcheck_url = "${h.health.urlFor('staging')}"
+deploy_phase = "merge"
+
+[[services.fpo-search.environments]]
+name = "production"
+healthcheck_url = "${h.health.urlFor('production')}"
+deploy_phase = "merge"
+`;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const [slack, github, s3, health] = await Promise.all([
+    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
+    startFakeGitHub({
+      token: GITHUB_TOKEN,
+      repos: {
+        [REPO]: {
+          defaultBranch: 'main',
+          files: {
+            [opts.configFile?.path ?? 'search-config.toml']:
+              opts.configFile?.content ?? readFixture('search-config.toml'),
+          },
+        },
+      },
+    }),
+    startFakeS3({ bucket: BUCKET, objects: opts.objects ?? (await loadBucketListing()) }),
+    startFakeHealthchecks(),
+  ]);
+  health.serve('development', '1.25.4-4b5c6d7', '5f4e3d2');
+  health.serve('staging', '1.25.3-3a4b5c6', '9e8d7c6');
+  health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
+
+  const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const octokit = new Octokit({
+    auth: GITHUB_TOKEN,
+    baseUrl: github.url,
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  });
+  const bot = createBot({
+    config,
+    env: {
+      slackBotToken: 'xoxb-test-token',
+      slack: { kind: 'http', signingSecret: SIGNING_SECRET },
+      slackApiUrl: slack.apiUrl,
+      logLevel: 'error',
+    },
+    log: silentLogger,
+    s3: s3.client(),
+    octokit,
+    slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
+    slackRetries: 0,
+  });
+  const port = await bot.start(0);
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    slack,
+    github,
+    s3,
+    health,
+    bot,
+    config,
+    url,
+    async command(text, user = USERS.alice, responseId = `r${++responseCounter}`) {
+      const result = await sendSlashCommand(url, SIGNING_SECRET, {
+        text,
+        user_id: user,
+        channel_id: CHANNEL,
+        response_url: slack.responseUrl(responseId),
+      });
+      return { ...result, responseId };
+    },
+    async close() {
+      await bot.stop();
+      await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
+    },
+  };
+}
