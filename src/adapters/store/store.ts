@@ -1,0 +1,348 @@
+/**
+ * Durable state: requests with their approvals and event history, rolled-back-from versions, and
+ * once-only milestones. Every state change is a compare-and-set, so concurrent clicks and a restart in
+ * the middle can never act twice.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import type { Reason } from '../../domain/command.js';
+import type { Plan } from '../../domain/plan.js';
+import type { AlarmRef, Approval, RequestState, RollbackRequest } from '../../domain/request.js';
+import { migrationProvider } from './migrations.js';
+import type { Database, RequestsTable } from './schema.js';
+
+export interface StoredEvent {
+  readonly at: Date;
+  readonly kind: string;
+  readonly actor?: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export type ApprovalOutcome =
+  | { readonly kind: 'not_pending'; readonly state: RequestState }
+  | { readonly kind: 'duplicate'; readonly approvals: readonly Approval[] }
+  | { readonly kind: 'counted'; readonly approvals: readonly Approval[]; readonly complete: boolean };
+
+/** Fields that may change after creation; `state` only through `transition`. */
+export type RequestPatch = Partial<{
+  cardTs: string;
+  threadTs: string;
+  channel: string;
+  plan: Plan;
+  pr: { number: number; url: string; branch: string; openedAt: Date };
+  lastError: string | null;
+  decidedBy: string;
+  decisionNote: string;
+  completedAt: Date;
+  expiresAt: Date;
+}>;
+
+export interface Store {
+  createRequest(request: RollbackRequest): Promise<void>;
+  getRequest(id: string): Promise<RollbackRequest | undefined>;
+  idExists(id: string): Promise<boolean>;
+  findActive(service: string, states: readonly RequestState[]): Promise<RollbackRequest | undefined>;
+  lastRollbackPr(service: string): Promise<{ id: string; at: Date } | undefined>;
+  history(service: string, count: number): Promise<RollbackRequest[]>;
+  inStates(states: readonly RequestState[]): Promise<RollbackRequest[]>;
+  /** Moves `id` to `to` only if it is in one of `from`; true when this call made the move. */
+  transition(
+    id: string,
+    from: readonly RequestState[],
+    to: RequestState,
+    patch?: RequestPatch,
+  ): Promise<boolean>;
+  update(id: string, patch: RequestPatch): Promise<void>;
+  /** Records an approval while pending; completes the request atomically when enough are in. */
+  approve(id: string, user: string, at: Date, required: number): Promise<ApprovalOutcome>;
+  clearApprovals(id: string): Promise<void>;
+  recordEvent(e: {
+    requestId?: string;
+    service: string;
+    kind: string;
+    actor?: string;
+    detail?: object;
+    at?: Date;
+  }): Promise<void>;
+  events(requestId: string): Promise<StoredEvent[]>;
+  addRolledBackFrom(service: string, iteration: string, version: string, requestId: string): Promise<void>;
+  rolledBackFrom(service: string): Promise<Set<string>>;
+  /** True the first time `key` is claimed for a request, false ever after. */
+  claimMilestone(requestId: string, key: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openStore(databaseUrl: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL: PostgreSQL is not bundled in this build; use sqlite:<path>');
+  }
+  const path = databaseUrl.replace(/^sqlite:/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  // WAL lets readers (status, history) proceed while a write is in flight.
+  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) throw new Error(`database migration failed: ${(error as Error).message}`);
+  return createStore(db);
+}
+
+const iso = (d: Date) => d.toISOString();
+const date = (s: string | null) => (s ? new Date(s) : undefined);
+
+function toRow(r: RollbackRequest): RequestsTable {
+  return {
+    id: r.id,
+    service: r.service,
+    state: r.state,
+    requester: r.requester,
+    reason: r.reason,
+    note: r.note,
+    force: r.force ? 1 : 0,
+    plan: JSON.stringify(r.plan),
+    approvals_required: r.approvalsRequired,
+    created_at: iso(r.createdAt),
+    expires_at: iso(r.expiresAt),
+    updated_at: iso(r.updatedAt),
+    channel: r.channel,
+    card_ts: r.cardTs ?? null,
+    thread_ts: r.threadTs ?? null,
+    pr_number: r.pr?.number ?? null,
+    pr_url: r.pr?.url ?? null,
+    pr_branch: r.pr?.branch ?? null,
+    pr_opened_at: r.pr ? iso(r.pr.openedAt) : null,
+    last_error: r.lastError ?? null,
+    alarm: r.alarm ? JSON.stringify(r.alarm) : null,
+    decided_by: r.decidedBy ?? null,
+    decision_note: r.decisionNote ?? null,
+    completed_at: r.completedAt ? iso(r.completedAt) : null,
+  };
+}
+
+function patchRow(p: RequestPatch): Partial<RequestsTable> {
+  const row: Partial<RequestsTable> = {};
+  if (p.cardTs !== undefined) row.card_ts = p.cardTs;
+  if (p.threadTs !== undefined) row.thread_ts = p.threadTs;
+  if (p.channel !== undefined) row.channel = p.channel;
+  if (p.plan !== undefined) row.plan = JSON.stringify(p.plan);
+  if (p.pr !== undefined) {
+    row.pr_number = p.pr.number;
+    row.pr_url = p.pr.url;
+    row.pr_branch = p.pr.branch;
+    row.pr_opened_at = iso(p.pr.openedAt);
+  }
+  if (p.lastError !== undefined) row.last_error = p.lastError;
+  if (p.decidedBy !== undefined) row.decided_by = p.decidedBy;
+  if (p.decisionNote !== undefined) row.decision_note = p.decisionNote;
+  if (p.completedAt !== undefined) row.completed_at = iso(p.completedAt);
+  if (p.expiresAt !== undefined) row.expires_at = iso(p.expiresAt);
+  return row;
+}
+
+function fromRow(row: RequestsTable, approvals: readonly Approval[]): RollbackRequest {
+  return {
+    id: row.id,
+    service: row.service,
+    state: row.state as RequestState,
+    requester: row.requester,
+    reason: row.reason as Reason,
+    note: row.note,
+    force: row.force === 1,
+    plan: JSON.parse(row.plan) as Plan,
+    approvalsRequired: row.approvals_required,
+    approvals,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    updatedAt: new Date(row.updated_at),
+    channel: row.channel,
+    cardTs: row.card_ts ?? undefined,
+    threadTs: row.thread_ts ?? undefined,
+    pr:
+      row.pr_number !== null && row.pr_url && row.pr_branch && row.pr_opened_at
+        ? {
+            number: row.pr_number,
+            url: row.pr_url,
+            branch: row.pr_branch,
+            openedAt: new Date(row.pr_opened_at),
+          }
+        : undefined,
+    lastError: row.last_error ?? undefined,
+    alarm: row.alarm
+      ? (JSON.parse(row.alarm, (k, v) => (k === 'at' ? new Date(v) : v)) as AlarmRef)
+      : undefined,
+    decidedBy: row.decided_by ?? undefined,
+    decisionNote: row.decision_note ?? undefined,
+    completedAt: date(row.completed_at),
+  };
+}
+
+export function createStore(db: Kysely<Database>): Store {
+  async function approvalsOf(q: Kysely<Database> | Transaction<Database>, id: string): Promise<Approval[]> {
+    const rows = await q
+      .selectFrom('approvals')
+      .selectAll()
+      .where('request_id', '=', id)
+      .orderBy('at')
+      .execute();
+    return rows.map((a) => ({ user: a.user_id, at: new Date(a.at) }));
+  }
+  async function hydrate(rows: RequestsTable[]): Promise<RollbackRequest[]> {
+    return Promise.all(rows.map(async (row) => fromRow(row, await approvalsOf(db, row.id))));
+  }
+
+  return {
+    async createRequest(request) {
+      await db.insertInto('requests').values(toRow(request)).execute();
+    },
+    async getRequest(id) {
+      const row = await db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? fromRow(row, await approvalsOf(db, id)) : undefined;
+    },
+    async idExists(id) {
+      return (
+        (await db.selectFrom('requests').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+      );
+    },
+    async findActive(service, states) {
+      const row = await db
+        .selectFrom('requests')
+        .selectAll()
+        .where('service', '=', service)
+        .where('state', 'in', [...states])
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      return row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
+    },
+    async lastRollbackPr(service) {
+      const row = await db
+        .selectFrom('requests')
+        .select(['id', 'pr_opened_at'])
+        .where('service', '=', service)
+        .where('pr_opened_at', 'is not', null)
+        .orderBy('pr_opened_at', 'desc')
+        .executeTakeFirst();
+      return row?.pr_opened_at ? { id: row.id, at: new Date(row.pr_opened_at) } : undefined;
+    },
+    async history(service, count) {
+      const rows = await db
+        .selectFrom('requests')
+        .selectAll()
+        .where('service', '=', service)
+        .where('state', '!=', 'dry_run')
+        .orderBy('created_at', 'desc')
+        .limit(count)
+        .execute();
+      return hydrate(rows);
+    },
+    async inStates(states) {
+      const rows = await db
+        .selectFrom('requests')
+        .selectAll()
+        .where('state', 'in', [...states])
+        .execute();
+      return hydrate(rows);
+    },
+    async transition(id, from, to, patch = {}) {
+      const result = await db
+        .updateTable('requests')
+        .set({ ...patchRow(patch), state: to, updated_at: iso(new Date()) })
+        .where('id', '=', id)
+        .where('state', 'in', [...from])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async update(id, patch) {
+      const row = patchRow(patch);
+      if (Object.keys(row).length === 0) return;
+      await db
+        .updateTable('requests')
+        .set({ ...row, updated_at: iso(new Date()) })
+        .where('id', '=', id)
+        .execute();
+    },
+    async approve(id, user, at, required) {
+      return db.transaction().execute(async (tx) => {
+        const row = await tx.selectFrom('requests').select('state').where('id', '=', id).executeTakeFirst();
+        if (!row || row.state !== 'pending')
+          return { kind: 'not_pending', state: (row?.state ?? 'cancelled') as RequestState };
+        const inserted = await tx
+          .insertInto('approvals')
+          .values({ request_id: id, user_id: user, at: iso(at) })
+          .onConflict((oc) => oc.columns(['request_id', 'user_id']).doNothing())
+          .executeTakeFirst();
+        const approvals = await approvalsOf(tx, id);
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { kind: 'duplicate', approvals };
+        const complete = approvals.length >= required;
+        if (complete) {
+          await tx
+            .updateTable('requests')
+            .set({ state: 'approved', updated_at: iso(at) })
+            .where('id', '=', id)
+            .where('state', '=', 'pending')
+            .execute();
+        }
+        return { kind: 'counted', approvals, complete };
+      });
+    },
+    async clearApprovals(id) {
+      await db.deleteFrom('approvals').where('request_id', '=', id).execute();
+    },
+    async recordEvent(e) {
+      await db
+        .insertInto('events')
+        .values({
+          request_id: e.requestId ?? null,
+          service: e.service,
+          at: iso(e.at ?? new Date()),
+          kind: e.kind,
+          actor: e.actor ?? null,
+          detail: JSON.stringify(e.detail ?? {}),
+        })
+        .execute();
+    },
+    async events(requestId) {
+      const rows = await db
+        .selectFrom('events')
+        .selectAll()
+        .where('request_id', '=', requestId)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        at: new Date(r.at),
+        kind: r.kind,
+        actor: r.actor ?? undefined,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      }));
+    },
+    async addRolledBackFrom(service, iteration, version, requestId) {
+      await db
+        .insertInto('rolled_back_from')
+        .values({ service, iteration, version, request_id: requestId, at: iso(new Date()) })
+        .onConflict((oc) => oc.columns(['service', 'iteration']).doNothing())
+        .execute();
+    },
+    async rolledBackFrom(service) {
+      const rows = await db
+        .selectFrom('rolled_back_from')
+        .select('iteration')
+        .where('service', '=', service)
+        .execute();
+      return new Set(rows.map((r) => r.iteration));
+    },
+    async claimMilestone(requestId, key) {
+      const result = await db
+        .insertInto('milestones')
+        .values({ request_id: requestId, key, at: iso(new Date()) })
+        .onConflict((oc) => oc.columns(['request_id', 'key']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
