@@ -11,13 +11,19 @@ import type { Octokit } from 'octokit';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
+import { createPullRequests } from './adapters/pullRequests.js';
+import { createSlackDirectory } from './adapters/slackDirectory.js';
+import type { Store } from './adapters/store/store.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
 import { healthRoutes } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { boltLogger } from './slack/boltLogger.js';
+import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
+import { expireDue, resumeInterrupted } from './workflows/decide.js';
+import type { WorkflowDeps } from './workflows/ports.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 
 export interface BotOptions {
@@ -26,7 +32,10 @@ export interface BotOptions {
   readonly log: Logger;
   readonly s3: S3Client;
   readonly octokit: Octokit;
+  /** Opened by the caller (main: from DATABASE_URL) so tests can keep it across a simulated restart. */
+  readonly store: Store;
   readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
   /** Known in tests; in production Bolt asks Slack once (auth.test). */
   readonly slackIdentity?: { readonly botId: string; readonly botUserId: string };
   /** Tests set 0: the default retries a failing Slack call for minutes. */
@@ -37,6 +46,7 @@ export interface RollbackBot {
   readonly bolt: App;
   readonly server: Server;
   readonly status: StatusDeps;
+  readonly workflows: WorkflowDeps;
   /** Starts HTTP (and Socket Mode when configured); resolves with the bound port. */
   start(port: number): Promise<number>;
   stop(): Promise<void>;
@@ -69,12 +79,29 @@ export function createBot(options: BotOptions): RollbackBot {
       ...(options.slackRetries !== undefined ? { retryConfig: { retries: options.slackRetries } } : {}),
     },
   });
-  registerListeners(bolt, { config, status, log });
+  const workflows: WorkflowDeps = {
+    config,
+    status: { ...status, rolledBackFrom: (service) => options.store.rolledBackFrom(service) },
+    store: options.store,
+    cards: createSlackCards({
+      client: bolt.client,
+      store: options.store,
+      config,
+      log,
+      updateIntervalMs: config.cardUpdateIntervalMs,
+    }),
+    directory: createSlackDirectory(bolt.client, { cacheSeconds: config.usergroupCacheSeconds, log }),
+    pulls: createPullRequests(options.octokit),
+    log,
+    now: options.now ?? (() => new Date()),
+  };
+  registerListeners(bolt, { config, status: workflows.status, workflows, log });
   bolt.error(async (err) => {
     log.error('slack listener error', { error: err });
   });
 
   let started = false;
+  let sweeper: NodeJS.Timeout | undefined;
   const server = createHttpServer({
     slackListener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
     routes: [
@@ -93,7 +120,8 @@ export function createBot(options: BotOptions): RollbackBot {
   return {
     bolt,
     server,
-    status,
+    status: workflows.status,
+    workflows,
     async start(port) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -105,10 +133,18 @@ export function createBot(options: BotOptions): RollbackBot {
       // In HTTP mode Bolt never listens itself: its receiver is mounted on our server above.
       if (socket) await bolt.start();
       started = true;
+      // Finish what a restart interrupted, then keep expiring stale requests.
+      resumeInterrupted(workflows).catch((err) => log.error('resume failed', { error: err }));
+      sweeper = setInterval(() => {
+        expireDue(workflows).catch((err) => log.error('expiry sweep failed', { error: err }));
+      }, config.expirySweepSeconds * 1000);
+      sweeper.unref();
       return (server.address() as AddressInfo).port;
     },
     async stop() {
       started = false;
+      if (sweeper) clearInterval(sweeper);
+      await workflows.cards.flush();
       if (socket) await bolt.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

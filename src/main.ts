@@ -3,6 +3,7 @@
  */
 
 import { createClients } from './adapters/clients.js';
+import { openStore } from './adapters/store/store.js';
 import { createBot } from './app.js';
 import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const log = createLogger(env.logLevel, { app: 'rollback-bot' });
   const config = await loadBotConfig(env.configPath);
   const clients = await createClients(env, config, log);
-  const bot = createBot({ config, env, log, ...clients });
+  const store = await openStore(env.databaseUrl);
+  const bot = createBot({ config, env, log, store, ...clients });
   const port = await bot.start(env.port);
   log.info('rollback bot started', {
     port,
@@ -31,13 +33,16 @@ async function main(): Promise<void> {
     // Give in-flight work a bounded time; a stuck connection must not block a deploy.
     const timer = setTimeout(() => process.exit(1), 10_000);
     timer.unref();
-    bot.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error('stop failed', { error: err });
-        process.exit(1);
-      },
-    );
+    bot
+      .stop()
+      .then(() => store.close())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          log.error('stop failed', { error: err });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

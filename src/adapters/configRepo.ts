@@ -1,6 +1,7 @@
 /**
- * The config repository on GitHub: reads the model config file on the base branch, keeping the branch
- * head and the file's blob sha so a later PR can prove nothing changed under it.
+ * The config repository on GitHub: reads the model config file on the base branch, keeping the file's
+ * blob sha so a later PR can prove nothing changed under it. One API call per read: rollbacks are
+ * counted in calls, and the PR step finds out itself (409) if the file moved meanwhile.
  */
 import type { Octokit } from 'octokit';
 import type { ServiceConfig } from '../config/botConfig.js';
@@ -8,7 +9,6 @@ import { readVersionAt, type VersionRead } from '../domain/configFile.js';
 
 export interface ConfiguredState {
   readonly branch: string;
-  readonly headSha: string;
   readonly blobSha: string;
   readonly text: string;
   readonly version: VersionRead;
@@ -68,14 +68,11 @@ export function createConfigRepo(octokit: Octokit): ConfigRepo {
       const { owner, name: repo } = service.repo;
       try {
         const branch = await baseBranch(service);
-        const head = await octokit.rest.repos.getBranch({ owner, repo, branch });
-        const headSha = head.data.commit.sha;
-        // Read at the exact head sha, so text, blob and head belong together.
         const file = await octokit.rest.repos.getContent({
           owner,
           repo,
           path: service.configPath,
-          ref: headSha,
+          ref: branch,
         });
         const data = file.data;
         if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
@@ -84,7 +81,6 @@ export function createConfigRepo(octokit: Octokit): ConfigRepo {
         const text = Buffer.from(data.content, 'base64').toString('utf8');
         return {
           branch,
-          headSha,
           blobSha: data.sha,
           text,
           version: readVersionAt(text, service.versionKey),

@@ -47,6 +47,10 @@ export interface BotConfig {
   readonly file: string;
   readonly catalogCacheSeconds: number;
   readonly healthcheckTimeoutMs: number;
+  /** Spacing of chat.update calls (Slack allows about 50 a minute). */
+  readonly cardUpdateIntervalMs: number;
+  readonly usergroupCacheSeconds: number;
+  readonly expirySweepSeconds: number;
   readonly services: readonly ServiceConfig[];
 }
 
@@ -89,6 +93,14 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     max: 60_000,
     integer: true,
   });
+  const cardUpdateIntervalMs = bot.number('card_update_interval_ms', {
+    default: 1200,
+    min: 0,
+    max: 60_000,
+    integer: true,
+  });
+  const usergroupCacheSeconds = bot.number('usergroup_cache_seconds', { default: 60, min: 0, max: 3600 });
+  const expirySweepSeconds = bot.number('expiry_sweep_seconds', { default: 30, min: 1, max: 3600 });
   bot.rejectUnknown();
 
   const services = root.has('services')
@@ -103,7 +115,15 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
   root.rejectUnknown();
 
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { file, catalogCacheSeconds, healthcheckTimeoutMs, services };
+  return {
+    file,
+    catalogCacheSeconds,
+    healthcheckTimeoutMs,
+    cardUpdateIntervalMs,
+    usergroupCacheSeconds,
+    expirySweepSeconds,
+    services,
+  };
 }
 
 function readService(name: string, r: Reader): ServiceConfig {

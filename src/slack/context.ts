@@ -2,11 +2,16 @@
  * What every Slack listener may use. Listeners stay thin: read the payload, call a workflow, render.
  */
 import type { BotConfig } from '../config/botConfig.js';
+import type { AlarmRef } from '../domain/request.js';
 import type { Logger } from '../log.js';
+import type { WorkflowDeps } from '../workflows/ports.js';
 import type { StatusDeps } from '../workflows/serviceStatus.js';
 
 export interface SlackDeps {
   readonly config: BotConfig;
   readonly status: StatusDeps;
+  readonly workflows: WorkflowDeps;
   readonly log: Logger;
+  /** Looks up an alarm a modal was opened from (part 3: alert threads). */
+  readonly alarmFor?: (key: string) => Promise<AlarmRef | undefined>;
 }

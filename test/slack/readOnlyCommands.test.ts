@@ -96,7 +96,7 @@ describe('/rollback status', () => {
   });
 
   it('says which outside system is down and shows the rest', async () => {
-    h.github.failNext('GET', /\/branches\//, 500);
+    h.github.failNext('GET', /\/contents\//, 500);
     const res = await h.command('status');
     const text = textOf(await responseOf(res.responseId));
     expect(text).toMatch(

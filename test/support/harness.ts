@@ -2,7 +2,11 @@
  * Starts the whole outside world on local ports (Slack Web API, GitHub REST, S3, healthchecks), then the
  * bot itself with its real clients pointed at them. Tests talk to the bot only over HTTP.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Octokit } from 'octokit';
+import { openStore, type Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
 import { silentLogger } from '../../src/log.js';
@@ -11,7 +15,7 @@ import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthche
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
 import { readFixture } from './fixtures.js';
-import { type SlackHttpResult, sendSlashCommand } from './slackRequests.js';
+import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const GITHUB_TOKEN = 'ghs_testtoken';
@@ -28,6 +32,7 @@ export interface HarnessOptions {
   botToml?: string;
   configFile?: { path: string; content: string; versionKey?: string };
   healthcheckTimeoutMs?: number;
+  now?: () => Date;
 }
 
 export interface Harness {
@@ -36,6 +41,7 @@ export interface Harness {
   s3: FakeS3;
   health: FakeHealthchecks;
   bot: RollbackBot;
+  store: Store;
   config: BotConfig;
   url: string;
   command(
@@ -43,6 +49,15 @@ export interface Harness {
     user?: string,
     responseId?: string,
   ): Promise<SlackHttpResult & { responseId: string }>;
+  /** Presses a button on a message, as Slack sends it. */
+  click(
+    actionId: string,
+    value: string,
+    user: string,
+    responseId?: string,
+  ): Promise<SlackHttpResult & { responseId: string }>;
+  /** Stops the bot and starts a new one on the same database, as a process restart would. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +68,7 @@ export function configToml(h: { health: FakeHealthchecks }, opts: HarnessOptions
 [bot]
 catalog_cache_seconds = 60
 healthcheck_timeout_ms = ${opts.healthcheckTimeoutMs ?? 1000}
+card_update_interval_ms = 0
 ${opts.botToml ?? ''}
 
 [services.fpo-search]
@@ -107,49 +123,80 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
 
   const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
-  const octokit = new Octokit({
-    auth: GITHUB_TOKEN,
-    baseUrl: github.url,
-    retry: { enabled: false },
-    throttle: { enabled: false },
-  });
-  const bot = createBot({
-    config,
-    env: {
-      slackBotToken: 'xoxb-test-token',
-      slack: { kind: 'http', signingSecret: SIGNING_SECRET },
-      slackApiUrl: slack.apiUrl,
-      logLevel: 'error',
-    },
-    log: silentLogger,
-    s3: s3.client(),
-    octokit,
-    slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
-    slackRetries: 0,
-  });
-  const port = await bot.start(0);
-  const url = `http://127.0.0.1:${port}`;
+  const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`;
 
-  return {
+  async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string }> {
+    const store = await openStore(databaseUrl);
+    const octokit = new Octokit({
+      auth: GITHUB_TOKEN,
+      baseUrl: github.url,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    });
+    const bot = createBot({
+      config,
+      env: {
+        slackBotToken: 'xoxb-test-token',
+        slack: { kind: 'http', signingSecret: SIGNING_SECRET },
+        slackApiUrl: slack.apiUrl,
+        logLevel: 'error',
+      },
+      log: silentLogger,
+      s3: s3.client(),
+      octokit,
+      store,
+      now: opts.now,
+      slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
+      slackRetries: 0,
+    });
+    const port = await bot.start(0);
+    return { bot, store, url: `http://127.0.0.1:${port}` };
+  }
+
+  const h = {
     slack,
     github,
     s3,
     health,
-    bot,
     config,
-    url,
-    async command(text, user = USERS.alice, responseId = `r${++responseCounter}`) {
-      const result = await sendSlashCommand(url, SIGNING_SECRET, {
-        text,
-        user_id: user,
-        channel_id: CHANNEL,
-        response_url: slack.responseUrl(responseId),
-      });
-      return { ...result, responseId };
-    },
-    async close() {
-      await bot.stop();
-      await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
-    },
+    ...(await boot()),
+  } as unknown as Harness;
+  h.command = async (text, user = USERS.alice, responseId = `r${++responseCounter}`) => {
+    const result = await sendSlashCommand(h.url, SIGNING_SECRET, {
+      text,
+      user_id: user,
+      channel_id: CHANNEL,
+      response_url: slack.responseUrl(responseId),
+    });
+    return { ...result, responseId };
   };
+  h.click = async (actionId, value, user, responseId = `c${++responseCounter}`) => {
+    const result = await sendInteraction(h.url, SIGNING_SECRET, {
+      type: 'block_actions',
+      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'deprecated',
+      team: { id: 'T1', domain: 'example' },
+      channel: { id: CHANNEL, name: 'rollbacks' },
+      container: { type: 'message', message_ts: '1.000', channel_id: CHANNEL, is_ephemeral: false },
+      message: { type: 'message', ts: '1.000', text: 'card' },
+      trigger_id: `${Date.now()}.trigger`,
+      response_url: slack.responseUrl(responseId),
+      actions: [
+        { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
+      ],
+    });
+    return { ...result, responseId };
+  };
+  h.restart = async () => {
+    await h.bot.stop();
+    await h.store.close();
+    Object.assign(h, await boot());
+  };
+  h.close = async () => {
+    await h.bot.stop();
+    await h.store.close();
+    await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
+  };
+  return h;
 }

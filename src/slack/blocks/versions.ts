@@ -3,7 +3,8 @@
 import type { VersionRow } from '../../domain/overview.js';
 import { describeReason } from '../../domain/targets.js';
 import type { ServiceStatus } from '../../workflows/serviceStatus.js';
-import { type Block, code, context, header, MAX_BLOCKS, packSections, slackDate } from './kit.js';
+import { type Block, code, context, header, MAX_BLOCKS, packSections, section, slackDate } from './kit.js';
+import { OPEN_MODAL_ACTION } from './requestModal.js';
 import { unavailableBlock } from './status.js';
 
 const VALIDATION = {
@@ -38,6 +39,20 @@ export function versionParagraph(row: VersionRow, environments: readonly string[
   return lines.join('\n');
 }
 
+/** Each safe target offers the request form, prefilled. */
+function withRequestButton(block: Block, row: VersionRow, service: string): Block {
+  if (!row.assessment.safe) return block;
+  return {
+    ...block,
+    accessory: {
+      type: 'button',
+      action_id: OPEN_MODAL_ACTION,
+      text: { type: 'plain_text', text: `Roll back to ${row.version}` },
+      value: JSON.stringify({ service, version: row.version }),
+    },
+  } as Block;
+}
+
 export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow[], count: number) {
   const { service } = status;
   const shown = rows.slice(0, count);
@@ -48,13 +63,16 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
       status.catalog.ok ? ` listed ${slackDate(status.catalog.value.listedAt, '{time}')}` : ''
     }${rows.length > shown.length ? ` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, rows.length)}`)}` : ''}`,
   );
+  const room = MAX_BLOCKS - intro.length - 1;
   const body =
-    shown.length > 0
-      ? packSections(
-          shown.map((r) => versionParagraph(r, envs)),
-          MAX_BLOCKS - intro.length - 1,
-        )
-      : unavailableBlock(status.catalog.ok ? ['no model iterations under this prefix'] : []);
+    shown.length === 0
+      ? unavailableBlock(status.catalog.ok ? ['no model iterations under this prefix'] : [])
+      : shown.length <= room
+        ? shown.map((r) => withRequestButton(section(versionParagraph(r, envs)), r, service.name))
+        : packSections(
+            shown.map((r) => versionParagraph(r, envs)),
+            room,
+          );
   const safe = shown.filter((r) => r.assessment.safe).map((r) => r.version);
   return {
     text: `${service.name}: ${shown.length} versions, safe targets: ${safe.join(', ') || 'none'}`,

@@ -4,16 +4,21 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
+import { cancel } from '../../workflows/decide.js';
+import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
+import { askOutcomeMessage } from '../blocks/askOutcome.js';
 import { helpMessage, usageError } from '../blocks/help.js';
+import { historyMessage } from '../blocks/history.js';
 import { statusMessage } from '../blocks/status.js';
 import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
+import { openRequestModal } from '../views/openRequestModal.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export function rollbackCommand(deps: SlackDeps) {
-  return async ({ command, ack, respond }: Args): Promise<void> => {
+  return async ({ command, ack, respond, client }: Args): Promise<void> => {
     const parsed = parseCommand(command.text ?? '', deps.config.services);
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', ...usageError(parsed.error, parsed.usage) });
@@ -27,7 +32,13 @@ export function rollbackCommand(deps: SlackDeps) {
     await ack();
     const log = deps.log.child({ command: cmd.kind, user: command.user_id, channel: command.channel_id });
     try {
-      await run(cmd, deps, respond);
+      await run(cmd, deps, {
+        respond,
+        client,
+        user: command.user_id,
+        channel: command.channel_id,
+        triggerId: command.trigger_id,
+      });
     } catch (err) {
       log.error('rollback command failed', { error: err });
       await respond({
@@ -38,7 +49,16 @@ export function rollbackCommand(deps: SlackDeps) {
   };
 }
 
-async function run(cmd: Command, deps: SlackDeps, respond: Args['respond']): Promise<void> {
+interface Invocation {
+  readonly respond: Args['respond'];
+  readonly client: Args['client'];
+  readonly user: string;
+  readonly channel: string;
+  readonly triggerId: string;
+}
+
+async function run(cmd: Command, deps: SlackDeps, at: Invocation): Promise<void> {
+  const { respond } = at;
   switch (cmd.kind) {
     case 'status': {
       const service = findService(deps.config, cmd.service);
@@ -57,10 +77,50 @@ async function run(cmd: Command, deps: SlackDeps, respond: Args['respond']): Pro
       });
       return;
     }
-    default:
+    case 'to': {
+      const service = findService(deps.config, cmd.service);
+      if (!service) return;
+      const outcome = await requestRollback(deps.workflows, {
+        service,
+        target: cmd.target,
+        reason: cmd.reason,
+        note: cmd.note,
+        force: cmd.force,
+        dryRun: cmd.dryRun,
+        requester: at.user,
+      });
+      await respond({ response_type: 'ephemeral', ...askOutcomeMessage(outcome, service.name) });
+      return;
+    }
+    case 'history': {
+      const requests = await deps.workflows.store.history(cmd.service, cmd.count);
       await respond({
         response_type: 'ephemeral',
-        text: `\`${cmd.kind === 'modal' ? '/rollback' : `/rollback ${cmd.kind}`}\` is not available in this version of the bot yet. Type \`/rollback help\` for what is.`,
+        ...historyMessage(cmd.service, requests, deps.workflows.now()),
       });
+      return;
+    }
+    case 'cancel': {
+      const outcome = await cancel(deps.workflows, cmd.requestId, at.user, 'command');
+      await respond({
+        response_type: 'ephemeral',
+        text:
+          outcome.kind === 'denied'
+            ? `:warning: ${outcome.message}`
+            : `:wastebasket: ${outcome.message ?? 'Cancelled.'}`,
+      });
+      return;
+    }
+    case 'modal': {
+      const service = deps.config.services[0];
+      if (!service) return;
+      await openRequestModal(deps, at.client, at.triggerId, service, {
+        service: service.name,
+        channel: at.channel,
+      });
+      return;
+    }
+    case 'help':
+      return;
   }
 }

@@ -1,0 +1,252 @@
+/**
+ * A plan: everything a rollback request would do, decided before anyone approves it. The iteration CI
+ * will deploy, the exact one-line diff, and every check with its result. Pure: the caller gathers the
+ * bucket, the config file and the store's view, and this decides.
+ */
+import type { Target } from './command.js';
+import type { VersionRead } from './configFile.js';
+import type { Catalog } from './iterations.js';
+import { compareVersions } from './semver.js';
+import { assessIteration, lastKnownGood, resolveLikeCi } from './targets.js';
+import { setVersionAt } from './tomlEdit.js';
+
+export type CheckId =
+  | 'target_exists'
+  | 'validated'
+  | 'promoted'
+  | 'not_shadowed'
+  | 'lower_than_configured'
+  | 'not_configured'
+  | 'no_active_request'
+  | 'cooldown'
+  | 'config_file';
+
+export interface Check {
+  readonly id: CheckId;
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+export interface Plan {
+  readonly targetVersion: string;
+  readonly targetIteration?: string;
+  readonly configuredVersion?: string;
+  readonly branch: string;
+  readonly configPath: string;
+  readonly blobSha: string;
+  /** The file as planned; the PR applies the edit to exactly this text (or refuses). */
+  readonly configText: string;
+  readonly from: readonly { readonly environment: string; readonly modelVersion?: string }[];
+  readonly diff?: { readonly lineNumber: number; readonly before: string; readonly after: string };
+  readonly checks: readonly Check[];
+  readonly ok: boolean;
+  readonly forced: boolean;
+  readonly madeAt: string;
+}
+
+export interface PlanInputs {
+  readonly service: {
+    readonly name: string;
+    readonly versionKey: readonly string[];
+    readonly configPath: string;
+    readonly promotedEnvironments: readonly string[];
+    readonly cooldownHours: number;
+  };
+  readonly catalog: Catalog;
+  readonly configured: {
+    readonly branch: string;
+    readonly blobSha: string;
+    readonly text: string;
+    readonly version: VersionRead;
+  };
+  readonly target: Target;
+  readonly served: readonly { readonly environment: string; readonly modelVersion?: string }[];
+  readonly liveVersion?: string;
+  readonly rolledBackFrom?: ReadonlySet<string>;
+  readonly activeRequest?: { readonly id: string; readonly state: string };
+  readonly lastRollback?: { readonly id: string; readonly at: Date };
+  readonly force: boolean;
+  readonly now: Date;
+}
+
+const check = (id: CheckId, ok: boolean, text: string): Check => ({ id, ok, text });
+
+function hoursAgo(at: Date, now: Date): string {
+  const h = (now.getTime() - at.getTime()) / 3_600_000;
+  return h < 1 ? `${Math.max(1, Math.round(h * 60))} min ago` : `${Math.round(h * 10) / 10} h ago`;
+}
+
+/** What `previous` or a named version/iteration means, as a version and the iteration asked for. */
+function chooseTarget(inputs: PlanInputs): { version?: string; iteration?: string; why?: string } {
+  const { target, catalog } = inputs;
+  if (target.kind === 'previous') {
+    const lkg = lastKnownGood(catalog, {
+      promotedEnvironments: inputs.service.promotedEnvironments,
+      liveVersion:
+        inputs.liveVersion ?? (inputs.configured.version.ok ? inputs.configured.version.version : undefined),
+      rolledBackFrom: inputs.rolledBackFrom,
+    });
+    return lkg?.iteration
+      ? { version: lkg.version, iteration: lkg.iteration.name }
+      : { why: 'no safe target older than the live model: pick a version from `/rollback versions`' };
+  }
+  if (target.kind === 'iteration') return { version: target.version, iteration: target.iteration };
+  return { version: target.version };
+}
+
+export function buildPlan(inputs: PlanInputs): Plan {
+  const { catalog, configured, service } = inputs;
+  const chosen = chooseTarget(inputs);
+  const version = chosen.version ?? '';
+  const resolved = chosen.version ? resolveLikeCi(catalog, version) : undefined;
+  const named = chosen.iteration ? catalog.iterations.get(chosen.iteration) : undefined;
+  const iteration = named ?? (resolved ? catalog.iterations.get(resolved.directory) : undefined);
+  const configuredVersion = configured.version.ok ? configured.version.version : undefined;
+  const checks: Check[] = [];
+
+  const exists = chosen.iteration ? named !== undefined && named.model !== undefined : resolved !== undefined;
+  checks.push(
+    check(
+      'target_exists',
+      exists,
+      chosen.why ??
+        (exists
+          ? `${chosen.iteration ?? version} is in the bucket`
+          : `${chosen.iteration ?? version} has no model.zip in the bucket`),
+    ),
+  );
+
+  if (iteration) {
+    const reasons = assessIteration(catalog, iteration, {
+      promotedEnvironments: service.promotedEnvironments,
+    }).reasons;
+    const has = (code: string) => reasons.some((r) => r.code === code);
+    checks.push(
+      check(
+        'validated',
+        iteration.validation === 'passed',
+        iteration.validation === 'passed'
+          ? `${iteration.name} passed validation`
+          : iteration.validation === 'failed'
+            ? `${iteration.name} failed validation: CI refuses to deploy it`
+            : `${iteration.name} never passed validation: CI refuses to deploy it`,
+      ),
+    );
+    const reached = service.promotedEnvironments.filter((e) => iteration.reached[e]);
+    checks.push(
+      check(
+        'promoted',
+        !has('never_promoted'),
+        reached.length
+          ? `${iteration.name} reached ${reached.join(' and ')}`
+          : `${iteration.name} never reached ${service.promotedEnvironments.join(' or ')}: the garbage collector may delete it`,
+      ),
+    );
+    const trap = resolved && resolved.directory !== iteration.name;
+    checks.push(
+      check(
+        'not_shadowed',
+        !trap,
+        !trap
+          ? `CI resolves ${version} to ${iteration.name}`
+          : catalog.iterations.get(resolved.directory)?.version === version
+            ? `CI resolves ${version} to the newer ${resolved.directory}, not ${iteration.name}`
+            : `prefix trap: CI looks models up by the string prefix "${version}" and would deploy ${resolved.directory}, whose model.zip is newer`,
+      ),
+    );
+  } else if (resolved) {
+    checks.push(
+      check(
+        'not_shadowed',
+        false,
+        `prefix trap: CI looks models up by the string prefix "${version}" and would deploy ${resolved.directory}, a different version`,
+      ),
+    );
+  }
+
+  if (configuredVersion && chosen.version) {
+    const order = compareVersions(version, configuredVersion);
+    checks.push(
+      check(
+        'lower_than_configured',
+        order <= 0,
+        order <= 0
+          ? `${version} is not higher than ${configuredVersion} on ${configured.branch}`
+          : `${version} is higher than ${configuredVersion} on ${configured.branch}: a higher version makes CI train a new model; release it normally instead`,
+      ),
+    );
+    checks.push(
+      check(
+        'not_configured',
+        order !== 0,
+        order !== 0
+          ? `${configured.branch} configures ${configuredVersion}`
+          : `${configured.branch} already configures ${version}`,
+      ),
+    );
+  }
+
+  checks.push(
+    check(
+      'no_active_request',
+      !inputs.activeRequest,
+      inputs.activeRequest
+        ? `${inputs.activeRequest.id} is already active for ${service.name} (${inputs.activeRequest.state}): finish or cancel it first`
+        : `no other active request for ${service.name}`,
+    ),
+  );
+
+  const cooling =
+    inputs.lastRollback &&
+    inputs.now.getTime() - inputs.lastRollback.at.getTime() < service.cooldownHours * 3_600_000;
+  checks.push(
+    check(
+      'cooldown',
+      !cooling || inputs.force,
+      !cooling
+        ? `no rollback PR for ${service.name} in the last ${service.cooldownHours} h`
+        : inputs.force
+          ? `break-glass: cooldown lifted by --force (${inputs.lastRollback?.id} opened a rollback PR ${hoursAgo(inputs.lastRollback?.at as Date, inputs.now)})`
+          : `${inputs.lastRollback?.id} opened a rollback PR ${hoursAgo(inputs.lastRollback?.at as Date, inputs.now)} (cooldown ${service.cooldownHours} h): add --force and a note to break glass`,
+    ),
+  );
+
+  const keyPath = service.versionKey.join('.');
+  let diff: Plan['diff'];
+  if (!configured.version.ok) {
+    checks.push(check('config_file', false, `${service.configPath}: ${configured.version.problem}`));
+  } else if (chosen.version && configuredVersion !== version) {
+    const edit = setVersionAt(configured.text, service.versionKey, version);
+    if (edit.ok)
+      diff = { lineNumber: edit.edit.lineNumber, before: edit.edit.before, after: edit.edit.after };
+    checks.push(
+      check(
+        'config_file',
+        edit.ok,
+        edit.ok
+          ? `${service.configPath} parses and only \`${keyPath}\` changes`
+          : `${service.configPath}: ${edit.problem}`,
+      ),
+    );
+  } else {
+    checks.push(check('config_file', true, `${service.configPath} parses and has \`${keyPath}\``));
+  }
+
+  return {
+    targetVersion: version,
+    targetIteration: iteration?.name ?? resolved?.directory,
+    configuredVersion,
+    branch: configured.branch,
+    configPath: service.configPath,
+    blobSha: configured.blobSha,
+    configText: configured.text,
+    from: inputs.served.map((s) => ({ environment: s.environment, modelVersion: s.modelVersion })),
+    diff,
+    checks,
+    ok: checks.every((c) => c.ok),
+    forced: inputs.force && Boolean(cooling),
+    madeAt: inputs.now.toISOString(),
+  };
+}
+
+export const failedChecks = (plan: Plan): Check[] => plan.checks.filter((c) => !c.ok);

@@ -1,0 +1,46 @@
+/**
+ * Who may approve, how many approvals a request needs, and when it expires. Two-key: the requester
+ * never counts, whatever lists they are on.
+ */
+export interface Approvers {
+  readonly users: readonly string[];
+  readonly usergroups: readonly string[];
+}
+
+export type ApprovalVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly why: 'requester' | 'not_approver' | 'already_approved' };
+
+export function mayApprove(input: {
+  readonly user: string;
+  readonly requester: string;
+  readonly approvers: Approvers;
+  /** Members of the approver user groups, as looked up in Slack. */
+  readonly groupMembers: ReadonlySet<string>;
+  readonly approvedBy: readonly string[];
+}): ApprovalVerdict {
+  if (input.user === input.requester) return { ok: false, why: 'requester' };
+  if (!input.approvers.users.includes(input.user) && !input.groupMembers.has(input.user)) {
+    return { ok: false, why: 'not_approver' };
+  }
+  if (input.approvedBy.includes(input.user)) return { ok: false, why: 'already_approved' };
+  return { ok: true };
+}
+
+/** Break-glass (cooldown lifted with --force) needs one more key than usual. */
+export function approvalsNeeded(configured: number, forced: boolean): number {
+  return configured + (forced ? 1 : 0);
+}
+
+/** Who can approve, for the answer to someone who cannot. */
+export function describeApprovers(approvers: Approvers, requester?: string): string {
+  const people = [
+    ...approvers.users.filter((u) => u !== requester).map((u) => `<@${u}>`),
+    ...approvers.usergroups.map((g) => `<!subteam^${g}>`),
+  ];
+  return people.length > 0 ? people.join(', ') : 'nobody (ask an admin to add approvers to the bot config)';
+}
+
+export function expiresAt(createdAt: Date, ttlMinutes: number): Date {
+  return new Date(createdAt.getTime() + ttlMinutes * 60_000);
+}

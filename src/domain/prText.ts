@@ -1,0 +1,65 @@
+/**
+ * The texts of a rollback PR: branch, title, commit message and body. Deterministic, so a retry
+ * produces the same branch and finds its own PR.
+ */
+import type { RollbackRequest } from './request.js';
+
+export const REQUEST_MARKER = (id: string) => `<!-- rollback-bot request=${id} -->`;
+
+export function branchName(prefix: string, service: string, version: string, requestId: string): string {
+  return `${prefix}${service}-${version}-${requestId.toLowerCase()}`.replace(/[^A-Za-z0-9._/-]/g, '-');
+}
+
+export function renderTitle(template: string, request: RollbackRequest): string {
+  const live = request.plan.from.at(-1)?.modelVersion ?? request.plan.configuredVersion ?? 'unknown';
+  const values: Record<string, string> = {
+    service: request.service,
+    version: request.plan.targetVersion,
+    iteration: request.plan.targetIteration ?? request.plan.targetVersion,
+    from: live,
+    reason: request.reason,
+    request: request.id,
+  };
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+export function renderBody(
+  request: RollbackRequest,
+  extras: { readonly permalink?: string; readonly keyPath: string },
+): string {
+  const { plan } = request;
+  const from = plan.from.map((f) => `${f.environment}: \`${f.modelVersion ?? 'unreadable'}\``).join(', ');
+  const rows = [
+    ['From', from],
+    ['To', `\`${plan.targetVersion}\`; CI deploys \`${plan.targetIteration ?? '?'}\``],
+    ['Configured before', `\`${plan.configuredVersion ?? '?'}\` on \`${plan.branch}\``],
+    ['Reason', `\`${request.reason}\``],
+    ['Note', request.note ? request.note.replace(/\|/g, '\\|').replace(/\n/g, ' ') : '_none_'],
+    ['Requested by', `Slack user ${request.requester}`],
+    ['Approved by', request.approvals.map((a) => `Slack user ${a.user}`).join(', ') || '_none_'],
+    ['Request', extras.permalink ? `[${request.id} in Slack](${extras.permalink})` : request.id],
+  ];
+  if (request.alarm) {
+    rows.push([
+      'Alarm',
+      `${request.alarm.name} (${request.alarm.state} at ${request.alarm.at.toISOString()}): ${request.alarm.reason}`,
+    ]);
+  }
+  const lines = [
+    `## Model rollback ${request.id}${request.force ? ' (BREAK-GLASS: cooldown lifted with --force)' : ''}`,
+    '',
+    `Rolls **${request.service}** back to \`${plan.targetVersion}\` by changing only \`${extras.keyPath}\` in \`${plan.configPath}\`. CI treats a lower version as a rollback and does not retrain.`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    '### Checks',
+    ...plan.checks.map((c) => `- ${c.ok ? '✅' : '❌'} ${c.text}`),
+  ];
+  if (plan.diff) {
+    lines.push('', '### Diff', '```diff', `- ${plan.diff.before}`, `+ ${plan.diff.after}`, '```');
+  }
+  lines.push('', REQUEST_MARKER(request.id));
+  return lines.join('\n');
+}

@@ -1,0 +1,15 @@
+import type { App } from '@slack/bolt';
+import { ACTIONS } from '../blocks/requestCard.js';
+import { OPEN_MODAL_ACTION, SERVICE_SELECT } from '../blocks/requestModal.js';
+import type { SlackDeps } from '../context.js';
+import { openModalClick, serviceSelected } from './openModal.js';
+import { approveClick, cancelClick, rejectClick, retryClick } from './requestButtons.js';
+
+export function registerActions(app: App, deps: SlackDeps): void {
+  app.action(ACTIONS.approve, approveClick(deps));
+  app.action(ACTIONS.reject, rejectClick(deps));
+  app.action(ACTIONS.cancel, cancelClick(deps));
+  app.action(ACTIONS.retry, retryClick(deps));
+  app.action(OPEN_MODAL_ACTION, openModalClick(deps));
+  app.action(SERVICE_SELECT, serviceSelected(deps));
+}

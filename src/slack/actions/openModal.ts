@@ -1,0 +1,86 @@
+/** "Request rollback to …" buttons (versions list, alert cards) and the modal's service picker. */
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  StaticSelectAction,
+} from '@slack/bolt';
+import { findService } from '../../config/botConfig.js';
+import { REASONS, type Reason } from '../../domain/command.js';
+import type { ModalContext } from '../blocks/requestModal.js';
+import type { SlackDeps } from '../context.js';
+import { openRequestModal, safeTargetsModal } from '../views/openRequestModal.js';
+
+export interface OpenModalValue {
+  readonly service: string;
+  readonly version?: string;
+  readonly reason?: Reason;
+  readonly threadTs?: string;
+  readonly alarmKey?: string;
+}
+
+export function openModalClick(deps: SlackDeps) {
+  return async ({
+    ack,
+    action,
+    body,
+    client,
+    respond,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+    await ack();
+    let value: OpenModalValue;
+    try {
+      value = JSON.parse(action.value ?? '{}') as OpenModalValue;
+    } catch {
+      return;
+    }
+    const service = findService(deps.config, value.service);
+    if (!service) {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:warning: ${value.service} is no longer configured.`,
+      });
+      return;
+    }
+    const reason =
+      value.reason && (REASONS as readonly string[]).includes(value.reason) ? value.reason : undefined;
+    const ctx: ModalContext = {
+      service: service.name,
+      channel: body.channel?.id ?? service.channel,
+      threadTs: value.threadTs,
+      alarmKey: value.alarmKey,
+    };
+    try {
+      await openRequestModal(deps, client, body.trigger_id, service, ctx, { version: value.version, reason });
+    } catch (err) {
+      deps.log.error('request modal failed', { error: err });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:x: Could not open the request form: ${(err as Error).message}`,
+      });
+    }
+  };
+}
+
+export function serviceSelected(deps: SlackDeps) {
+  return async ({
+    ack,
+    action,
+    body,
+    client,
+  }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs) => {
+    await ack();
+    const service = findService(deps.config, action.selected_option.value);
+    const view = body.view;
+    if (!service || !view) return;
+    const ctx = JSON.parse(view.private_metadata || '{}') as ModalContext;
+    await client.views.update({
+      view_id: view.id,
+      hash: view.hash,
+      view: await safeTargetsModal(deps, service, { ...ctx, service: service.name }),
+    });
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Card buttons. Each click is acknowledged at once; the workflow decides whether this person may do
+ * this now, and a refusal is told to them alone.
+ */
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { approve, type ClickOutcome, cancel, retry } from '../../workflows/decide.js';
+import { rejectModal } from '../blocks/requestModal.js';
+import type { SlackDeps } from '../context.js';
+
+type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+async function tell(respond: Args['respond'], outcome: ClickOutcome): Promise<void> {
+  const message = outcome.kind === 'denied' ? `:warning: ${outcome.message}` : outcome.message;
+  if (message) await respond({ response_type: 'ephemeral', replace_original: false, text: message });
+}
+
+function click(deps: SlackDeps, name: string, run: (id: string, user: string) => Promise<ClickOutcome>) {
+  return async ({ ack, action, body, respond }: Args): Promise<void> => {
+    await ack();
+    try {
+      await tell(respond, await run(action.value ?? '', body.user.id));
+    } catch (err) {
+      deps.log.error(`${name} click failed`, { request: action.value, user: body.user.id, error: err });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:x: ${name} failed: ${(err as Error).message}. Nothing else changed; try again.`,
+      });
+    }
+  };
+}
+
+export const approveClick = (deps: SlackDeps) =>
+  click(deps, 'Approve', (id, user) => approve(deps.workflows, id, user));
+export const cancelClick = (deps: SlackDeps) =>
+  click(deps, 'Cancel', (id, user) => cancel(deps.workflows, id, user, 'button'));
+export const retryClick = (deps: SlackDeps) =>
+  click(deps, 'Retry', (id, user) => retry(deps.workflows, id, user));
+
+/** Reject asks why first (optional), in a small modal. */
+export function rejectClick(deps: SlackDeps) {
+  return async ({ ack, action, body, client, respond }: Args): Promise<void> => {
+    await ack();
+    try {
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: rejectModal(action.value ?? '', body.channel?.id ?? ''),
+      });
+    } catch (err) {
+      deps.log.error('reject modal failed', { error: err });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:x: Could not open the reject form: ${(err as Error).message}`,
+      });
+    }
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The request card: who asked for what, the plan, the approvals, and the buttons that fit its state.
+ * Re-rendered in place after every event, so it always shows who did what.
+ */
+
+import type { StoredEvent } from '../../adapters/store/store.js';
+import type { Approvers } from '../../domain/policy.js';
+import { describeApprovers } from '../../domain/policy.js';
+import type { RequestState, RollbackRequest } from '../../domain/request.js';
+import { type Block, context, fields, header, section, slackDate } from './kit.js';
+import { checkLines, diffText, fromText, toText } from './plan.js';
+
+export const ACTIONS = {
+  approve: 'rollback_approve',
+  reject: 'rollback_reject',
+  cancel: 'rollback_cancel',
+  retry: 'rollback_retry',
+} as const;
+
+const STATE_LINE: Record<RequestState, string> = {
+  pending: ':hourglass_flowing_sand: Waiting for approval',
+  approved: ':gear: Approved: opening the PR',
+  pr_failed: ':x: Approved, but opening the PR failed',
+  pr_open: ':twisted_rightwards_arrows: PR open',
+  merged: ':rocket: Merged: deploying',
+  completed: ':white_check_mark: Rollback complete',
+  verify_failed: ':rotating_light: Deployed but not verified',
+  abandoned: ':no_entry_sign: Abandoned: PR closed without merge',
+  rejected: ':no_entry: Rejected',
+  cancelled: ':wastebasket: Cancelled',
+  expired: ':hourglass: Expired',
+  refused: ':no_entry: Refused',
+  dry_run: ':test_tube: Dry run',
+};
+
+const EVENT_WORDS: Record<string, string> = {
+  requested: 'requested',
+  approved: 'approved',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  retried: 'retried',
+  pr_opened: 'PR opened',
+  pr_failed: 'PR failed',
+  approvals_void: 'approvals reset (plan changed)',
+  unauthorized_click: 'tried to act without permission',
+  merged: 'merged',
+  verified: 'verified',
+};
+
+function eventLine(e: StoredEvent): string {
+  const who = e.actor && e.actor !== 'rollback-bot' ? `<@${e.actor}> ` : '';
+  return `${slackDate(e.at, '{time}')} ${who}${EVENT_WORDS[e.kind] ?? e.kind.replace(/_/g, ' ')}`;
+}
+
+function stateText(r: RollbackRequest, approvers: Approvers): string {
+  const approvals = r.approvals.map((a) => `<@${a.user}>`).join(', ');
+  const count = `${r.approvals.length} of ${r.approvalsRequired} approval${r.approvalsRequired === 1 ? '' : 's'}`;
+  const lines = [`*${STATE_LINE[r.state]}* · ${count}${approvals ? `: ${approvals}` : ''}`];
+  if (r.state === 'pending')
+    lines.push(`Approvers: ${describeApprovers(approvers, r.requester)} (not the requester)`);
+  if (r.pr) lines.push(`PR: <${r.pr.url}|#${r.pr.number}> (\`${r.pr.branch}\`)`);
+  if (r.lastError && r.state === 'pr_failed') lines.push(`Last error: ${r.lastError}`);
+  if (r.decidedBy && (r.state === 'rejected' || r.state === 'cancelled')) {
+    lines.push(`By <@${r.decidedBy}>${r.decisionNote ? `: ${r.decisionNote}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+function buttons(r: RollbackRequest): Block[] {
+  const value = r.id;
+  const els: unknown[] = [];
+  if (r.state === 'pending') {
+    els.push(
+      {
+        type: 'button',
+        action_id: ACTIONS.approve,
+        value,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Approve' },
+        confirm: {
+          title: { type: 'plain_text', text: `Approve ${r.id}?` },
+          text: {
+            type: 'mrkdwn',
+            text: `This rolls *${r.service}* back to \`${r.plan.targetIteration ?? r.plan.targetVersion}\`. With enough approvals the bot opens the config PR at once.`,
+          },
+          confirm: { type: 'plain_text', text: 'Approve' },
+          deny: { type: 'plain_text', text: 'Not yet' },
+        },
+      },
+      {
+        type: 'button',
+        action_id: ACTIONS.reject,
+        value,
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Reject' },
+      },
+    );
+  }
+  if (r.state === 'pr_failed') {
+    els.push({
+      type: 'button',
+      action_id: ACTIONS.retry,
+      value,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Retry' },
+    });
+  }
+  if (r.state === 'pending' || r.state === 'pr_failed') {
+    els.push({
+      type: 'button',
+      action_id: ACTIONS.cancel,
+      value,
+      text: { type: 'plain_text', text: 'Cancel' },
+    });
+  }
+  return els.length ? [{ type: 'actions', block_id: `request_${r.id}`, elements: els } as Block] : [];
+}
+
+export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], approvers: Approvers) {
+  const title = `Rollback ${r.id}: ${r.service} → ${r.plan.targetVersion}${r.force ? ' (break-glass)' : ''}`;
+  const blocks: Block[] = [
+    header(title),
+    fields([
+      `*Requested by*\n<@${r.requester}>`,
+      `*Reason*\n\`${r.reason}\``,
+      `*From*\n${fromText(r.plan)}`,
+      `*To*\n${toText(r.plan)}`,
+      `*Note*\n${r.note || '_none_'}`,
+      `*Expires*\n${r.state === 'pending' ? slackDate(r.expiresAt) : '_n/a_'}`,
+    ]),
+  ];
+  if (r.force) {
+    blocks.push(
+      section(
+        ':rotating_light: *Break-glass:* the cooldown was lifted with `--force`; one extra approval is required.',
+      ),
+    );
+  }
+  if (r.alarm) blocks.push(section(`:bell: *Alarm:* ${r.alarm.name} (${r.alarm.state}) ${r.alarm.reason}`));
+  blocks.push(
+    section(stateText(r, approvers)),
+    section(`*Checks*\n${checkLines(r.plan)}`),
+    section(`*Diff*\n${diffText(r.plan)}`),
+    ...buttons(r),
+  );
+  const history = events
+    .filter((e) => e.kind !== 'unauthorized_click')
+    .slice(-9)
+    .map(eventLine);
+  if (history.length) blocks.push(context(history.join(' · ')));
+  return { text: `${title}: ${STATE_LINE[r.state].replace(/^:[a-z_]+: /, '')}`, blocks };
+}

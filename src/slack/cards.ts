@@ -1,0 +1,90 @@
+/**
+ * Request cards in Slack: posting, replies in their thread, and in-place updates. Updates are
+ * coalesced per card and paced (Slack allows about 50 chat.update calls a minute): a burst of events
+ * becomes one update showing the latest state.
+ */
+import type { webApi } from '@slack/bolt';
+import Bottleneck from 'bottleneck';
+import type { Store } from '../adapters/store/store.js';
+import type { BotConfig } from '../config/botConfig.js';
+import { findService } from '../config/botConfig.js';
+import type { RollbackRequest } from '../domain/request.js';
+import type { Logger } from '../log.js';
+import type { RequestCards } from '../workflows/ports.js';
+import { requestCard } from './blocks/requestCard.js';
+
+export function createSlackCards(deps: {
+  client: webApi.WebClient;
+  store: Store;
+  config: BotConfig;
+  log: Logger;
+  /** Minimum spacing of chat.update calls; 0 in tests. */
+  updateIntervalMs: number;
+}): RequestCards {
+  const limiter = new Bottleneck({ maxConcurrent: 1, minTime: deps.updateIntervalMs });
+  const queued = new Set<string>();
+  const inFlight = new Set<Promise<unknown>>();
+
+  const render = async (r: RollbackRequest) => {
+    const service = findService(deps.config, r.service);
+    const events = await deps.store.events(r.id);
+    return requestCard(r, events, service?.approvers ?? { users: [], usergroups: [] });
+  };
+  const threadOf = (r: RollbackRequest) => r.threadTs ?? r.cardTs;
+
+  return {
+    async publish(request) {
+      const message = await render(request);
+      const res = await deps.client.chat.postMessage({
+        channel: request.channel,
+        ...message,
+        ...(request.threadTs ? { thread_ts: request.threadTs, reply_broadcast: true } : {}),
+        unfurl_links: false,
+      } as webApi.ChatPostMessageArguments);
+      if (!res.ts || !res.channel) throw new Error('Slack did not return the posted message');
+      return { channel: res.channel, ts: res.ts };
+    },
+
+    refresh(requestId) {
+      if (queued.has(requestId)) return; // the queued update will read the latest state
+      queued.add(requestId);
+      const job = limiter
+        .schedule(async () => {
+          queued.delete(requestId);
+          const request = await deps.store.getRequest(requestId);
+          if (!request?.cardTs) return;
+          await deps.client.chat.update({
+            channel: request.channel,
+            ts: request.cardTs,
+            ...(await render(request)),
+          });
+        })
+        .catch((err) => deps.log.warn('card update failed', { request: requestId, error: err }));
+      inFlight.add(job);
+      job.finally(() => inFlight.delete(job));
+    },
+
+    async reply(request, text, options = {}) {
+      const fresh = (await deps.store.getRequest(request.id)) ?? request;
+      const thread = threadOf(fresh);
+      await deps.client.chat.postMessage({
+        channel: fresh.channel,
+        text,
+        ...(thread ? { thread_ts: thread } : {}),
+        ...(options.broadcast ? { reply_broadcast: true } : {}),
+        unfurl_links: false,
+      } as webApi.ChatPostMessageArguments);
+    },
+
+    async permalink(request) {
+      const fresh = (await deps.store.getRequest(request.id)) ?? request;
+      if (!fresh.cardTs) return undefined;
+      const res = await deps.client.chat.getPermalink({ channel: fresh.channel, message_ts: fresh.cardTs });
+      return res.permalink;
+    },
+
+    async flush() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

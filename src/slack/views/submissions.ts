@@ -1,0 +1,76 @@
+/** Modal submissions: a rollback request from the form, and a rejection with its reason. */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { findService } from '../../config/botConfig.js';
+import { REASONS, type Reason } from '../../domain/command.js';
+import { reject } from '../../workflows/decide.js';
+import { requestRollback } from '../../workflows/requestRollback.js';
+import { askOutcomeMessage } from '../blocks/askOutcome.js';
+import type { ModalContext } from '../blocks/requestModal.js';
+import type { SlackDeps } from '../context.js';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export function requestSubmitted(deps: SlackDeps) {
+  return async ({ ack, view, body, client }: Args): Promise<void> => {
+    const values = view.state.values;
+    const version = values.target?.value?.selected_option?.value;
+    const reasonValue = values.reason?.value?.selected_option?.value ?? 'MANUAL_REQUEST';
+    const note = values.note?.value?.value ?? '';
+    const ctx = JSON.parse(view.private_metadata || '{}') as ModalContext;
+    const service = findService(deps.config, ctx.service);
+    if (!service || !version) {
+      await ack({ response_action: 'errors', errors: { target: 'Pick a version to roll back to.' } });
+      return;
+    }
+    await ack();
+    const user = body.user.id;
+    const reason = (
+      (REASONS as readonly string[]).includes(reasonValue) ? reasonValue : 'MANUAL_REQUEST'
+    ) as Reason;
+    try {
+      const alarm = ctx.alarmKey ? await deps.alarmFor?.(ctx.alarmKey) : undefined;
+      const outcome = await requestRollback(deps.workflows, {
+        service,
+        target: { kind: 'version', version },
+        reason,
+        note,
+        force: false,
+        dryRun: false,
+        requester: user,
+        channel: ctx.threadTs ? ctx.channel : undefined,
+        threadTs: ctx.threadTs,
+        alarm,
+      });
+      await client.chat.postEphemeral({
+        channel: ctx.channel,
+        user,
+        ...askOutcomeMessage(outcome, service.name),
+      });
+    } catch (err) {
+      deps.log.error('request from modal failed', { error: err });
+      await client.chat.postEphemeral({
+        channel: ctx.channel,
+        user,
+        text: `:x: The request could not be made: ${(err as Error).message}. Nothing was written; try again.`,
+      });
+    }
+  };
+}
+
+export function rejectSubmitted(deps: SlackDeps) {
+  return async ({ ack, view, body, client }: Args): Promise<void> => {
+    await ack();
+    const { requestId, channel } = JSON.parse(view.private_metadata || '{}') as {
+      requestId: string;
+      channel: string;
+    };
+    const why = view.state.values.why?.value?.value ?? '';
+    const outcome = await reject(deps.workflows, requestId, body.user.id, why).catch((err: Error) => ({
+      kind: 'denied' as const,
+      message: `Reject failed: ${err.message}`,
+    }));
+    if (outcome.kind === 'denied' && channel) {
+      await client.chat.postEphemeral({ channel, user: body.user.id, text: `:warning: ${outcome.message}` });
+    }
+  };
+}

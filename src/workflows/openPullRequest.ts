@@ -1,0 +1,176 @@
+/**
+ * After the last approval: check the plan still holds, open the config PR once, and tell the thread.
+ * Failures leave the request retryable (`pr_failed` + Retry); a changed plan voids the approvals.
+ */
+import { findService, type ServiceConfig } from '../config/botConfig.js';
+import { readVersionAt } from '../domain/configFile.js';
+import { parseIterationName } from '../domain/iterations.js';
+import { branchName, renderBody, renderTitle } from '../domain/prText.js';
+import type { RollbackRequest } from '../domain/request.js';
+import { setVersionAt } from '../domain/tomlEdit.js';
+import { PlanStaleError, type WorkflowDeps } from './ports.js';
+import { makePlan } from './requestRollback.js';
+
+// One attempt per request at a time in this process; the store's states guard across restarts.
+const inFlight = new Map<string, Promise<void>>();
+
+export function openPullRequest(deps: WorkflowDeps, requestId: string): Promise<void> {
+  const running = inFlight.get(requestId);
+  if (running) return running;
+  const attempt = attemptOpen(deps, requestId).finally(() => inFlight.delete(requestId));
+  inFlight.set(requestId, attempt);
+  return attempt;
+}
+
+/** The edit applied to whatever text the base branch holds when the PR is made. */
+export function editFor(request: RollbackRequest, service: ServiceConfig) {
+  return (text: string): { ok: true; text: string } | { ok: false; problem: string } => {
+    const current = readVersionAt(text, service.versionKey);
+    if (!current.ok) return { ok: false, problem: `${service.configPath}: ${current.problem}` };
+    if (current.version === request.plan.targetVersion) return { ok: true, text };
+    if (current.version !== request.plan.configuredVersion) {
+      return {
+        ok: false,
+        problem: `\`${service.versionKey.join('.')}\` on ${request.plan.branch} changed from ${request.plan.configuredVersion} to ${current.version} since the plan was made`,
+      };
+    }
+    const edited = setVersionAt(text, service.versionKey, request.plan.targetVersion);
+    return edited.ok ? { ok: true, text: edited.edit.text } : { ok: false, problem: edited.problem };
+  };
+}
+
+async function voidApprovals(
+  deps: WorkflowDeps,
+  request: RollbackRequest,
+  service: ServiceConfig,
+  why: string,
+) {
+  const fresh = await makePlan(
+    deps,
+    { service, target: { kind: 'version', version: request.plan.targetVersion }, force: request.force },
+    request.id,
+  );
+  if (
+    !(await deps.store.transition(
+      request.id,
+      ['approved', 'pr_failed'],
+      'pending',
+      fresh.ok ? { plan: fresh.plan } : {},
+    ))
+  )
+    return;
+  await deps.store.clearApprovals(request.id);
+  await deps.store.recordEvent({
+    requestId: request.id,
+    service: service.name,
+    kind: 'approvals_void',
+    detail: { why },
+  });
+  deps.log.info('audit: approvals void, plan changed', { event: 'approvals_void', request: request.id, why });
+  const stillOk = fresh.ok && fresh.plan.ok;
+  await deps.cards.reply(
+    request,
+    `:warning: Approvals were reset: ${why}. ${
+      stillOk
+        ? 'The card shows the new plan; approve it again if it is still right.'
+        : `The new plan fails its checks (${
+            fresh.ok
+              ? fresh.plan.checks
+                  .filter((c) => !c.ok)
+                  .map((c) => c.text)
+                  .join('; ')
+              : fresh.why
+          }). Cancel this request and ask again.`
+    }`,
+  );
+  deps.cards.refresh(request.id);
+}
+
+async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void> {
+  const request = await deps.store.getRequest(requestId);
+  if (!request || request.state !== 'approved') return;
+  const service = findService(deps.config, request.service);
+  if (!service) return;
+  const log = deps.log.child({ request: request.id, service: service.name });
+
+  // Approvals are bound to the plan: the target must still resolve to the same iteration.
+  deps.status.bucket.invalidate();
+  const recheck = await makePlan(
+    deps,
+    { service, target: { kind: 'version', version: request.plan.targetVersion }, force: request.force },
+    request.id,
+  );
+  if (recheck.ok && recheck.plan.targetIteration !== request.plan.targetIteration) {
+    return voidApprovals(
+      deps,
+      request,
+      service,
+      `CI now resolves ${request.plan.targetVersion} to ${recheck.plan.targetIteration ?? 'nothing'}, not ${request.plan.targetIteration}`,
+    );
+  }
+
+  try {
+    if (!recheck.ok)
+      throw new Error(`the plan could not be re-checked before opening the PR: ${recheck.why}`);
+    const permalink = await deps.cards.permalink(request).catch(() => undefined);
+    const opened = await deps.pulls.open({
+      owner: service.repo.owner,
+      repo: service.repo.name,
+      base: request.plan.branch,
+      branch: branchName(service.pr.branchPrefix, service.name, request.plan.targetVersion, request.id),
+      path: service.configPath,
+      plannedBlobSha: request.plan.blobSha,
+      plannedText: request.plan.configText,
+      edit: editFor(request, service),
+      commitMessage: `${renderTitle(service.pr.titleTemplate, request)}\n\nRollback request ${request.id}.`,
+      title: renderTitle(service.pr.titleTemplate, request),
+      body: renderBody(request, { permalink, keyPath: service.versionKey.join('.') }),
+      labels: service.pr.labels,
+    });
+    const pr = { number: opened.number, url: opened.url, branch: opened.branch, openedAt: deps.now() };
+    if (!(await deps.store.transition(request.id, ['approved'], 'pr_open', { pr, lastError: null }))) return;
+    const live = request.plan.from.at(-1)?.modelVersion;
+    if (live) {
+      const version = parseIterationName(live, service.naming)?.version ?? live;
+      await deps.store.addRolledBackFrom(service.name, live, version, request.id);
+    }
+    await deps.store.recordEvent({
+      requestId: request.id,
+      service: service.name,
+      kind: 'pr_opened',
+      detail: { number: opened.number, url: opened.url, apiCalls: opened.apiCalls, reused: opened.reused },
+    });
+    log.info('audit: pull request opened', {
+      event: 'pr_opened',
+      pr: opened.url,
+      githubCalls: opened.apiCalls,
+    });
+    if (await deps.store.claimMilestone(request.id, 'pr_opened')) {
+      await deps.cards.reply(
+        request,
+        `:twisted_rightwards_arrows: PR opened: <${opened.url}|#${opened.number}> changes \`${service.versionKey.join('.')}\` to \`${request.plan.targetVersion}\`${
+          opened.rebasedOnNewHead
+            ? ` (${request.plan.branch} had moved; the version line was unchanged, so it builds on the new head)`
+            : ''
+        }.`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof PlanStaleError) return voidApprovals(deps, request, service, err.why);
+    const what = (err as Error).message;
+    log.error('opening the pull request failed', { error: err });
+    if (!(await deps.store.transition(request.id, ['approved'], 'pr_failed', { lastError: what }))) return;
+    await deps.store.recordEvent({
+      requestId: request.id,
+      service: service.name,
+      kind: 'pr_failed',
+      detail: { error: what },
+    });
+    await deps.cards.reply(
+      request,
+      `:x: Opening the PR failed: ${what}. Nothing was merged; the approvals still stand. Press *Retry* on the card to try again (it reuses anything already created), or *Cancel* to drop the request.`,
+    );
+  } finally {
+    deps.cards.refresh(request.id);
+  }
+}

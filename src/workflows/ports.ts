@@ -1,0 +1,80 @@
+/**
+ * What workflows need from the outside, as interfaces. Slack, GitHub and the database implement them
+ * in adapters/ and slack/; workflows never import Bolt or octokit.
+ */
+
+import type { Store } from '../adapters/store/store.js';
+import type { BotConfig } from '../config/botConfig.js';
+import type { RollbackRequest } from '../domain/request.js';
+import type { Logger } from '../log.js';
+import type { StatusDeps } from './serviceStatus.js';
+
+/** The request card and its thread in Slack. */
+export interface RequestCards {
+  /** Posts the card (in the channel, or in `request.threadTs`'s thread); returns where it landed. */
+  publish(request: RollbackRequest): Promise<{ channel: string; ts: string }>;
+  /** Re-renders the card from the store; calls are coalesced per card. */
+  refresh(requestId: string): void;
+  /** One reply in the card's thread. */
+  reply(request: RollbackRequest, text: string, options?: { broadcast?: boolean }): Promise<void>;
+  permalink(request: RollbackRequest): Promise<string | undefined>;
+  /** Waits until pending card updates are sent (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+export interface Directory {
+  /** Members of Slack user groups, cached briefly. */
+  membersOf(groups: readonly string[]): Promise<Set<string>>;
+}
+
+export interface OpenPrInput {
+  readonly owner: string;
+  readonly repo: string;
+  readonly base: string;
+  readonly branch: string;
+  readonly path: string;
+  readonly plannedBlobSha: string;
+  readonly plannedText: string;
+  /**
+   * Rewrites the file's text for the rollback, or says why it cannot (the version line changed).
+   * Returns the text unchanged when it already holds the target (a retry after the commit landed).
+   */
+  readonly edit: (text: string) => { ok: true; text: string } | { ok: false; problem: string };
+  readonly commitMessage: string;
+  readonly title: string;
+  readonly body: string;
+  readonly labels: readonly string[];
+}
+
+export interface OpenedPr {
+  readonly number: number;
+  readonly url: string;
+  readonly branch: string;
+  /** Set when main had moved and the PR was built on the new head. */
+  readonly rebasedOnNewHead: boolean;
+  readonly reused: boolean;
+  readonly apiCalls: number;
+}
+
+export interface PullRequests {
+  open(input: OpenPrInput): Promise<OpenedPr>;
+}
+
+/** The version line changed on the base branch since the plan: approvals no longer apply. */
+export class PlanStaleError extends Error {
+  constructor(readonly why: string) {
+    super(why);
+    this.name = 'PlanStaleError';
+  }
+}
+
+export interface WorkflowDeps {
+  readonly config: BotConfig;
+  readonly status: StatusDeps;
+  readonly store: Store;
+  readonly cards: RequestCards;
+  readonly directory: Directory;
+  readonly pulls: PullRequests;
+  readonly log: Logger;
+  readonly now: () => Date;
+}

@@ -1,0 +1,166 @@
+/**
+ * Asking for a rollback: build the plan from fresh facts, refuse on any failed check, otherwise store a
+ * pending request and post its card. A dry run shows the same plan and writes only an audit record.
+ */
+import type { ServiceConfig } from '../config/botConfig.js';
+import type { Reason, Target } from '../domain/command.js';
+import { buildPlan, failedChecks, type Plan } from '../domain/plan.js';
+import { approvalsNeeded, expiresAt } from '../domain/policy.js';
+import { ACTIVE_STATES, type AlarmRef, newRequestId, type RollbackRequest } from '../domain/request.js';
+import type { WorkflowDeps } from './ports.js';
+import { getServiceStatus } from './serviceStatus.js';
+
+export interface RollbackAsk {
+  readonly service: ServiceConfig;
+  readonly target: Target;
+  readonly reason: Reason;
+  readonly note: string;
+  readonly force: boolean;
+  readonly dryRun: boolean;
+  readonly requester: string;
+  readonly channel?: string;
+  /** Post the card as a reply in this thread (an alert's), also shown in the channel. */
+  readonly threadTs?: string;
+  readonly alarm?: AlarmRef;
+}
+
+export type AskOutcome =
+  | { readonly kind: 'unavailable'; readonly why: string }
+  | { readonly kind: 'refused'; readonly plan: Plan; readonly why: readonly string[] }
+  | { readonly kind: 'dry_run'; readonly plan: Plan }
+  | { readonly kind: 'created'; readonly request: RollbackRequest };
+
+/** Reads the facts a plan needs, fresh enough to bind approvals to. */
+export async function makePlan(
+  deps: WorkflowDeps,
+  ask: Pick<RollbackAsk, 'service' | 'target' | 'force'>,
+  excludeRequest?: string,
+): Promise<{ ok: true; plan: Plan } | { ok: false; why: string }> {
+  const status = await getServiceStatus(deps.status, ask.service);
+  if (!status.catalog.ok)
+    return { ok: false, why: `the model bucket could not be read: ${status.catalog.error}` };
+  if (!status.configured.ok)
+    return { ok: false, why: `the config repo could not be read: ${status.configured.error}` };
+  const [active, lastRollback, rolledBackFrom] = await Promise.all([
+    deps.store.findActive(ask.service.name, ACTIVE_STATES),
+    deps.store.lastRollbackPr(ask.service.name),
+    deps.store.rolledBackFrom(ask.service.name),
+  ]);
+  const plan = buildPlan({
+    service: ask.service,
+    catalog: status.catalog.value,
+    configured: status.configured.value,
+    target: ask.target,
+    served: status.environments.map((e) => ({
+      environment: e.environment,
+      modelVersion: e.ok ? e.modelVersion : undefined,
+    })),
+    liveVersion: status.live?.version,
+    rolledBackFrom,
+    activeRequest:
+      active && active.id !== excludeRequest ? { id: active.id, state: active.state } : undefined,
+    lastRollback,
+    force: ask.force,
+    now: deps.now(),
+  });
+  return { ok: true, plan };
+}
+
+async function uniqueId(deps: WorkflowDeps): Promise<string> {
+  for (let i = 0; i < 20; i++) {
+    const id = newRequestId();
+    if (!(await deps.store.idExists(id))) return id;
+  }
+  throw new Error('could not find a free request id');
+}
+
+export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Promise<AskOutcome> {
+  const { service } = ask;
+  const log = deps.log.child({ service: service.name, requester: ask.requester });
+  if (ask.force && ask.note.trim() === '') {
+    return {
+      kind: 'unavailable',
+      why: '`--force` is break-glass: add a note saying why the cooldown must be lifted.',
+    };
+  }
+  const made = await makePlan(deps, ask);
+  if (!made.ok) return { kind: 'unavailable', why: made.why };
+  const { plan } = made;
+  const summary = {
+    target: plan.targetIteration ?? plan.targetVersion,
+    configured: plan.configuredVersion,
+    reason: ask.reason,
+    failed: failedChecks(plan).map((c) => c.id),
+  };
+
+  if (ask.dryRun) {
+    await deps.store.recordEvent({
+      service: service.name,
+      kind: 'dry_run',
+      actor: ask.requester,
+      detail: summary,
+    });
+    log.info('audit: dry run', { event: 'dry_run', ...summary });
+    return { kind: 'dry_run', plan };
+  }
+  if (!plan.ok) {
+    await deps.store.recordEvent({
+      service: service.name,
+      kind: 'refused',
+      actor: ask.requester,
+      detail: summary,
+    });
+    log.info('audit: request refused', { event: 'refused', ...summary });
+    return { kind: 'refused', plan, why: failedChecks(plan).map((c) => c.text) };
+  }
+
+  const now = deps.now();
+  const request: RollbackRequest = {
+    id: await uniqueId(deps),
+    service: service.name,
+    state: 'pending',
+    requester: ask.requester,
+    reason: ask.reason,
+    note: ask.note,
+    force: plan.forced,
+    plan,
+    approvalsRequired: approvalsNeeded(service.approvalsRequired, plan.forced),
+    approvals: [],
+    createdAt: now,
+    expiresAt: expiresAt(now, service.requestTtlMinutes),
+    updatedAt: now,
+    channel: ask.channel ?? service.channel,
+    threadTs: ask.threadTs,
+    alarm: ask.alarm,
+  };
+  await deps.store.createRequest(request);
+  await deps.store.recordEvent({
+    requestId: request.id,
+    service: service.name,
+    kind: 'requested',
+    actor: ask.requester,
+    detail: { ...summary, note: ask.note, forced: plan.forced },
+  });
+  log.info('audit: rollback requested', { event: 'requested', request: request.id, ...summary });
+
+  try {
+    const card = await deps.cards.publish(request);
+    await deps.store.update(request.id, { cardTs: card.ts, channel: card.channel });
+  } catch (err) {
+    // Nobody can approve a request without its card: withdraw it rather than leave it invisible.
+    const why = `the request card could not be posted in <#${request.channel}>: ${(err as Error).message}`;
+    await deps.store.transition(request.id, ['pending'], 'cancelled', { lastError: why });
+    await deps.store.recordEvent({
+      requestId: request.id,
+      service: service.name,
+      kind: 'card_failed',
+      detail: { why },
+    });
+    log.error('request card failed', { request: request.id, error: err });
+    return {
+      kind: 'unavailable',
+      why: `${why}. Invite the bot to the channel (\`/invite @rollback-bot\`) and ask again.`,
+    };
+  }
+  return { kind: 'created', request: (await deps.store.getRequest(request.id)) ?? request };
+}
