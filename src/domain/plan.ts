@@ -100,7 +100,9 @@ export function buildPlan(inputs: PlanInputs): Plan {
   const version = chosen.version ?? '';
   const resolved = chosen.version ? resolveLikeCi(catalog, version) : undefined;
   const named = chosen.iteration ? catalog.iterations.get(chosen.iteration) : undefined;
-  const iteration = named ?? (resolved ? catalog.iterations.get(resolved.directory) : undefined);
+  // Only an iteration of the asked version is judged; CI resolving to another version is the prefix trap.
+  const resolvedOwn = resolved ? catalog.iterations.get(resolved.directory) : undefined;
+  const iteration = named ?? (resolvedOwn?.version === version ? resolvedOwn : undefined);
   const configuredVersion = configured.version.ok ? configured.version.version : undefined;
   const checks: Check[] = [];
 

@@ -4,9 +4,10 @@
  */
 import { findService, type ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt } from '../domain/configFile.js';
-import { parseIterationName } from '../domain/iterations.js';
+import { buildCatalog, parseIterationName } from '../domain/iterations.js';
 import { branchName, renderBody, renderTitle } from '../domain/prText.js';
 import type { RollbackRequest } from '../domain/request.js';
+import { resolveLikeCi } from '../domain/targets.js';
 import { setVersionAt } from '../domain/tomlEdit.js';
 import { PlanStaleError, type WorkflowDeps } from './ports.js';
 import { makePlan } from './requestRollback.js';
@@ -86,6 +87,25 @@ async function voidApprovals(
   deps.cards.refresh(request.id);
 }
 
+async function resolvedNow(
+  deps: WorkflowDeps,
+  service: ServiceConfig,
+  version: string,
+): Promise<{ ok: true; iteration?: string } | { ok: false; why: string }> {
+  deps.status.bucket.invalidate();
+  try {
+    const objects = await deps.status.bucket.list(service.bucket, service.prefix);
+    const catalog = buildCatalog(objects, {
+      prefix: service.prefix,
+      naming: service.naming,
+      environments: service.environments.map((e) => e.name),
+    });
+    return { ok: true, iteration: resolveLikeCi(catalog, version)?.directory };
+  } catch (err) {
+    return { ok: false, why: `the model bucket could not be read: ${(err as Error).message}` };
+  }
+}
+
 async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void> {
   const request = await deps.store.getRequest(requestId);
   if (!request || request.state !== 'approved') return;
@@ -93,25 +113,21 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void>
   if (!service) return;
   const log = deps.log.child({ request: request.id, service: service.name });
 
-  // Approvals are bound to the plan: the target must still resolve to the same iteration.
-  deps.status.bucket.invalidate();
-  const recheck = await makePlan(
-    deps,
-    { service, target: { kind: 'version', version: request.plan.targetVersion }, force: request.force },
-    request.id,
-  );
-  if (recheck.ok && recheck.plan.targetIteration !== request.plan.targetIteration) {
+  // Approvals are bound to the plan: the target must still resolve to the same iteration. (The config
+  // file is re-checked by the commit itself, which names the planned blob.)
+  const recheck = await resolvedNow(deps, service, request.plan.targetVersion);
+  if (recheck.ok && recheck.iteration !== request.plan.targetIteration) {
     return voidApprovals(
       deps,
       request,
       service,
-      `CI now resolves ${request.plan.targetVersion} to ${recheck.plan.targetIteration ?? 'nothing'}, not ${request.plan.targetIteration}`,
+      `CI now resolves ${request.plan.targetVersion} to ${recheck.iteration ?? 'nothing'}, not ${request.plan.targetIteration}`,
     );
   }
 
   try {
     if (!recheck.ok)
-      throw new Error(`the plan could not be re-checked before opening the PR: ${recheck.why}`);
+      throw new Error(`the target could not be re-checked before opening the PR: ${recheck.why}`);
     const permalink = await deps.cards.permalink(request).catch(() => undefined);
     const opened = await deps.pulls.open({
       owner: service.repo.owner,

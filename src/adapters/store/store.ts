@@ -92,6 +92,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
 }
 
 const iso = (d: Date) => d.toISOString();
+const APPROVABLE: readonly RequestState[] = ['pending', 'approved', 'pr_failed', 'pr_open'];
 const date = (s: string | null) => (s ? new Date(s) : undefined);
 
 function toRow(r: RollbackRequest): RequestsTable {
@@ -267,8 +268,11 @@ export function createStore(db: Kysely<Database>): Store {
     async approve(id, user, at, required) {
       return db.transaction().execute(async (tx) => {
         const row = await tx.selectFrom('requests').select('state').where('id', '=', id).executeTakeFirst();
-        if (!row || row.state !== 'pending')
+        // Approvals that arrive just after the deciding one are still recorded (two approvers clicking
+        // together are both on record); only a pending request can be completed by one.
+        if (!row || !APPROVABLE.includes(row.state as RequestState)) {
           return { kind: 'not_pending', state: (row?.state ?? 'cancelled') as RequestState };
+        }
         const inserted = await tx
           .insertInto('approvals')
           .values({ request_id: id, user_id: user, at: iso(at) })
@@ -276,7 +280,7 @@ export function createStore(db: Kysely<Database>): Store {
           .executeTakeFirst();
         const approvals = await approvalsOf(tx, id);
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { kind: 'duplicate', approvals };
-        const complete = approvals.length >= required;
+        const complete = row.state === 'pending' && approvals.length >= required;
         if (complete) {
           await tx
             .updateTable('requests')
