@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Approvers,
+  approvalsNeeded,
+  describeApprovers,
+  expiresAt,
+  mayApprove,
+} from '../../src/domain/policy.js';
+
+const approvers: Approvers = { users: ['U_ALICE', 'U_BOB'], usergroups: ['S_MLOPS'] };
+const groupMembers = new Set(['U_CAROL', 'U_DAVE']);
+
+const ask = (user: string, overrides: Partial<Parameters<typeof mayApprove>[0]> = {}) =>
+  mayApprove({ user, requester: 'U_REQ', approvers, groupMembers, approvedBy: [], ...overrides });
+
+describe('mayApprove', () => {
+  it('lets a listed user approve', () => {
+    expect(ask('U_ALICE')).toEqual({ ok: true });
+  });
+
+  it('lets a member of an approver user group approve', () => {
+    expect(ask('U_CAROL')).toEqual({ ok: true });
+  });
+
+  it('refuses someone who is neither listed nor in a group', () => {
+    expect(ask('U_EVE')).toEqual({ ok: false, why: 'not_approver' });
+  });
+
+  it('never counts the requester, even when listed as an approver', () => {
+    expect(ask('U_ALICE', { requester: 'U_ALICE' })).toEqual({ ok: false, why: 'requester' });
+  });
+
+  it('never counts the requester, even as a member of an approver group', () => {
+    expect(ask('U_CAROL', { requester: 'U_CAROL' })).toEqual({ ok: false, why: 'requester' });
+  });
+
+  it('never counts the requester, even when listed and in a group and not yet approved', () => {
+    const both = new Set([...groupMembers, 'U_ALICE']);
+    expect(ask('U_ALICE', { requester: 'U_ALICE', groupMembers: both })).toEqual({
+      ok: false,
+      why: 'requester',
+    });
+  });
+
+  it('refuses a second approval by the same person', () => {
+    expect(ask('U_BOB', { approvedBy: ['U_BOB'] })).toEqual({ ok: false, why: 'already_approved' });
+    expect(ask('U_DAVE', { approvedBy: ['U_ALICE', 'U_DAVE'] })).toEqual({
+      ok: false,
+      why: 'already_approved',
+    });
+  });
+
+  it("another approver's approval does not block this one", () => {
+    expect(ask('U_BOB', { approvedBy: ['U_ALICE'] })).toEqual({ ok: true });
+  });
+
+  it('refuses everyone when nobody is configured', () => {
+    expect(ask('U_ALICE', { approvers: { users: [], usergroups: [] }, groupMembers: new Set() })).toEqual({
+      ok: false,
+      why: 'not_approver',
+    });
+  });
+});
+
+describe('approvalsNeeded', () => {
+  it('is the configured number normally', () => {
+    expect(approvalsNeeded(1, false)).toBe(1);
+    expect(approvalsNeeded(2, false)).toBe(2);
+  });
+
+  it('needs one more key when the cooldown was lifted with --force', () => {
+    expect(approvalsNeeded(1, true)).toBe(2);
+    expect(approvalsNeeded(2, true)).toBe(3);
+  });
+});
+
+describe('describeApprovers', () => {
+  it('mentions users and user groups in Slack syntax', () => {
+    expect(describeApprovers(approvers)).toBe('<@U_ALICE>, <@U_BOB>, <!subteam^S_MLOPS>');
+  });
+
+  it('leaves out the requester', () => {
+    expect(describeApprovers(approvers, 'U_ALICE')).toBe('<@U_BOB>, <!subteam^S_MLOPS>');
+  });
+
+  it('keeps the groups even when the requester is the only listed user', () => {
+    expect(describeApprovers({ users: ['U_REQ'], usergroups: ['S0123ABCD'] }, 'U_REQ')).toBe(
+      '<!subteam^S0123ABCD>',
+    );
+  });
+
+  it('says nobody can approve when the lists are empty, or hold only the requester', () => {
+    expect(describeApprovers({ users: [], usergroups: [] })).toMatch(/^nobody/);
+    expect(describeApprovers({ users: ['U_REQ'], usergroups: [] }, 'U_REQ')).toMatch(/^nobody/);
+  });
+});
+
+describe('expiresAt', () => {
+  it('adds the time to live in minutes', () => {
+    const created = new Date('2026-11-02T12:00:00Z');
+    expect(expiresAt(created, 60).toISOString()).toBe('2026-11-02T13:00:00.000Z');
+    expect(expiresAt(created, 90).toISOString()).toBe('2026-11-02T13:30:00.000Z');
+    expect(expiresAt(created, 24 * 60).toISOString()).toBe('2026-11-03T12:00:00.000Z');
+  });
+
+  it('does not change the date it is given', () => {
+    const created = new Date('2026-11-02T12:00:00Z');
+    expiresAt(created, 30);
+    expect(created.toISOString()).toBe('2026-11-02T12:00:00.000Z');
+  });
+});
