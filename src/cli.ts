@@ -3,22 +3,29 @@
  * `rollback-bot status [service]`, `rollback-bot versions [service] [count]`: the read-only commands in
  * a terminal, for runbooks and for when Slack itself is down. Needs GitHub and AWS credentials only.
  *
- * Exit codes: 0 everything read; 3 shown but some source could not be read; 2 usage; 1 cannot run.
+ * `rollback-bot plan [service] <version>` prints what a request would do, writing nothing.
+ *
+ * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
+ * read (for plan: it would be refused); 2 usage; 1 cannot run.
  */
+import { existsSync } from 'node:fs';
 import { createClients } from './adapters/clients.js';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
+import { openStore, type Store } from './adapters/store/store.js';
 import { type BotConfig, findService, loadBotConfig } from './config/botConfig.js';
 import { readEnv } from './config/env.js';
 import { parseCommand } from './domain/command.js';
 import { createLogger } from './log.js';
-import { renderStatus, renderVersions } from './terminal/render.js';
+import { renderPlan, renderStatus, renderVersions } from './terminal/render.js';
+import { makePlan } from './workflows/requestRollback.js';
 import { getServiceStatus, type StatusDeps, versionTable } from './workflows/serviceStatus.js';
 
 const USAGE = `Usage:
   rollback-bot status [service]
   rollback-bot versions [service] [count]
+  rollback-bot plan [service] <version|previous>   (a dry run: prints the plan and diff)
 Environment: ROLLBACK_BOT_CONFIG (default ./rollback-bot.toml), GITHUB_TOKEN, AWS credentials.`;
 
 export interface CliIo {
@@ -27,15 +34,36 @@ export interface CliIo {
 }
 
 /** Runs one CLI invocation against the given dependencies; returns the exit code. */
+export interface CliDeps {
+  readonly status: StatusDeps;
+  /** The bot's store when reachable, so plans see active requests and the cooldown. */
+  readonly store: Store;
+  readonly storeNote?: string;
+}
+
+/** `plan fpo-search 1.25.0` in the grammar of `/rollback to 1.25.0 fpo-search --dry-run`. */
+function planArgs(args: readonly string[], config: BotConfig): string {
+  const rest = args.slice(1);
+  const service = rest.find((a) => config.services.some((s) => s.name === a));
+  const others = rest.filter((a) => a !== service);
+  return ['to', ...others.slice(0, 1), ...(service ? [service] : []), ...others.slice(1), '--dry-run'].join(
+    ' ',
+  );
+}
+
+/** Runs one CLI invocation against the given dependencies; returns the exit code. */
 export async function runCli(
   args: readonly string[],
   config: BotConfig,
-  deps: StatusDeps,
+  deps: CliDeps,
   io: CliIo,
 ): Promise<number> {
-  const parsed = parseCommand(args.join(' '), config.services);
+  const text = args[0] === 'plan' ? planArgs(args, config) : args.join(' ');
+  const parsed = parseCommand(text, config.services);
   if (!parsed.ok) {
-    io.err(`${parsed.error.replace(/\/rollback/g, 'rollback-bot')}\n${USAGE}\n`);
+    io.err(
+      `${parsed.error.replace(/\/rollback to/g, 'rollback-bot plan').replace(/\/rollback/g, 'rollback-bot')}\n${USAGE}\n`,
+    );
     return 2;
   }
   const cmd = parsed.command;
@@ -43,13 +71,28 @@ export async function runCli(
     io.out(`${USAGE}\nServices: ${config.services.map((s) => s.name).join(', ')}\n`);
     return cmd.kind === 'help' ? 0 : 2;
   }
+  if (cmd.kind === 'to') {
+    const service = findService(config, cmd.service);
+    if (!service) return 2;
+    const made = await makePlan(
+      { status: deps.status, store: deps.store, now: () => new Date() },
+      { service, target: cmd.target, force: false },
+    );
+    if (!made.ok) {
+      io.err(`rollback-bot: cannot make a plan: ${made.why}\n`);
+      return 1;
+    }
+    io.out(renderPlan(service.name, made.plan));
+    if (deps.storeNote) io.out(`Note: ${deps.storeNote}\n`);
+    return made.plan.ok ? 0 : 3;
+  }
   if (cmd.kind !== 'status' && cmd.kind !== 'versions') {
     io.err(`\`${cmd.kind}\` is a Slack-only command.\n${USAGE}\n`);
     return 2;
   }
   const service = findService(config, cmd.service);
   if (!service) return 2;
-  const status = await getServiceStatus(deps, service);
+  const status = await getServiceStatus(deps.status, service);
   io.out(
     cmd.kind === 'status' ? renderStatus(status) : renderVersions(status, versionTable(status), cmd.count),
   );
@@ -65,12 +108,24 @@ async function main(): Promise<number> {
     const log = createLogger(env.logLevel === 'debug' ? 'debug' : 'error');
     const config = await loadBotConfig(env.configPath);
     const { s3, octokit } = await createClients(env, config, log);
-    const deps: StatusDeps = {
+    // Read the bot's database only if it exists: a CLI run must never create one by accident.
+    const dbPath = env.databaseUrl.replace(/^sqlite:/, '');
+    const haveDb = env.databaseUrl.startsWith('sqlite:') && existsSync(dbPath);
+    const store = await openStore(haveDb ? env.databaseUrl : 'sqlite::memory:');
+    const status: StatusDeps = {
       bucket: createModelBucket(s3, { cacheSeconds: 0 }),
       healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs }),
       configRepo: createConfigRepo(octokit),
+      rolledBackFrom: (name) => store.rolledBackFrom(name),
     };
-    return await runCli(args, config, deps, io);
+    const storeNote = haveDb
+      ? undefined
+      : `no bot database at ${dbPath}: active requests and the cooldown were not checked`;
+    try {
+      return await runCli(args, config, { status, store, storeNote }, io);
+    } finally {
+      await store.close();
+    }
   } catch (err) {
     io.err(`rollback-bot: ${(err as Error).message}\n`);
     return 1;

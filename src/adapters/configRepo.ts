@@ -63,34 +63,46 @@ export function createConfigRepo(octokit: Octokit): ConfigRepo {
     return branch;
   }
 
+  // Concurrent reads of one file share a request (a burst of commands, or status during a plan).
+  const inFlight = new Map<string, Promise<ConfiguredState>>();
+
   return {
-    async readConfigured(service) {
-      const { owner, name: repo } = service.repo;
-      try {
-        const branch = await baseBranch(service);
-        const file = await octokit.rest.repos.getContent({
-          owner,
-          repo,
-          path: service.configPath,
-          ref: branch,
-        });
-        const data = file.data;
-        if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
-          throw new GitHubError(`${service.configPath} in ${owner}/${repo} is not a file`);
-        }
-        const text = Buffer.from(data.content, 'base64').toString('utf8');
-        return {
-          branch,
-          blobSha: data.sha,
-          text,
-          version: readVersionAt(text, service.versionKey),
-          htmlUrl:
-            data.html_url ?? `https://github.com/${owner}/${repo}/blob/${branch}/${service.configPath}`,
-        };
-      } catch (err) {
-        if (err instanceof GitHubError) throw err;
-        throw explainGitHubError(err, `reading ${service.configPath} from ${owner}/${repo}`);
+    readConfigured(service) {
+      const key = `${service.repo.owner}/${service.repo.name}\u0000${service.baseBranch ?? ''}\u0000${service.configPath}`;
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = read(service).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
       }
+      return pending;
     },
   };
+
+  async function read(service: ServiceConfig): Promise<ConfiguredState> {
+    const { owner, name: repo } = service.repo;
+    try {
+      const branch = await baseBranch(service);
+      const file = await octokit.rest.repos.getContent({
+        owner,
+        repo,
+        path: service.configPath,
+        ref: branch,
+      });
+      const data = file.data;
+      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
+        throw new GitHubError(`${service.configPath} in ${owner}/${repo} is not a file`);
+      }
+      const text = Buffer.from(data.content, 'base64').toString('utf8');
+      return {
+        branch,
+        blobSha: data.sha,
+        text,
+        version: readVersionAt(text, service.versionKey),
+        htmlUrl: data.html_url ?? `https://github.com/${owner}/${repo}/blob/${branch}/${service.configPath}`,
+      };
+    } catch (err) {
+      if (err instanceof GitHubError) throw err;
+      throw explainGitHubError(err, `reading ${service.configPath} from ${owner}/${repo}`);
+    }
+  }
 }

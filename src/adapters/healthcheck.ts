@@ -79,7 +79,18 @@ export function createHealthchecks(options: { timeoutMs: number; fetch?: typeof 
     };
   }
 
-  return { read, readAll: (envs) => Promise.all(envs.map(read)) };
+  // Concurrent reads of one URL share a request: a burst of commands must not open a socket each.
+  const inFlight = new Map<string, Promise<HealthResult>>();
+  const shared = (env: EnvironmentConfig): Promise<HealthResult> => {
+    const key = `${env.name}\u0000${env.healthcheckUrl}`;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = read(env).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  };
+  return { read: shared, readAll: (envs) => Promise.all(envs.map(shared)) };
 }
 
 export function describeHealthError(error: HealthError): string {

@@ -1,6 +1,7 @@
 /** Plain-text renderings for the CLI: the same facts as the Slack messages, for a terminal or a runbook. */
 import { describeHealthError } from '../adapters/healthcheck.js';
 import type { VersionRow } from '../domain/overview.js';
+import type { Plan } from '../domain/plan.js';
 import { describeReason } from '../domain/targets.js';
 import type { ServiceStatus } from '../workflows/serviceStatus.js';
 
@@ -64,6 +65,21 @@ export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[
     `${status.service.name} versions (${shown.length} of ${rows.length}, newest first)`,
     table([['VERSION', 'CI DEPLOYS', 'DATE', 'VALIDATION', 'REACHED', 'NOW', 'TARGET'], ...body]),
     ...unavailable(status),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderPlan(service: string, plan: Plan): string {
+  const lines = [
+    `${service}: plan to roll back to ${plan.targetVersion} (dry run, nothing written)`,
+    `  from: ${plan.from.map((f) => `${f.environment} ${f.modelVersion ?? 'unreadable'}`).join(', ')}`,
+    `  to:   ${plan.targetVersion} -> CI deploys ${plan.targetIteration ?? 'nothing'}`,
+    'Checks:',
+    ...plan.checks.map((c) => `  [${c.ok ? 'ok' : 'FAIL'}] ${c.text}`),
+    plan.diff
+      ? `Diff (${plan.configPath} line ${plan.diff.lineNumber}):\n  - ${plan.diff.before}\n  + ${plan.diff.after}`
+      : 'Diff: none',
+    plan.ok ? 'Result: would be accepted' : 'Result: would be REFUSED',
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -108,7 +108,7 @@ async function resolvedNow(
 
 async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void> {
   const request = await deps.store.getRequest(requestId);
-  if (!request || request.state !== 'approved') return;
+  if (request?.state !== 'approved') return;
   const service = findService(deps.config, request.service);
   if (!service) return;
   const log = deps.log.child({ request: request.id, service: service.name });

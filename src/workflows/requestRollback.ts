@@ -32,7 +32,7 @@ export type AskOutcome =
 
 /** Reads the facts a plan needs, fresh enough to bind approvals to. */
 export async function makePlan(
-  deps: WorkflowDeps,
+  deps: Pick<WorkflowDeps, 'status' | 'store' | 'now'>,
   ask: Pick<RollbackAsk, 'service' | 'target' | 'force'>,
   excludeRequest?: string,
 ): Promise<{ ok: true; plan: Plan } | { ok: false; why: string }> {
