@@ -8,7 +8,8 @@
  * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
  * read (for plan: it would be refused); 2 usage; 1 cannot run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createClients } from './adapters/clients.js';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
@@ -132,7 +133,8 @@ async function main(): Promise<number> {
   }
 }
 
-// Only run when executed, not when imported by tests.
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli.js')) {
+// Only run when executed (directly or through the npm bin link), not when imported by tests.
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
   main().then((code) => process.exit(code));
 }
