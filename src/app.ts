@@ -13,22 +13,26 @@ import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
+import { type ConfirmFetch, confirmSubscription, createSnsVerifier } from './adapters/snsVerify.js';
 import type { Store } from './adapters/store/store.js';
+import { type BackgroundWork, startBackgroundWork } from './background.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
+import { githubWebhookRoute } from './http/githubWebhook.js';
 import { healthRoutes } from './http/health.js';
 import { createHttpServer } from './http/server.js';
+import { snsRoute } from './http/snsRoute.js';
 import type { Logger } from './log.js';
+import { createSlackAlerts } from './slack/alerts.js';
 import { boltLogger } from './slack/boltLogger.js';
 import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
-import { expireDue, resumeInterrupted } from './workflows/decide.js';
 import type { WorkflowDeps } from './workflows/ports.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 
 export interface BotOptions {
   readonly config: BotConfig;
-  readonly env: Pick<Env, 'slackBotToken' | 'slack' | 'slackApiUrl' | 'logLevel'>;
+  readonly env: Pick<Env, 'slackBotToken' | 'slack' | 'slackApiUrl' | 'logLevel' | 'githubWebhookSecret'>;
   readonly log: Logger;
   readonly s3: S3Client;
   readonly octokit: Octokit;
@@ -40,6 +44,13 @@ export interface BotOptions {
   readonly slackIdentity?: { readonly botId: string; readonly botUserId: string };
   /** Tests set 0: the default retries a failing Slack call for minutes. */
   readonly slackRetries?: number;
+  /** SNS certificate download and subscription confirmation; tests sign with their own key. */
+  readonly sns?: {
+    readonly fetchCertificate?: (url: string) => Promise<string>;
+    readonly confirmFetch?: ConfirmFetch;
+  };
+  /** Spacing of PR polls (bottleneck); tests set 0. */
+  readonly githubMinTimeMs?: number;
 }
 
 export interface RollbackBot {
@@ -47,6 +58,8 @@ export interface RollbackBot {
   readonly server: Server;
   readonly status: StatusDeps;
   readonly workflows: WorkflowDeps;
+  /** Runs one tracking round now (tests; the timer runs them too). */
+  trackNow(): Promise<void>;
   /** Starts HTTP (and Socket Mode when configured); resolves with the bound port. */
   start(port: number): Promise<number>;
   stop(): Promise<void>;
@@ -92,16 +105,23 @@ export function createBot(options: BotOptions): RollbackBot {
     }),
     directory: createSlackDirectory(bolt.client, { cacheSeconds: config.usergroupCacheSeconds, log }),
     pulls: createPullRequests(options.octokit),
+    alerts: createSlackAlerts(bolt.client),
     log,
     now: options.now ?? (() => new Date()),
   };
-  registerListeners(bolt, { config, status: workflows.status, workflows, log });
+  registerListeners(bolt, {
+    config,
+    status: workflows.status,
+    workflows,
+    log,
+    alarmFor: async (key) => (await options.store.alertThread(key))?.alarm,
+  });
   bolt.error(async (err) => {
     log.error('slack listener error', { error: err });
   });
 
   let started = false;
-  let sweeper: NodeJS.Timeout | undefined;
+  let background: BackgroundWork | undefined;
   const server = createHttpServer({
     slackListener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
     routes: [
@@ -113,6 +133,18 @@ export function createBot(options: BotOptions): RollbackBot {
         }),
         () => ({ name: socket ? 'slack socket mode' : 'slack http', ok: started }),
       ]),
+      snsRoute({
+        config,
+        verifier: createSnsVerifier({
+          topicArns: config.sns.topicArns,
+          fetchCertificate: options.sns?.fetchCertificate,
+        }),
+        confirm: (message) => confirmSubscription(message, options.sns?.confirmFetch),
+        store: options.store,
+        workflows,
+        log,
+      }),
+      githubWebhookRoute({ config, secret: env.githubWebhookSecret, workflows, log }),
     ],
     log,
   });
@@ -122,6 +154,7 @@ export function createBot(options: BotOptions): RollbackBot {
     server,
     status: workflows.status,
     workflows,
+    trackNow: () => background?.trackNow() ?? Promise.resolve(),
     async start(port) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -133,17 +166,16 @@ export function createBot(options: BotOptions): RollbackBot {
       // In HTTP mode Bolt never listens itself: its receiver is mounted on our server above.
       if (socket) await bolt.start();
       started = true;
-      // Finish what a restart interrupted, then keep expiring stale requests.
-      resumeInterrupted(workflows).catch((err) => log.error('resume failed', { error: err }));
-      sweeper = setInterval(() => {
-        expireDue(workflows).catch((err) => log.error('expiry sweep failed', { error: err }));
-      }, config.expirySweepSeconds * 1000);
-      sweeper.unref();
+      background = startBackgroundWork(workflows, config, {
+        // With webhooks GitHub tells us; without, we ask.
+        pollPullRequests: !env.githubWebhookSecret,
+        githubMinTimeMs: options.githubMinTimeMs,
+      });
       return (server.address() as AddressInfo).port;
     },
     async stop() {
       started = false;
-      if (sweeper) clearInterval(sweeper);
+      await background?.stop();
       await workflows.cards.flush();
       if (socket) await bolt.stop();
       await new Promise<void>((resolve) => {

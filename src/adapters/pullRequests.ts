@@ -4,13 +4,32 @@
  * A retry after any partial failure finds and reuses its own branch, commit and PR.
  */
 import type { Octokit } from 'octokit';
-import { type OpenedPr, type OpenPrInput, PlanStaleError, type PullRequests } from '../workflows/ports.js';
+import {
+  type OpenedPr,
+  type OpenPrInput,
+  PlanStaleError,
+  type PullRequests,
+  type PullState,
+} from '../workflows/ports.js';
 import { explainGitHubError, GitHubError } from './configRepo.js';
 
 const status = (err: unknown) => (err as { status?: number }).status;
 
 export function createPullRequests(octokit: Octokit): PullRequests {
   return {
+    async get(owner, repo, number): Promise<PullState> {
+      try {
+        const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+        return {
+          state: data.state === 'open' ? 'open' : 'closed',
+          merged: data.merged,
+          mergedBy: data.merged_by?.login,
+          mergedAt: data.merged_at ? new Date(data.merged_at) : undefined,
+        };
+      } catch (err) {
+        throw explainGitHubError(err, `reading pull request #${number}`);
+      }
+    },
     async open(input: OpenPrInput): Promise<OpenedPr> {
       const { owner, repo, base, branch, path } = input;
       let calls = 0;

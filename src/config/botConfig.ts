@@ -36,6 +36,12 @@ export interface ServiceConfig {
   readonly approvalsRequired: number;
   readonly cooldownHours: number;
   readonly requestTtlMinutes: number;
+  /** Where alert cards go (default: `channel`). */
+  readonly alertChannel: string;
+  /** "offer": reply to an alarm with a button; "request": open the pending request at once. */
+  readonly onAlarm: 'offer' | 'request';
+  readonly alarmNames: readonly string[];
+  readonly alarmPatterns: readonly RegExp[];
   readonly pr: {
     readonly labels: readonly string[];
     readonly titleTemplate: string;
@@ -51,6 +57,16 @@ export interface BotConfig {
   readonly cardUpdateIntervalMs: number;
   readonly usergroupCacheSeconds: number;
   readonly expirySweepSeconds: number;
+  readonly sns: { readonly topicArns: readonly string[]; readonly autoConfirm: boolean };
+  /** Channels where other tools post alert messages the bot should answer. */
+  readonly alertMessageChannels: readonly string[];
+  readonly tracking: {
+    /** How often active rollbacks are checked (healthchecks; the PR too without webhooks). */
+    readonly pollSeconds: number;
+    /** Consecutive healthcheck reads of the target before an environment counts as verified. */
+    readonly consecutiveReads: number;
+    readonly timeoutMinutes: number;
+  };
   readonly services: readonly ServiceConfig[];
 }
 
@@ -101,6 +117,22 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
   });
   const usergroupCacheSeconds = bot.number('usergroup_cache_seconds', { default: 60, min: 0, max: 3600 });
   const expirySweepSeconds = bot.number('expiry_sweep_seconds', { default: 30, min: 1, max: 3600 });
+  const sns = {
+    topicArns: bot.strings('sns_topic_arns', {
+      pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/,
+      hint: 'SNS topic ARNs',
+    }),
+    autoConfirm: bot.boolean('sns_auto_confirm', true),
+  };
+  const alertMessageChannels = bot.strings('alert_message_channels', {
+    pattern: CHANNEL_ID,
+    hint: 'Slack channel IDs',
+  });
+  const tracking = {
+    pollSeconds: bot.number('poll_seconds', { default: 30, min: 0.05, max: 3600 }),
+    consecutiveReads: bot.number('verify_consecutive_reads', { default: 2, min: 1, max: 100, integer: true }),
+    timeoutMinutes: bot.number('verify_timeout_minutes', { default: 45, min: 1, max: 24 * 60 }),
+  };
   bot.rejectUnknown();
 
   const services = root.has('services')
@@ -122,6 +154,9 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     cardUpdateIntervalMs,
     usergroupCacheSeconds,
     expirySweepSeconds,
+    sns,
+    alertMessageChannels,
+    tracking,
     services,
   };
 }
@@ -204,6 +239,14 @@ function readService(name: string, r: Reader): ServiceConfig {
   }
   prTable.rejectUnknown();
 
+  const alarmPatterns: RegExp[] = [];
+  for (const [i, p] of r.strings('alarm_patterns').entries()) {
+    try {
+      alarmPatterns.push(new RegExp(p));
+    } catch (err) {
+      r.problem(`alarm_patterns[${i}]`, `expected a regular expression: ${(err as Error).message}`);
+    }
+  }
   const service: ServiceConfig = {
     name,
     channel,
@@ -221,6 +264,14 @@ function readService(name: string, r: Reader): ServiceConfig {
     approvalsRequired: r.number('approvals_required', { default: 1, min: 1, max: 10, integer: true }),
     cooldownHours: r.number('cooldown_hours', { default: 24, min: 0, max: 24 * 30 }),
     requestTtlMinutes: r.number('request_ttl_minutes', { default: 60, min: 1, max: 24 * 60, integer: true }),
+    alertChannel: r.string('alert_channel', {
+      default: channel,
+      pattern: CHANNEL_ID,
+      hint: 'a Slack channel ID',
+    }),
+    onAlarm: r.oneOf('on_alarm', ['offer', 'request'] as const, 'offer'),
+    alarmNames: r.strings('alarm_names'),
+    alarmPatterns,
     pr,
   };
   if (environments.length > 0 && service.promotedEnvironments.length === 0) {

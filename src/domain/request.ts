@@ -4,6 +4,7 @@
  */
 import type { Reason } from './command.js';
 import type { Plan } from './plan.js';
+import type { Progress } from './progress.js';
 
 export const STATES = [
   'pending', // awaiting approvals
@@ -112,7 +113,11 @@ export interface RollbackRequest {
   readonly decidedBy?: string;
   readonly decisionNote?: string;
   readonly completedAt?: Date;
+  readonly progress?: Progress;
 }
+
+/** Requester of requests the bot opens by itself on an alarm (`on_alarm = "request"`). */
+export const BOT_REQUESTER = 'rollback-bot';
 
 export interface AlarmRef {
   readonly name: string;

@@ -5,7 +5,7 @@
 
 import type { Store } from '../adapters/store/store.js';
 import type { BotConfig } from '../config/botConfig.js';
-import type { RollbackRequest } from '../domain/request.js';
+import type { AlarmRef, RollbackRequest } from '../domain/request.js';
 import type { Logger } from '../log.js';
 import type { StatusDeps } from './serviceStatus.js';
 
@@ -20,6 +20,26 @@ export interface RequestCards {
   permalink(request: RollbackRequest): Promise<string | undefined>;
   /** Waits until pending card updates are sent (tests, shutdown). */
   flush(): Promise<void>;
+}
+
+/** Alert cards and offers in Slack. */
+export interface AlertPosts {
+  /** Posts a new alert card; returns its ts. */
+  postCard(channel: string, view: AlertView): Promise<string>;
+  updateCard(channel: string, ts: string, view: AlertView): Promise<void>;
+  /** A reply in an alert's thread: a state change, or the offer under another tool's alert message. */
+  reply(channel: string, threadTs: string, text: string, offer?: AlertView): Promise<void>;
+}
+
+export interface AlertView {
+  readonly service: string;
+  readonly alarm: AlarmRef & { readonly description?: string; readonly metric?: string };
+  readonly headline: 'firing' | 'resolved' | 'firing_again' | 'insufficient_data';
+  readonly served: readonly { readonly environment: string; readonly modelVersion?: string }[];
+  readonly lastKnownGood?: { readonly version: string; readonly iteration: string };
+  /** Key of the alert thread, carried by the buttons so a request can attach the alarm. */
+  readonly threadKey: string;
+  readonly request?: { readonly id: string; readonly state: string };
 }
 
 export interface Directory {
@@ -56,8 +76,16 @@ export interface OpenedPr {
   readonly apiCalls: number;
 }
 
+export interface PullState {
+  readonly state: 'open' | 'closed';
+  readonly merged: boolean;
+  readonly mergedBy?: string;
+  readonly mergedAt?: Date;
+}
+
 export interface PullRequests {
   open(input: OpenPrInput): Promise<OpenedPr>;
+  get(owner: string, repo: string, number: number): Promise<PullState>;
 }
 
 /** The version line changed on the base branch since the plan: approvals no longer apply. */
@@ -75,6 +103,7 @@ export interface WorkflowDeps {
   readonly cards: RequestCards;
   readonly directory: Directory;
   readonly pulls: PullRequests;
+  readonly alerts: AlertPosts;
   readonly log: Logger;
   readonly now: () => Date;
 }

@@ -72,6 +72,29 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_tracking_and_alerts': {
+    async up(db: Kysely<unknown>) {
+      // Deploy tracking: which environments serve the target, merge facts (JSON; see domain/progress).
+      await db.schema.alterTable('requests').addColumn('progress', 'text').execute();
+      await db.schema
+        .createTable('alert_threads')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('thread_ts', 'text', (c) => c.notNull())
+        .addColumn('card_ts', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('alarm', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      // SNS retries deliveries: a MessageId is acted on once.
+      await db.schema
+        .createTable('seen_messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

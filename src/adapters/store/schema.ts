@@ -29,6 +29,23 @@ export interface RequestsTable {
   decided_by: string | null;
   decision_note: string | null;
   completed_at: string | null;
+  progress: string | null;
+}
+
+export interface AlertThreadsTable {
+  key: string;
+  service: string;
+  channel: string;
+  thread_ts: string;
+  card_ts: string | null;
+  state: string;
+  alarm: string;
+  updated_at: string;
+}
+
+export interface SeenMessagesTable {
+  id: string;
+  at: string;
 }
 
 export interface ApprovalsTable {
@@ -68,4 +85,6 @@ export interface Database {
   events: EventsTable;
   rolled_back_from: RolledBackFromTable;
   milestones: MilestonesTable;
+  alert_threads: AlertThreadsTable;
+  seen_messages: SeenMessagesTable;
 }

@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
 import type { Reason } from '../../domain/command.js';
 import type { Plan } from '../../domain/plan.js';
+import type { Progress } from '../../domain/progress.js';
 import type { AlarmRef, Approval, RequestState, RollbackRequest } from '../../domain/request.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, RequestsTable } from './schema.js';
@@ -37,7 +38,21 @@ export type RequestPatch = Partial<{
   decisionNote: string;
   completedAt: Date;
   expiresAt: Date;
+  progress: Progress;
 }>;
+
+export interface AlertThread {
+  readonly key: string;
+  readonly service: string;
+  readonly channel: string;
+  /** The thread's root: our alert card, or the alert message another tool posted. */
+  readonly threadTs: string;
+  /** Our alert card, when we posted one (updated as the alarm changes). */
+  readonly cardTs?: string;
+  readonly state: string;
+  readonly alarm: AlarmRef;
+  readonly updatedAt: Date;
+}
 
 export interface Store {
   createRequest(request: RollbackRequest): Promise<void>;
@@ -71,6 +86,13 @@ export interface Store {
   rolledBackFrom(service: string): Promise<Set<string>>;
   /** True the first time `key` is claimed for a request, false ever after. */
   claimMilestone(requestId: string, key: string): Promise<boolean>;
+  /** True the first time a message id (SNS MessageId, Slack message) is seen. */
+  claimMessage(id: string): Promise<boolean>;
+  /** Forgets a claimed message id, so a retried delivery is handled again after a failure. */
+  releaseMessage(id: string): Promise<void>;
+  alertThread(key: string): Promise<AlertThread | undefined>;
+  saveAlertThread(thread: AlertThread): Promise<void>;
+  findByPr(service: string, number: number): Promise<RollbackRequest | undefined>;
   close(): Promise<void>;
 }
 
@@ -121,6 +143,7 @@ function toRow(r: RollbackRequest): RequestsTable {
     decided_by: r.decidedBy ?? null,
     decision_note: r.decisionNote ?? null,
     completed_at: r.completedAt ? iso(r.completedAt) : null,
+    progress: r.progress ? JSON.stringify(r.progress) : null,
   };
 }
 
@@ -141,6 +164,7 @@ function patchRow(p: RequestPatch): Partial<RequestsTable> {
   if (p.decisionNote !== undefined) row.decision_note = p.decisionNote;
   if (p.completedAt !== undefined) row.completed_at = iso(p.completedAt);
   if (p.expiresAt !== undefined) row.expires_at = iso(p.expiresAt);
+  if (p.progress !== undefined) row.progress = JSON.stringify(p.progress);
   return row;
 }
 
@@ -178,6 +202,7 @@ function fromRow(row: RequestsTable, approvals: readonly Approval[]): RollbackRe
     decidedBy: row.decided_by ?? undefined,
     decisionNote: row.decision_note ?? undefined,
     completedAt: date(row.completed_at),
+    progress: row.progress ? (JSON.parse(row.progress) as Progress) : undefined,
   };
 }
 
@@ -344,6 +369,58 @@ export function createStore(db: Kysely<Database>): Store {
         .onConflict((oc) => oc.columns(['request_id', 'key']).doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async claimMessage(id) {
+      const result = await db
+        .insertInto('seen_messages')
+        .values({ id, at: iso(new Date()) })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async releaseMessage(id) {
+      await db.deleteFrom('seen_messages').where('id', '=', id).execute();
+    },
+    async alertThread(key) {
+      const row = await db.selectFrom('alert_threads').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        key: row.key,
+        service: row.service,
+        channel: row.channel,
+        threadTs: row.thread_ts,
+        cardTs: row.card_ts ?? undefined,
+        state: row.state,
+        alarm: JSON.parse(row.alarm, (k, v) => (k === 'at' ? new Date(v) : v)) as AlarmRef,
+        updatedAt: new Date(row.updated_at),
+      };
+    },
+    async saveAlertThread(t) {
+      const values = {
+        key: t.key,
+        service: t.service,
+        channel: t.channel,
+        thread_ts: t.threadTs,
+        card_ts: t.cardTs ?? null,
+        state: t.state,
+        alarm: JSON.stringify(t.alarm),
+        updated_at: iso(t.updatedAt),
+      };
+      await db
+        .insertInto('alert_threads')
+        .values(values)
+        .onConflict((oc) => oc.column('key').doUpdateSet(values))
+        .execute();
+    },
+    async findByPr(service, number) {
+      const row = await db
+        .selectFrom('requests')
+        .selectAll()
+        .where('service', '=', service)
+        .where('pr_number', '=', number)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      return row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
     },
     async close() {
       await db.destroy();

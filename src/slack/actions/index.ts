@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
+import { SHOW_VERSIONS_ACTION } from '../blocks/alertCard.js';
 import { ACTIONS } from '../blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, SERVICE_SELECT } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
-import { openModalClick, serviceSelected } from './openModal.js';
+import { openModalClick, serviceSelected, showVersionsClick } from './openModal.js';
 import { approveClick, cancelClick, rejectClick, retryClick } from './requestButtons.js';
 
 export function registerActions(app: App, deps: SlackDeps): void {
@@ -12,4 +13,5 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTIONS.retry, retryClick(deps));
   app.action(OPEN_MODAL_ACTION, openModalClick(deps));
   app.action(SERVICE_SELECT, serviceSelected(deps));
+  app.action(SHOW_VERSIONS_ACTION, showVersionsClick(deps));
 }

@@ -8,7 +8,9 @@ import type {
 } from '@slack/bolt';
 import { findService } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
+import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import type { ModalContext } from '../blocks/requestModal.js';
+import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
 import { openRequestModal, safeTargetsModal } from '../views/openRequestModal.js';
 
@@ -49,7 +51,9 @@ export function openModalClick(deps: SlackDeps) {
     const ctx: ModalContext = {
       service: service.name,
       channel: body.channel?.id ?? service.channel,
-      threadTs: value.threadTs,
+      // From an alert: the request card goes in the alert's thread (the card's own, or the alert message's).
+      threadTs:
+        value.threadTs ?? (value.alarmKey ? (body.message?.thread_ts ?? body.message?.ts) : undefined),
       alarmKey: value.alarmKey,
     };
     try {
@@ -81,6 +85,25 @@ export function serviceSelected(deps: SlackDeps) {
       view_id: view.id,
       hash: view.hash,
       view: await safeTargetsModal(deps, service, { ...ctx, service: service.name }),
+    });
+  };
+}
+
+/** "Show versions" under an alert: the versions list, to the person who asked. */
+export function showVersionsClick(deps: SlackDeps) {
+  return async ({
+    ack,
+    action,
+    respond,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+    await ack();
+    const service = findService(deps.config, action.value ?? '');
+    if (!service) return;
+    const status = await getServiceStatus(deps.status, service);
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      ...versionsMessage(status, versionTable(status), 10),
     });
   };
 }

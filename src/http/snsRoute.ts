@@ -1,0 +1,83 @@
+/**
+ * `POST /alerts/sns`: CloudWatch alarms through an SNS HTTPS subscription. Only verified messages from
+ * allowlisted topics are acted on; a MessageId is acted on once (SNS retries deliveries).
+ */
+import type { SnsMessage, SnsVerifier } from '../adapters/snsVerify.js';
+import type { Store } from '../adapters/store/store.js';
+import type { BotConfig } from '../config/botConfig.js';
+import { parseCloudWatchAlarm, serviceForAlarm } from '../domain/alarm.js';
+import type { Logger } from '../log.js';
+import { handleAlarm } from '../workflows/handleAlarm.js';
+import type { WorkflowDeps } from '../workflows/ports.js';
+import { type Route, sendJson } from './server.js';
+
+export function snsRoute(deps: {
+  config: BotConfig;
+  verifier: SnsVerifier;
+  confirm: (message: SnsMessage) => Promise<void>;
+  store: Store;
+  workflows: WorkflowDeps;
+  log: Logger;
+}): Route {
+  const routes = deps.config.services.map((s) => ({
+    service: s.name,
+    names: s.alarmNames,
+    patterns: s.alarmPatterns,
+  }));
+  return {
+    method: 'POST',
+    path: '/alerts/sns',
+    async handle(_req, res, body) {
+      const verdict = await deps.verifier.verify(body.toString('utf8'));
+      if (!verdict.ok) {
+        deps.log.warn('sns message refused', { reason: verdict.reason, status: verdict.status });
+        return sendJson(res, verdict.status, { error: verdict.reason });
+      }
+      const message = verdict.message;
+      const log = deps.log.child({ snsMessageId: message.MessageId, topic: message.TopicArn });
+      if (message.Type === 'SubscriptionConfirmation') {
+        if (!deps.config.sns.autoConfirm) {
+          log.warn('sns subscription awaits confirmation: open SubscribeURL to confirm', {
+            subscribeUrl: message.SubscribeURL,
+          });
+          return sendJson(res, 200, { confirmed: false });
+        }
+        try {
+          await deps.confirm(message);
+        } catch (err) {
+          log.error('sns subscription confirmation failed', { error: err });
+          return sendJson(res, 502, { error: 'confirmation failed' });
+        }
+        log.info('sns subscription confirmed');
+        return sendJson(res, 200, { confirmed: true });
+      }
+      if (message.Type !== 'Notification') return sendJson(res, 200, { ignored: message.Type });
+
+      const seenKey = `sns:${message.MessageId}`;
+      if (!(await deps.store.claimMessage(seenKey))) {
+        log.info('sns message already handled (a retry)');
+        return sendJson(res, 200, { duplicate: true });
+      }
+      const parsed = parseCloudWatchAlarm(message.Message);
+      if (!parsed.ok) {
+        log.warn('sns notification is not a CloudWatch alarm', { problem: parsed.problem });
+        return sendJson(res, 400, { error: parsed.problem });
+      }
+      const serviceName = serviceForAlarm(parsed.alarm.name, routes);
+      const service = deps.config.services.find((s) => s.name === serviceName);
+      if (!service) {
+        log.info('alarm for no configured service: ignored', { alarm: parsed.alarm.name });
+        return sendJson(res, 200, { ignored: 'no service' });
+      }
+      try {
+        await handleAlarm(deps.workflows, service, parsed.alarm);
+      } catch (err) {
+        // Let SNS deliver it again rather than lose the alarm.
+        await deps.store.releaseMessage(seenKey);
+        log.error('alarm handling failed', { alarm: parsed.alarm.name, error: err });
+        return sendJson(res, 500, { error: 'alarm handling failed' });
+      }
+      return sendJson(res, 200, { ok: true });
+    },
+  };
+}

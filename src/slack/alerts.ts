@@ -1,0 +1,28 @@
+/** AlertPosts over the Slack Web API. */
+import type { webApi } from '@slack/bolt';
+import type { AlertPosts } from '../workflows/ports.js';
+import { alertCard, alertOffer } from './blocks/alertCard.js';
+
+export function createSlackAlerts(client: webApi.WebClient): AlertPosts {
+  return {
+    async postCard(channel, view) {
+      const res = await client.chat.postMessage({ channel, ...alertCard(view), unfurl_links: false });
+      if (!res.ts) throw new Error('Slack did not return the alert card');
+      return res.ts;
+    },
+    async updateCard(channel, ts, view) {
+      await client.chat.update({ channel, ts, ...alertCard(view) });
+    },
+    async reply(channel, threadTs, text, offer) {
+      await client.chat.postMessage({
+        channel,
+        thread_ts: threadTs,
+        text,
+        ...(offer
+          ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, ...alertOffer(offer)] }
+          : {}),
+        unfurl_links: false,
+      });
+    },
+  };
+}

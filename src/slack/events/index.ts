@@ -1,0 +1,7 @@
+import type { App } from '@slack/bolt';
+import type { SlackDeps } from '../context.js';
+import { alertMessage } from './alertMessages.js';
+
+export function registerEvents(app: App, deps: SlackDeps): void {
+  app.message(alertMessage(deps));
+}

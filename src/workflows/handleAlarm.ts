@@ -1,0 +1,161 @@
+/**
+ * An alarm for a service: one card per alarm in the service's alert channel, later transitions as
+ * replies in its thread, and the offer to roll back to the last known good version. With
+ * `on_alarm = "request"` the pending request is opened at once (approvals and cooldown still apply).
+ */
+
+import type { AlertThread } from '../adapters/store/store.js';
+import type { ServiceConfig } from '../config/botConfig.js';
+import type { Alarm } from '../domain/alarm.js';
+import { BOT_REQUESTER } from '../domain/request.js';
+import type { AlertView, WorkflowDeps } from './ports.js';
+import { requestRollback } from './requestRollback.js';
+import { getServiceStatus } from './serviceStatus.js';
+
+/** A resolved alarm that fires again after this long starts a new card rather than reviving the old one. */
+const NEW_CARD_AFTER_MS = 24 * 3_600_000;
+
+const headlineOf = (alarm: Alarm, previous?: AlertThread): AlertView['headline'] => {
+  if (alarm.state === 'OK') return 'resolved';
+  if (alarm.state === 'INSUFFICIENT_DATA') return 'insufficient_data';
+  return previous && previous.state !== 'ALARM' ? 'firing_again' : 'firing';
+};
+
+const transitionText = (alarm: Alarm) =>
+  alarm.state === 'OK'
+    ? `:white_check_mark: ${alarm.name} is back to OK: ${alarm.reason}`
+    : alarm.state === 'ALARM'
+      ? `:rotating_light: ${alarm.name} is firing again: ${alarm.reason}`
+      : `:grey_question: ${alarm.name} has insufficient data: ${alarm.reason}`;
+
+async function viewFor(
+  deps: WorkflowDeps,
+  service: ServiceConfig,
+  alarm: Alarm,
+  key: string,
+  headline: AlertView['headline'],
+): Promise<AlertView> {
+  const status = await getServiceStatus(deps.status, service);
+  const lkg = status.lastKnownGood?.iteration;
+  return {
+    service: service.name,
+    alarm: {
+      name: alarm.name,
+      state: alarm.state,
+      reason: alarm.reason,
+      at: alarm.at,
+      description: alarm.description,
+      metric: alarm.metric,
+    },
+    headline,
+    served: status.environments.map((e) => ({
+      environment: e.environment,
+      modelVersion: e.ok ? e.modelVersion : undefined,
+    })),
+    lastKnownGood: lkg ? { version: lkg.version, iteration: lkg.name } : undefined,
+    threadKey: key,
+  };
+}
+
+export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, alarm: Alarm): Promise<void> {
+  const key = `alarm:${alarm.name}`;
+  const log = deps.log.child({ service: service.name, alarm: alarm.name, state: alarm.state });
+  const previous = await deps.store.alertThread(key);
+  const stale =
+    previous &&
+    previous.state === 'OK' &&
+    deps.now().getTime() - previous.updatedAt.getTime() > NEW_CARD_AFTER_MS;
+  const headline = headlineOf(alarm, stale ? undefined : previous);
+  const view = await viewFor(deps, service, alarm, key, headline);
+  const ref = view.alarm;
+
+  if (!previous || stale) {
+    if (alarm.state !== 'ALARM') {
+      log.info('alarm transition without an open thread: nothing to answer');
+      return;
+    }
+    const ts = await deps.alerts.postCard(service.alertChannel, view);
+    await deps.store.saveAlertThread({
+      key,
+      service: service.name,
+      channel: service.alertChannel,
+      threadTs: ts,
+      cardTs: ts,
+      state: alarm.state,
+      alarm: ref,
+      updatedAt: deps.now(),
+    });
+    log.info('alert card posted', { channel: service.alertChannel });
+    if (service.onAlarm === 'request')
+      await openOnAlarm(deps, service, { key, channel: service.alertChannel, threadTs: ts, alarm });
+    return;
+  }
+
+  await deps.store.saveAlertThread({ ...previous, state: alarm.state, alarm: ref, updatedAt: deps.now() });
+  await deps.alerts.reply(previous.channel, previous.threadTs, transitionText(alarm));
+  if (previous.cardTs) await deps.alerts.updateCard(previous.channel, previous.cardTs, view);
+  if (alarm.state === 'ALARM' && service.onAlarm === 'request') {
+    await openOnAlarm(deps, service, { key, channel: previous.channel, threadTs: previous.threadTs, alarm });
+  }
+}
+
+/** An alert message another tool posted: reply in its thread with the same offer. */
+export async function answerAlertMessage(
+  deps: WorkflowDeps,
+  service: ServiceConfig,
+  message: { channel: string; ts: string; text: string; alarmName: string },
+): Promise<void> {
+  const key = `message:${message.channel}:${message.ts}`;
+  if (!(await deps.store.claimMessage(key))) return;
+  const alarm: Alarm = {
+    name: message.alarmName,
+    state: 'ALARM',
+    reason: message.text.slice(0, 300),
+    at: deps.now(),
+  };
+  const view = await viewFor(deps, service, alarm, key, 'firing');
+  await deps.store.saveAlertThread({
+    key,
+    service: service.name,
+    channel: message.channel,
+    threadTs: message.ts,
+    state: 'ALARM',
+    alarm: view.alarm,
+    updatedAt: deps.now(),
+  });
+  await deps.alerts.reply(
+    message.channel,
+    message.ts,
+    `Alert for ${service.name}: ${message.alarmName}`,
+    view,
+  );
+  if (service.onAlarm === 'request')
+    await openOnAlarm(deps, service, { key, channel: message.channel, threadTs: message.ts, alarm });
+}
+
+async function openOnAlarm(
+  deps: WorkflowDeps,
+  service: ServiceConfig,
+  at: { key: string; channel: string; threadTs: string; alarm: Alarm },
+): Promise<void> {
+  const outcome = await requestRollback(deps, {
+    service,
+    target: { kind: 'previous' },
+    reason: 'PERFORMANCE_DEGRADATION',
+    note: `opened automatically on alarm ${at.alarm.name}`,
+    force: false,
+    dryRun: false,
+    requester: BOT_REQUESTER,
+    channel: at.channel,
+    threadTs: at.threadTs,
+    alarm: { name: at.alarm.name, state: at.alarm.state, reason: at.alarm.reason, at: at.alarm.at },
+  });
+  if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
+    const why = outcome.kind === 'refused' ? outcome.why.join(' ') : outcome.why;
+    await deps.alerts.reply(
+      at.channel,
+      at.threadTs,
+      `:no_entry: No rollback request was opened automatically: ${why}`,
+    );
+  }
+}
