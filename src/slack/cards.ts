@@ -28,7 +28,11 @@ export function createSlackCards(deps: {
   const render = async (r: RollbackRequest) => {
     const service = findService(deps.config, r.service);
     const events = await deps.store.events(r.id);
-    return requestCard(r, events, service?.approvers ?? { users: [], usergroups: [] });
+    return requestCard(r, events, {
+      approvers: service?.approvers ?? { users: [], usergroups: [] },
+      environments: service?.environments.map((e) => ({ name: e.name, deployPhase: e.deployPhase })) ?? [],
+      consecutiveReads: deps.config.tracking.consecutiveReads,
+    });
   };
   const threadOf = (r: RollbackRequest) => r.threadTs ?? r.cardTs;
 

@@ -1,5 +1,5 @@
 /** `/rollback history`: past requests, newest first. */
-import type { RollbackRequest } from '../../domain/request.js';
+import { BOT_REQUESTER, type RollbackRequest } from '../../domain/request.js';
 import { type Block, code, context, header, MAX_BLOCKS, packSections, slackDate } from './kit.js';
 
 function duration(from: Date, to: Date): string {
@@ -9,7 +9,9 @@ function duration(from: Date, to: Date): string {
 
 export function historyLine(r: RollbackRequest, now: Date): string {
   const live = r.plan.from.at(-1)?.modelVersion ?? r.plan.configuredVersion ?? '?';
-  const people = [`asked by <@${r.requester}>`];
+  const people = [
+    `asked by ${r.requester === BOT_REQUESTER ? 'rollback-bot (on alarm)' : `<@${r.requester}>`}`,
+  ];
   if (r.approvals.length) people.push(`approved by ${r.approvals.map((a) => `<@${a.user}>`).join(', ')}`);
   if (r.decidedBy) people.push(`${r.state} by <@${r.decidedBy}>`);
   const timing: string[] = [];

@@ -6,9 +6,10 @@
 import type { StoredEvent } from '../../adapters/store/store.js';
 import type { Approvers } from '../../domain/policy.js';
 import { describeApprovers } from '../../domain/policy.js';
-import type { RequestState, RollbackRequest } from '../../domain/request.js';
+import { BOT_REQUESTER, type RequestState, type RollbackRequest } from '../../domain/request.js';
 import { type Block, context, fields, header, section, slackDate } from './kit.js';
 import { checkLines, diffText, fromText, toText } from './plan.js';
+import { type EnvLine, progressLines } from './progress.js';
 
 export const ACTIONS = {
   approve: 'rollback_approve',
@@ -57,6 +58,8 @@ function stateText(r: RollbackRequest, approvers: Approvers): string {
   const approvals = r.approvals.map((a) => `<@${a.user}>`).join(', ');
   const count = `${r.approvals.length} of ${r.approvalsRequired} approval${r.approvalsRequired === 1 ? '' : 's'}`;
   const lines = [`*${STATE_LINE[r.state]}* · ${count}${approvals ? `: ${approvals}` : ''}`];
+  if (r.requester === BOT_REQUESTER)
+    lines.push('Opened automatically on the alarm: any approver may approve.');
   if (r.state === 'pending')
     lines.push(`Approvers: ${describeApprovers(approvers, r.requester)} (not the requester)`);
   if (r.pr) lines.push(`PR: <${r.pr.url}|#${r.pr.number}> (\`${r.pr.branch}\`)`);
@@ -117,12 +120,19 @@ function buttons(r: RollbackRequest): Block[] {
   return els.length ? [{ type: 'actions', block_id: `request_${r.id}`, elements: els } as Block] : [];
 }
 
-export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], approvers: Approvers) {
+export interface CardContext {
+  readonly approvers: Approvers;
+  readonly environments: readonly EnvLine[];
+  readonly consecutiveReads: number;
+}
+
+export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], ctx: CardContext) {
+  const { approvers } = ctx;
   const title = `Rollback ${r.id}: ${r.service} → ${r.plan.targetVersion}${r.force ? ' (break-glass)' : ''}`;
   const blocks: Block[] = [
     header(title),
     fields([
-      `*Requested by*\n<@${r.requester}>`,
+      `*Requested by*\n${r.requester === BOT_REQUESTER ? '*rollback-bot* (on alarm)' : `<@${r.requester}>`}`,
       `*Reason*\n\`${r.reason}\``,
       `*From*\n${fromText(r.plan)}`,
       `*To*\n${toText(r.plan)}`,
@@ -137,9 +147,11 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
       ),
     );
   }
+  const progress = progressLines(r, ctx.environments, ctx.consecutiveReads);
   if (r.alarm) blocks.push(section(`:bell: *Alarm:* ${r.alarm.name} (${r.alarm.state}) ${r.alarm.reason}`));
   blocks.push(
     section(stateText(r, approvers)),
+    ...(progress.length ? [section(`*Deploy*\n${progress.join('\n')}`)] : []),
     section(`*Checks*\n${checkLines(r.plan)}`),
     section(`*Diff*\n${diffText(r.plan)}`),
     ...buttons(r),

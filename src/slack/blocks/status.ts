@@ -1,7 +1,9 @@
 /** `/rollback status`: what each environment serves against what the base branch configures. */
 import { describeHealthError, type HealthResult } from '../../adapters/healthcheck.js';
+import type { RollbackRequest } from '../../domain/request.js';
 import type { ServiceStatus } from '../../workflows/serviceStatus.js';
 import { type Block, code, context, divider, fields, header, section, slackDate } from './kit.js';
+import { type EnvLine, progressLines } from './progress.js';
 
 export function environmentLine(r: HealthResult, phase: string): string {
   const where = `*${r.environment}* _(${phase === 'merge' ? 'from main' : 'from PRs'})_`;
@@ -19,7 +21,33 @@ export function unavailableBlock(unavailable: readonly string[]): Block[] {
   ];
 }
 
-export function statusMessage(status: ServiceStatus): { text: string; blocks: Block[] } {
+export function activeRollbacks(
+  active: readonly RollbackRequest[],
+  environments: readonly EnvLine[],
+  consecutiveReads: number,
+): Block[] {
+  if (active.length === 0) return [];
+  return [
+    section(
+      `*Active rollbacks*\n${active
+        .map(
+          (r) =>
+            `*${r.id}* → ${code(r.plan.targetIteration ?? r.plan.targetVersion)} · ${r.state.replace(/_/g, ' ')}${
+              progressLines(r, environments, consecutiveReads).length
+                ? `\n${progressLines(r, environments, consecutiveReads).join('\n')}`
+                : ''
+            }`,
+        )
+        .join('\n\n')}`,
+    ),
+  ];
+}
+
+export function statusMessage(
+  status: ServiceStatus,
+  active: readonly RollbackRequest[] = [],
+  consecutiveReads = 2,
+): { text: string; blocks: Block[] } {
   const { service } = status;
   const envLines = status.environments.map((r, i) =>
     environmentLine(r, service.environments[i]?.deployPhase ?? ''),
@@ -61,6 +89,11 @@ export function statusMessage(status: ServiceStatus): { text: string; blocks: Bl
     fields(envLines),
     section(configured),
     ...(drift ? [section(drift)] : []),
+    ...activeRollbacks(
+      active,
+      service.environments.map((e) => ({ name: e.name, deployPhase: e.deployPhase })),
+      consecutiveReads,
+    ),
     divider(),
     section(lkgLine),
     context(`${live} · read ${slackDate(new Date())}`),

@@ -4,6 +4,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
+import { ACTIVE_STATES } from '../../domain/request.js';
 import { cancel } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
@@ -63,8 +64,15 @@ async function run(cmd: Command, deps: SlackDeps, at: Invocation): Promise<void>
     case 'status': {
       const service = findService(deps.config, cmd.service);
       if (!service) return;
-      const status = await getServiceStatus(deps.status, service);
-      await respond({ response_type: 'in_channel', ...statusMessage(status) });
+      const [status, inFlight] = await Promise.all([
+        getServiceStatus(deps.status, service),
+        deps.workflows.store.inStates(ACTIVE_STATES),
+      ]);
+      const active = inFlight.filter((r) => r.service === service.name);
+      await respond({
+        response_type: 'in_channel',
+        ...statusMessage(status, active, deps.config.tracking.consecutiveReads),
+      });
       return;
     }
     case 'versions': {
