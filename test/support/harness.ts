@@ -16,6 +16,7 @@ import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '
 import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
 import { readFixture } from './fixtures.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
+import { testCertificateFetcher } from './snsSign.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const GITHUB_TOKEN = 'ghs_testtoken';
@@ -33,7 +34,15 @@ export interface HarnessOptions {
   configFile?: { path: string; content: string; versionKey?: string };
   healthcheckTimeoutMs?: number;
   now?: () => Date;
+  /** Sets GITHUB_WEBHOOK_SECRET; without it the bot polls PRs. */
+  webhookSecret?: string;
+  /** Seconds between tracking rounds (default: an hour, so tests drive rounds with trackNow()). */
+  pollSeconds?: number;
 }
+
+export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
+export const ALERT_CHANNEL = 'CALERTS001';
+export const ALARM = 'fpo-search-production-5xx';
 
 export interface Harness {
   slack: FakeSlack;
@@ -55,9 +64,24 @@ export interface Harness {
     value: string,
     user: string,
     responseId?: string,
+    where?: { channel?: string; messageTs?: string; threadTs?: string },
   ): Promise<SlackHttpResult & { responseId: string }>;
+  /** Submits a modal as Slack does (view_submission). */
+  submitView(
+    view: { callback_id: string; private_metadata?: string },
+    values: Record<string, Record<string, unknown>>,
+    user: string,
+  ): Promise<SlackHttpResult>;
   /** Stops the bot and starts a new one on the same database, as a process restart would. */
   restart(): Promise<void>;
+  /** SNS certificate downloads and subscription confirmations the bot made. */
+  snsCertificateFetches: string[];
+  snsConfirmations: string[];
+  post(
+    path: string,
+    body: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -69,6 +93,9 @@ export function configToml(h: { health: FakeHealthchecks }, opts: HarnessOptions
 catalog_cache_seconds = 60
 healthcheck_timeout_ms = ${opts.healthcheckTimeoutMs ?? 1000}
 card_update_interval_ms = 0
+sns_topic_arns = ["${TOPIC_ARN}"]
+alert_message_channels = ["${ALERT_CHANNEL}"]
+poll_seconds = ${opts.pollSeconds ?? 3600}
 ${opts.botToml ?? ''}
 
 [services.fpo-search]
@@ -77,6 +104,8 @@ bucket = "${BUCKET}"
 repo = "${REPO}"
 config_path = "${opts.configFile?.path ?? 'search-config.toml'}"
 version_key = "${opts.configFile?.versionKey ?? 'version'}"
+alert_channel = "${ALERT_CHANNEL}"
+alarm_names = ["${ALARM}"]
 ${opts.serviceToml ?? ''}
 
 [services.fpo-search.approvers]
@@ -123,6 +152,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
 
   const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const certificates = testCertificateFetcher();
+  const confirmations: string[] = [];
   const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`;
 
   async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string }> {
@@ -140,6 +171,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         slack: { kind: 'http', signingSecret: SIGNING_SECRET },
         slackApiUrl: slack.apiUrl,
         logLevel: 'error',
+        githubWebhookSecret: opts.webhookSecret,
       },
       log: silentLogger,
       s3: s3.client(),
@@ -148,6 +180,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       now: opts.now,
       slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
       slackRetries: 0,
+      githubMinTimeMs: 0,
+      sns: {
+        fetchCertificate: certificates.fetch,
+        confirmFetch: async (url: string) => {
+          confirmations.push(url);
+          return { status: 200, text: async () => '<ConfirmSubscriptionResponse/>' };
+        },
+      },
     });
     const port = await bot.start(0);
     return { bot, store, url: `http://127.0.0.1:${port}` };
@@ -170,16 +210,23 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     return { ...result, responseId };
   };
-  h.click = async (actionId, value, user, responseId = `c${++responseCounter}`) => {
+  h.click = async (actionId, value, user, responseId = `c${++responseCounter}`, where = {}) => {
+    const channel = where.channel ?? CHANNEL;
+    const messageTs = where.messageTs ?? '1.000';
     const result = await sendInteraction(h.url, SIGNING_SECRET, {
       type: 'block_actions',
       user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
       api_app_id: 'A1',
       token: 'deprecated',
       team: { id: 'T1', domain: 'example' },
-      channel: { id: CHANNEL, name: 'rollbacks' },
-      container: { type: 'message', message_ts: '1.000', channel_id: CHANNEL, is_ephemeral: false },
-      message: { type: 'message', ts: '1.000', text: 'card' },
+      channel: { id: channel, name: 'rollbacks' },
+      container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
+      message: {
+        type: 'message',
+        ts: messageTs,
+        text: 'card',
+        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+      },
       trigger_id: `${Date.now()}.trigger`,
       response_url: slack.responseUrl(responseId),
       actions: [
@@ -187,6 +234,37 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ],
     });
     return { ...result, responseId };
+  };
+  h.submitView = (view, values, user) =>
+    sendInteraction(h.url, SIGNING_SECRET, {
+      type: 'view_submission',
+      team: { id: 'T1', domain: 'example' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'deprecated',
+      trigger_id: `${Date.now()}.trigger`,
+      view: {
+        id: 'VMODAL',
+        type: 'modal',
+        team_id: 'T1',
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata ?? '',
+        state: { values },
+        hash: 'h',
+        blocks: [],
+        title: { type: 'plain_text', text: 'x' },
+      },
+      response_urls: [],
+    });
+  h.snsCertificateFetches = certificates.calls;
+  h.snsConfirmations = confirmations;
+  h.post = async (path, body, headers = {}) => {
+    const res = await fetch(`${h.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    return { status: res.status, body: await res.text() };
   };
   h.restart = async () => {
     await h.bot.stop();
