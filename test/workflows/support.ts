@@ -45,3 +45,12 @@ export async function settle(h: Harness): Promise<void> {
   await new Promise((r) => setTimeout(r, 150));
   await h.bot.workflows.cards.flush();
 }
+
+/** Waits until an async condition holds (store reads), failing after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,40 @@
+/** Sends GitHub webhook deliveries as GitHub does: JSON body, event header, HMAC-SHA256 signature. */
+import { createHmac } from 'node:crypto';
+import type { Harness } from './harness.js';
+
+export function sendWebhook(
+  h: Harness,
+  event: string,
+  payload: object,
+  secret: string,
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  return h.post('/github/webhook', body, {
+    'x-github-event': event,
+    'x-github-delivery': `${Date.now()}`,
+    'x-hub-signature-256': signature,
+  });
+}
+
+/** The pull_request event GitHub sends when a PR is merged or closed. */
+export function closedEvent(
+  repo: string,
+  pr: { number: number; body?: string | null },
+  merged: boolean,
+  by = 'bob',
+) {
+  return {
+    action: 'closed',
+    number: pr.number,
+    repository: { full_name: repo },
+    pull_request: {
+      number: pr.number,
+      body: pr.body ?? '',
+      merged,
+      merged_at: merged ? new Date().toISOString() : null,
+      merged_by: merged ? { login: by } : null,
+    },
+    sender: { login: by },
+  };
+}
