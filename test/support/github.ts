@@ -20,17 +20,18 @@ export function sendWebhook(
 /** The pull_request event GitHub sends when a PR is merged or closed. */
 export function closedEvent(
   repo: string,
-  pr: { number: number; body?: string | null },
+  // The fake's pull JSON is loosely typed; only number and body are read.
+  pr: { number?: unknown; body?: unknown },
   merged: boolean,
   by = 'bob',
 ) {
   return {
     action: 'closed',
-    number: pr.number,
+    number: Number(pr.number),
     repository: { full_name: repo },
     pull_request: {
-      number: pr.number,
-      body: pr.body ?? '',
+      number: Number(pr.number),
+      body: typeof pr.body === 'string' ? pr.body : '',
       merged,
       merged_at: merged ? new Date().toISOString() : null,
       merged_by: merged ? { login: by } : null,
