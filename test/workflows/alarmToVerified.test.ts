@@ -56,10 +56,10 @@ async function rollbackFromAlert(hh: Harness): Promise<{ id: string; threadTs: s
   const thread = await hh.store.alertThread(`alarm:${ALARM}`);
   if (!thread?.cardTs) throw new Error('no alert card');
   const card = hh.slack.callsTo('chat.postMessage').find((c) => c.args.channel === ALERT_CHANNEL);
-  // biome-ignore lint/suspicious/noExplicitAny: Block Kit as received
-  const button = (card?.args.blocks as any[])
-    .flatMap((b) => b.elements ?? [])
-    .find((e: any) => e.action_id === OPEN_MODAL_ACTION);
+  type Button = { action_id: string; value: string; text: { text: string } };
+  const blocks = (card?.args.blocks ?? []) as Array<{ elements?: Button[] }>;
+  const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === OPEN_MODAL_ACTION);
+  if (!button) throw new Error('the alert card has no request button');
   expect(button.text.text).toBe('Request rollback to 1.25.0');
 
   await hh.click(OPEN_MODAL_ACTION, button.value, USERS.alice, undefined, {
