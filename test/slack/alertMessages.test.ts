@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { readFixture } from '../support/fixtures.js';
 import {
@@ -7,23 +7,15 @@ import {
   type Harness,
   type HarnessOptions,
   SIGNING_SECRET,
-  startHarness,
   USERS,
+  useHarness,
 } from '../support/harness.js';
 import { sendEvent } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { signSns } from '../support/snsSign.js';
 import { pulls, settle, until } from '../workflows/support.js';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-async function start(opts: HarnessOptions = {}): Promise<Harness> {
-  h = await startHarness(opts);
-  return h;
-}
+const start = useHarness();
 
 let n = 0;
 function messageEvent(event: Record<string, unknown>) {

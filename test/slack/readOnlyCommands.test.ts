@@ -1,23 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, SIGNING_SECRET, startHarness, USERS } from '../support/harness.js';
 import { sendSlashCommand } from '../support/slackRequests.js';
-
-/** Everything a message says, flattened: tests read it the way a person skims it. */
-// biome-ignore lint/suspicious/noExplicitAny: Block Kit payloads as received
-function textOf(message: any): string {
-  const parts: string[] = [message.text ?? ''];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === 'text' && typeof v === 'string') parts.push(v);
-        else walk(v);
-      }
-    }
-  };
-  walk(message.blocks);
-  return parts.join('\n');
-}
+import { textOf } from '../support/slackText.js';
 
 let h: Harness;
 beforeAll(async () => {

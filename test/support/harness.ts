@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from 'octokit';
+import { afterEach } from 'vitest';
 import { openStore, type Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
@@ -86,6 +87,19 @@ export interface Harness {
 }
 
 let responseCounter = 0;
+
+/** A fresh harness per test, closed after it: `const start = useHarness(); const h = await start(opts)`. */
+export function useHarness(): (opts?: HarnessOptions) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (opts = {}) => {
+    current = await startHarness(opts);
+    return current;
+  };
+}
 
 export function configToml(h: { health: FakeHealthchecks }, opts: HarnessOptions = {}): string {
   return `

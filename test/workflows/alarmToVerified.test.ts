@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
 import { readFixture } from '../support/fixtures.js';
@@ -9,23 +9,15 @@ import {
   type Harness,
   type HarnessOptions,
   REPO,
-  startHarness,
   USERS,
+  useHarness,
 } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { signSns } from '../support/snsSign.js';
-import { pulls, settle, until } from './support.js';
+import { postedCard, pulls, settle, until } from './support.js';
 
 const SECRET = 'webhook-secret';
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-async function start(opts: HarnessOptions = {}): Promise<Harness> {
-  h = await startHarness(opts);
-  return h;
-}
+const start = useHarness();
 
 /** The fixture alarm, as SNS would deliver it now for an alarm that changed state `minutesAgo` ago. */
 function alarmMessage(minutesAgo: number) {
@@ -204,10 +196,7 @@ describe('from an alarm to a verified rollback', () => {
     let now = new Date();
     const hh = await start({ now: () => now });
     await hh.command('to previous');
-    const id = await hh.slack.waitFor(() => {
-      const card = hh.slack.callsTo('chat.postMessage').find((c) => /Rollback R-/.test(textOf(c.args)));
-      return card && /Rollback (R-[0-9A-Z]{4})/.exec(textOf(card.args))?.[1];
-    });
+    const id = await postedCard(hh);
     await hh.click(ACTIONS.approve, id, USERS.bob);
     const [pr] = await hh.slack.waitFor(() => pulls(hh).length > 0 && pulls(hh));
     await until(async () => (await hh.store.getRequest(id))?.state === 'pr_open');
@@ -235,10 +224,7 @@ describe('from an alarm to a verified rollback', () => {
   it('a PR closed without merge abandons the request and says so', async () => {
     const hh = await start({ webhookSecret: SECRET });
     await hh.command('to previous');
-    const id = await hh.slack.waitFor(() => {
-      const card = hh.slack.callsTo('chat.postMessage').find((c) => /Rollback R-/.test(textOf(c.args)));
-      return card && /Rollback (R-[0-9A-Z]{4})/.exec(textOf(card.args))?.[1];
-    });
+    const id = await postedCard(hh);
     await hh.click(ACTIONS.approve, id, USERS.bob);
     const [pr] = await hh.slack.waitFor(() => pulls(hh).length > 0 && pulls(hh));
     await until(async () => (await hh.store.getRequest(id))?.state === 'pr_open');

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION } from '../../src/slack/blocks/requestModal.js';
-import { type Harness, type HarnessOptions, REPO, startHarness, USERS } from '../support/harness.js';
+import { type Harness, type HarnessOptions, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-async function start(opts: HarnessOptions = {}): Promise<Harness> {
-  h = await startHarness(opts);
-  return h;
-}
+const start = useHarness();
 
 async function refusal(hh: Harness, text: string): Promise<string> {
   const before = hh.slack.calls.length;

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { readFixture } from '../support/fixtures.js';
-import { type Harness, type HarnessOptions, REPO, startHarness, USERS } from '../support/harness.js';
+import { type Harness, type HarnessOptions, REPO, USERS, useHarness } from '../support/harness.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-async function start(opts: HarnessOptions = {}): Promise<Harness> {
-  h = await startHarness(opts);
-  return h;
-}
+const start = useHarness();
 
 /** Asks as alice and returns the new request's id. */
 async function ask(
@@ -249,8 +241,6 @@ describe('expiry, rejection and cancel', () => {
       'the version line was unchanged, so it builds on the new head',
     );
 
-    const hh2 = h as Harness;
-    await hh2.close();
     const fresh = await start();
     const id2 = await ask(fresh, 'to 1.25.0');
     fresh.github.commitFile(
