@@ -174,6 +174,16 @@ describe('from an alarm to a verified rollback', () => {
     hh.health.serve('production', '1.25.0-293a4b5');
     await hh.bot.trackNow(); // one read each: not yet verified
 
+    // Status shows the rollback in flight with its checklist.
+    const status = await hh.command('status');
+    const shown = textOf(await hh.slack.waitFor(() => hh.slack.responsesTo(status.responseId)[0]?.body));
+    expect(shown).toContain(`*Active rollbacks*\n*${id}* → \`1.25.0-293a4b5\` · merged`);
+    expect(shown).toContain(':white_check_mark: development serves `1.25.0-293a4b5`');
+    expect(shown).toContain(':white_check_mark: merged by carol');
+    expect(shown).toContain(
+      ':hourglass_flowing_sand: production: waiting (serves `1.25.0-293a4b5`, 1/2 reads)',
+    );
+
     await hh.restart();
     await hh.bot.trackNow();
     await hh.bot.trackNow();

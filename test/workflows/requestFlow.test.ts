@@ -257,3 +257,15 @@ describe('expiry, rejection and cancel', () => {
     expect(pulls(fresh)).toEqual([]);
   });
 });
+
+describe('card updates', () => {
+  it('coalesces a burst of refreshes into one chat.update showing the latest state', async () => {
+    const hh = await start();
+    const id = await ask(hh);
+    await settle(hh);
+    hh.slack.reset();
+    for (let i = 0; i < 10; i++) hh.bot.workflows.cards.refresh(id);
+    await hh.bot.workflows.cards.flush();
+    expect(hh.slack.callsTo('chat.update')).toHaveLength(1);
+  });
+});
