@@ -133,3 +133,18 @@ describe('POST /alerts/sns', () => {
     expect(h.slack.calls).toEqual([]);
   });
 });
+
+describe('POST /alerts/sns with sns_auto_confirm = false', () => {
+  it('does not fetch the SubscribeURL, and answers 200', async () => {
+    const manual = await startHarness({ botToml: 'sns_auto_confirm = false' });
+    try {
+      const message = signSns(fresh('sns-subscription-confirmation.json'), '2');
+      const res = await manual.post('/alerts/sns', JSON.stringify(message));
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ confirmed: false });
+      expect(manual.snsConfirmations).toEqual([]);
+    } finally {
+      await manual.close();
+    }
+  });
+});

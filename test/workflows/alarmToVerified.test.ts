@@ -231,7 +231,7 @@ describe('from an alarm to a verified rollback', () => {
     expect(String(outcome[0]?.args.text)).toContain('production still serves `1.25.3-3a4b5c6` after 46 min');
   });
 
-  it('a PR closed without merge abandons the request and says so', async () => {
+  it('a PR closed without merge abandons the request and says so; reopening resumes it', async () => {
     const hh = await start({ webhookSecret: SECRET });
     await hh.command('to previous');
     const id = await postedCard(hh);
@@ -249,5 +249,14 @@ describe('from an alarm to a verified rollback', () => {
       .filter((c) => String(c.args.text).includes('closed without merging'));
     expect(said).toHaveLength(1);
     expect(String(said[0]?.args.reply_broadcast)).toBe('true');
+
+    // Reopening the PR resumes the rollback.
+    const reopened = { ...closedEvent(REPO, pr ?? { number: 0 }, false), action: 'reopened' };
+    expect((await sendWebhook(hh, 'pull_request', reopened, SECRET)).status).toBe(200);
+    await settle(hh);
+    expect((await hh.store.getRequest(id))?.state).toBe('pr_open');
+    expect(
+      hh.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('was reopened')),
+    ).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SHOW_VERSIONS_ACTION } from '../../src/slack/blocks/alertCard.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { OPEN_MODAL_ACTION } from '../../src/slack/blocks/requestModal.js';
+import { OPEN_MODAL_ACTION, REJECT_MODAL, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
 import { type Harness, type HarnessOptions, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
@@ -186,5 +187,76 @@ describe('history, the modal and the versions buttons', () => {
     // biome-ignore lint/suspicious/noExplicitAny: Block Kit view as received
     const target = (prefilled.args.view as any).blocks.find((b: any) => b.block_id === 'target');
     expect(target.element.initial_option.value).toBe('1.23.0');
+  });
+});
+
+describe('reject, the modal and alert buttons', () => {
+  it('Reject asks why in a modal, records who and why, and refuses non-approvers', async () => {
+    const hh = await start();
+    await hh.command('to previous');
+    const id = await postedCard(hh);
+    await hh.click(ACTIONS.reject, id, USERS.carol);
+    const open = await hh.slack.waitFor(() => hh.slack.callsTo('views.open')[0]);
+    const view = open.args.view as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe(REJECT_MODAL);
+
+    // Someone who may not reject is told so privately and nothing changes.
+    expect(
+      (
+        await hh.submitView(
+          view,
+          { why: { value: { type: 'plain_text_input', value: 'no' } } },
+          USERS.mallory,
+        )
+      ).status,
+    ).toBe(200);
+    const told = await hh.slack.waitFor(() => hh.slack.callsTo('chat.postEphemeral')[0]);
+    expect(told.args.user).toBe(USERS.mallory);
+    expect(String(told.args.text)).toContain(`Only approvers can reject ${id}`);
+    expect((await hh.store.getRequest(id))?.state).toBe('pending');
+
+    const why = { why: { value: { type: 'plain_text_input', value: '1.25.0 has the tokenizer bug' } } };
+    expect((await hh.submitView(view, why, USERS.carol)).status).toBe(200);
+    await hh.slack.waitFor(() => threadReplies(hh).find((t) => t.includes('rejected')));
+    await settle(hh);
+    const request = await hh.store.getRequest(id);
+    expect(request).toMatchObject({
+      state: 'rejected',
+      decidedBy: USERS.carol,
+      decisionNote: '1.25.0 has the tokenizer bug',
+    });
+    expect(threadReplies(hh)).toContain(
+      `:no_entry: <@UCAROL0001> rejected ${id}: 1.25.0 has the tokenizer bug. Nothing was changed.`,
+    );
+    expect(latestCard(hh, id)).toContain('By <@UCAROL0001>: 1.25.0 has the tokenizer bug');
+    expect(pulls(hh)).toEqual([]);
+  });
+
+  it('a modal submitted without a target is answered in the modal, and nothing is written', async () => {
+    const hh = await start();
+    const res = await hh.submitView(
+      {
+        callback_id: REQUEST_MODAL,
+        private_metadata: JSON.stringify({ service: 'fpo-search', channel: 'CROLLBACK1' }),
+      },
+      {},
+      USERS.alice,
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({
+      response_action: 'errors',
+      errors: { target: 'Pick a version to roll back to.' },
+    });
+    await settle(hh);
+    expect(await hh.store.history('fpo-search', 10)).toEqual([]);
+  });
+
+  it('"Show versions" under an alert answers with the versions list, privately', async () => {
+    const hh = await start();
+    const res = await hh.click(SHOW_VERSIONS_ACTION, 'fpo-search', USERS.alice);
+    const body = await hh.slack.waitFor(() => hh.slack.responsesTo(res.responseId)[0]?.body);
+    expect(body.response_type).toBe('ephemeral');
+    expect(textOf(body)).toContain('fpo-search: versions');
+    expect(textOf(body)).toContain(':large_green_circle: safe rollback target');
   });
 });
