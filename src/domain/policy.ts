@@ -20,7 +20,7 @@ export function mayApprove(input: {
   readonly approvedBy: readonly string[];
 }): ApprovalVerdict {
   if (input.user === input.requester) return { ok: false, why: 'requester' };
-  if (!input.approvers.users.includes(input.user) && !input.groupMembers.has(input.user)) {
+  if (!isApprover(input.user, input.approvers, input.groupMembers)) {
     return { ok: false, why: 'not_approver' };
   }
   if (input.approvedBy.includes(input.user)) return { ok: false, why: 'already_approved' };
@@ -32,13 +32,9 @@ export function approvalsNeeded(configured: number, forced: boolean): number {
   return configured + (forced ? 1 : 0);
 }
 
-/** Who can approve, for the answer to someone who cannot. */
-export function describeApprovers(approvers: Approvers, requester?: string): string {
-  const people = [
-    ...approvers.users.filter((u) => u !== requester).map((u) => `<@${u}>`),
-    ...approvers.usergroups.map((g) => `<!subteam^${g}>`),
-  ];
-  return people.length > 0 ? people.join(', ') : 'nobody (ask an admin to add approvers to the bot config)';
+/** Listed, or in a listed user group. Says nothing of whether this person asked (see mayApprove). */
+export function isApprover(user: string, approvers: Approvers, groupMembers: ReadonlySet<string>): boolean {
+  return approvers.users.includes(user) || groupMembers.has(user);
 }
 
 export function expiresAt(createdAt: Date, ttlMinutes: number): Date {

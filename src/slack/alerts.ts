@@ -2,6 +2,7 @@
 import type { webApi } from '@slack/bolt';
 import type { AlertPosts } from '../workflows/ports.js';
 import { alertCard, alertOffer } from './blocks/alertCard.js';
+import { renderAlertNotice } from './blocks/notices.js';
 
 export function createSlackAlerts(client: webApi.WebClient): AlertPosts {
   return {
@@ -13,7 +14,8 @@ export function createSlackAlerts(client: webApi.WebClient): AlertPosts {
     async updateCard(channel, ts, view) {
       await client.chat.update({ channel, ts, ...alertCard(view) });
     },
-    async reply(channel, threadTs, text, offer) {
+    async notify(channel, threadTs, notice, offer) {
+      const text = renderAlertNotice(notice);
       await client.chat.postMessage({
         channel,
         thread_ts: threadTs,

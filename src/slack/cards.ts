@@ -11,6 +11,7 @@ import { findService } from '../config/botConfig.js';
 import type { RollbackRequest } from '../domain/request.js';
 import type { Logger } from '../log.js';
 import type { RequestCards } from '../workflows/ports.js';
+import { renderNotice } from './blocks/notices.js';
 import { requestCard } from './blocks/requestCard.js';
 
 export function createSlackCards(deps: {
@@ -68,14 +69,15 @@ export function createSlackCards(deps: {
       job.finally(() => inFlight.delete(job));
     },
 
-    async reply(request, text, options = {}) {
+    async notify(request, notice) {
       const fresh = (await deps.store.getRequest(request.id)) ?? request;
       const thread = threadOf(fresh);
+      const { text, broadcast } = renderNotice(notice);
       await deps.client.chat.postMessage({
         channel: fresh.channel,
         text,
         ...(thread ? { thread_ts: thread } : {}),
-        ...(options.broadcast ? { reply_broadcast: true } : {}),
+        ...(broadcast ? { reply_broadcast: true } : {}),
         unfurl_links: false,
       } as webApi.ChatPostMessageArguments);
     },

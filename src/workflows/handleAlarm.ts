@@ -21,13 +21,6 @@ const headlineOf = (alarm: Alarm, previous?: AlertThread): AlertView['headline']
   return previous && previous.state !== 'ALARM' ? 'firing_again' : 'firing';
 };
 
-const transitionText = (alarm: Alarm) =>
-  alarm.state === 'OK'
-    ? `:white_check_mark: ${alarm.name} is back to OK: ${alarm.reason}`
-    : alarm.state === 'ALARM'
-      ? `:rotating_light: ${alarm.name} is firing again: ${alarm.reason}`
-      : `:grey_question: ${alarm.name} has insufficient data: ${alarm.reason}`;
-
 async function viewFor(
   deps: WorkflowDeps,
   service: ServiceConfig,
@@ -92,7 +85,7 @@ export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, al
   }
 
   await deps.store.saveAlertThread({ ...previous, state: alarm.state, alarm: ref, updatedAt: deps.now() });
-  await deps.alerts.reply(previous.channel, previous.threadTs, transitionText(alarm));
+  await deps.alerts.notify(previous.channel, previous.threadTs, { kind: 'transition', alarm });
   if (previous.cardTs) await deps.alerts.updateCard(previous.channel, previous.cardTs, view);
   if (alarm.state === 'ALARM' && service.onAlarm === 'request') {
     await openOnAlarm(deps, service, { key, channel: previous.channel, threadTs: previous.threadTs, alarm });
@@ -123,10 +116,10 @@ export async function answerAlertMessage(
     alarm: view.alarm,
     updatedAt: deps.now(),
   });
-  await deps.alerts.reply(
+  await deps.alerts.notify(
     message.channel,
     message.ts,
-    `Alert for ${service.name}: ${message.alarmName}`,
+    { kind: 'offer', service: service.name, alarmName: message.alarmName },
     view,
   );
   if (service.onAlarm === 'request')
@@ -150,12 +143,13 @@ async function openOnAlarm(
     threadTs: at.threadTs,
     alarm: { name: at.alarm.name, state: at.alarm.state, reason: at.alarm.reason, at: at.alarm.at },
   });
-  if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
-    const why = outcome.kind === 'refused' ? outcome.why.join(' ') : outcome.why;
-    await deps.alerts.reply(
-      at.channel,
-      at.threadTs,
-      `:no_entry: No rollback request was opened automatically: ${why}`,
-    );
+  if (outcome.kind === 'refused' || outcome.kind === 'unavailable' || outcome.kind === 'card_failed') {
+    const why =
+      outcome.kind === 'refused'
+        ? outcome.why.join(' ')
+        : outcome.kind === 'unavailable'
+          ? outcome.why
+          : `the request card could not be posted: ${outcome.error}`;
+    await deps.alerts.notify(at.channel, at.threadTs, { kind: 'auto_request_refused', why });
   }
 }

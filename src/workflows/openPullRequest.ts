@@ -4,13 +4,16 @@
  */
 import { findService, type ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt } from '../domain/configFile.js';
-import { buildCatalog, parseIterationName } from '../domain/iterations.js';
+import { parseIterationName } from '../domain/iterations.js';
+import { failedChecks } from '../domain/plan.js';
 import { branchName, renderBody, renderTitle } from '../domain/prText.js';
 import type { RollbackRequest } from '../domain/request.js';
 import { resolveLikeCi } from '../domain/targets.js';
 import { setVersionAt } from '../domain/tomlEdit.js';
+import { audit } from './audit.js';
 import { PlanStaleError, type WorkflowDeps } from './ports.js';
 import { makePlan } from './requestRollback.js';
+import { loadCatalog } from './serviceStatus.js';
 
 // One attempt per request at a time in this process; the store's states guard across restarts.
 const inFlight = new Map<string, Promise<void>>();
@@ -46,44 +49,30 @@ async function voidApprovals(
   service: ServiceConfig,
   why: string,
 ) {
-  const fresh = await makePlan(
-    deps,
-    { service, target: { kind: 'version', version: request.plan.targetVersion }, force: request.force },
+  const target = { kind: 'version' as const, version: request.plan.targetVersion };
+  const fresh = await makePlan(deps, { service, target, force: request.force }, request.id);
+  const moved = await deps.store.transition(
     request.id,
+    ['approved', 'pr_failed'],
+    'pending',
+    fresh.ok ? { plan: fresh.plan } : {},
   );
-  if (
-    !(await deps.store.transition(
-      request.id,
-      ['approved', 'pr_failed'],
-      'pending',
-      fresh.ok ? { plan: fresh.plan } : {},
-    ))
-  )
-    return;
+  if (!moved) return;
   await deps.store.clearApprovals(request.id);
-  await deps.store.recordEvent({
+  await audit(deps, {
     requestId: request.id,
     service: service.name,
     kind: 'approvals_void',
     detail: { why },
   });
-  deps.log.info('audit: approvals void, plan changed', { event: 'approvals_void', request: request.id, why });
-  const stillOk = fresh.ok && fresh.plan.ok;
-  await deps.cards.reply(
-    request,
-    `:warning: Approvals were reset: ${why}. ${
-      stillOk
-        ? 'The card shows the new plan; approve it again if it is still right.'
-        : `The new plan fails its checks (${
-            fresh.ok
-              ? fresh.plan.checks
-                  .filter((c) => !c.ok)
-                  .map((c) => c.text)
-                  .join('; ')
-              : fresh.why
-          }). Cancel this request and ask again.`
-    }`,
-  );
+  const problem = !fresh.ok
+    ? fresh.why
+    : fresh.plan.ok
+      ? undefined
+      : failedChecks(fresh.plan)
+          .map((c) => c.text)
+          .join('; ');
+  await deps.cards.notify(request, { kind: 'approvals_void', why, newPlanProblem: problem });
   deps.cards.refresh(request.id);
 }
 
@@ -94,12 +83,7 @@ async function resolvedNow(
 ): Promise<{ ok: true; iteration?: string } | { ok: false; why: string }> {
   deps.status.bucket.invalidate();
   try {
-    const objects = await deps.status.bucket.list(service.bucket, service.prefix);
-    const catalog = buildCatalog(objects, {
-      prefix: service.prefix,
-      naming: service.naming,
-      environments: service.environments.map((e) => e.name),
-    });
+    const catalog = await loadCatalog(deps.status.bucket, service);
     return { ok: true, iteration: resolveLikeCi(catalog, version)?.directory };
   } catch (err) {
     return { ok: false, why: `the model bucket could not be read: ${(err as Error).message}` };
@@ -150,42 +134,34 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void>
       const version = parseIterationName(live, service.naming)?.version ?? live;
       await deps.store.addRolledBackFrom(service.name, live, version, request.id);
     }
-    await deps.store.recordEvent({
+    await audit(deps, {
       requestId: request.id,
       service: service.name,
       kind: 'pr_opened',
-      detail: { number: opened.number, url: opened.url, apiCalls: opened.apiCalls, reused: opened.reused },
-    });
-    log.info('audit: pull request opened', {
-      event: 'pr_opened',
-      pr: opened.url,
-      githubCalls: opened.apiCalls,
+      detail: { number: opened.number, url: opened.url, githubCalls: opened.apiCalls, reused: opened.reused },
     });
     if (await deps.store.claimMilestone(request.id, 'pr_opened')) {
-      await deps.cards.reply(
-        request,
-        `:twisted_rightwards_arrows: PR opened: <${opened.url}|#${opened.number}> changes \`${service.versionKey.join('.')}\` to \`${request.plan.targetVersion}\`${
-          opened.rebasedOnNewHead
-            ? ` (${request.plan.branch} had moved; the version line was unchanged, so it builds on the new head)`
-            : ''
-        }.`,
-      );
+      await deps.cards.notify(request, {
+        kind: 'pr_opened',
+        number: opened.number,
+        url: opened.url,
+        keyPath: service.versionKey.join('.'),
+        version: request.plan.targetVersion,
+        movedBase: opened.rebasedOnNewHead ? request.plan.branch : undefined,
+      });
     }
   } catch (err) {
     if (err instanceof PlanStaleError) return voidApprovals(deps, request, service, err.why);
     const what = (err as Error).message;
     log.error('opening the pull request failed', { error: err });
     if (!(await deps.store.transition(request.id, ['approved'], 'pr_failed', { lastError: what }))) return;
-    await deps.store.recordEvent({
+    await audit(deps, {
       requestId: request.id,
       service: service.name,
       kind: 'pr_failed',
       detail: { error: what },
     });
-    await deps.cards.reply(
-      request,
-      `:x: Opening the PR failed: ${what}. Nothing was merged; the approvals still stand. Press *Retry* on the card to try again (it reuses anything already created), or *Cancel* to drop the request.`,
-    );
+    await deps.cards.notify(request, { kind: 'pr_failed', error: what });
   } finally {
     deps.cards.refresh(request.id);
   }

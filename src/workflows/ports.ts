@@ -7,6 +7,7 @@ import type { Store } from '../adapters/store/store.js';
 import type { BotConfig } from '../config/botConfig.js';
 import type { AlarmRef, RollbackRequest } from '../domain/request.js';
 import type { Logger } from '../log.js';
+import type { AlertNotice, Notice } from './notices.js';
 import type { StatusDeps } from './serviceStatus.js';
 
 /** The request card and its thread in Slack. */
@@ -15,8 +16,8 @@ export interface RequestCards {
   publish(request: RollbackRequest): Promise<{ channel: string; ts: string }>;
   /** Re-renders the card from the store; calls are coalesced per card. */
   refresh(requestId: string): void;
-  /** One reply in the card's thread. */
-  reply(request: RollbackRequest, text: string, options?: { broadcast?: boolean }): Promise<void>;
+  /** One reply in the card's thread (outcomes are also shown in the channel). */
+  notify(request: RollbackRequest, notice: Notice): Promise<void>;
   permalink(request: RollbackRequest): Promise<string | undefined>;
   /** Waits until pending card updates are sent (tests, shutdown). */
   flush(): Promise<void>;
@@ -28,7 +29,7 @@ export interface AlertPosts {
   postCard(channel: string, view: AlertView): Promise<string>;
   updateCard(channel: string, ts: string, view: AlertView): Promise<void>;
   /** A reply in an alert's thread: a state change, or the offer under another tool's alert message. */
-  reply(channel: string, threadTs: string, text: string, offer?: AlertView): Promise<void>;
+  notify(channel: string, threadTs: string, notice: AlertNotice, offer?: AlertView): Promise<void>;
 }
 
 export interface AlertView {

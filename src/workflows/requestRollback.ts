@@ -7,6 +7,7 @@ import type { Reason, Target } from '../domain/command.js';
 import { buildPlan, failedChecks, type Plan } from '../domain/plan.js';
 import { approvalsNeeded, expiresAt } from '../domain/policy.js';
 import { ACTIVE_STATES, type AlarmRef, newRequestId, type RollbackRequest } from '../domain/request.js';
+import { audit } from './audit.js';
 import type { WorkflowDeps } from './ports.js';
 import { getServiceStatus } from './serviceStatus.js';
 
@@ -28,6 +29,8 @@ export type AskOutcome =
   | { readonly kind: 'unavailable'; readonly why: string }
   | { readonly kind: 'refused'; readonly plan: Plan; readonly why: readonly string[] }
   | { readonly kind: 'dry_run'; readonly plan: Plan }
+  /** The card could not be posted, so the request was withdrawn (nobody could approve it). */
+  | { readonly kind: 'card_failed'; readonly channel: string; readonly error: string }
   | { readonly kind: 'created'; readonly request: RollbackRequest };
 
 /** Reads the facts a plan needs, fresh enough to bind approvals to. */
@@ -76,7 +79,6 @@ async function uniqueId(deps: WorkflowDeps): Promise<string> {
 
 export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Promise<AskOutcome> {
   const { service } = ask;
-  const log = deps.log.child({ service: service.name, requester: ask.requester });
   if (ask.force && ask.note.trim() === '') {
     return {
       kind: 'unavailable',
@@ -93,25 +95,17 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     failed: failedChecks(plan).map((c) => c.id),
   };
 
-  if (ask.dryRun) {
-    await deps.store.recordEvent({
+  // A dry run and a refusal write nothing but their audit record.
+  if (ask.dryRun || !plan.ok) {
+    await audit(deps, {
       service: service.name,
-      kind: 'dry_run',
+      kind: ask.dryRun ? 'dry_run' : 'refused',
       actor: ask.requester,
       detail: summary,
     });
-    log.info('audit: dry run', { event: 'dry_run', ...summary });
-    return { kind: 'dry_run', plan };
-  }
-  if (!plan.ok) {
-    await deps.store.recordEvent({
-      service: service.name,
-      kind: 'refused',
-      actor: ask.requester,
-      detail: summary,
-    });
-    log.info('audit: request refused', { event: 'refused', ...summary });
-    return { kind: 'refused', plan, why: failedChecks(plan).map((c) => c.text) };
+    return ask.dryRun
+      ? { kind: 'dry_run', plan }
+      : { kind: 'refused', plan, why: failedChecks(plan).map((c) => c.text) };
   }
 
   const now = deps.now();
@@ -134,33 +128,30 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     alarm: ask.alarm,
   };
   await deps.store.createRequest(request);
-  await deps.store.recordEvent({
+  await audit(deps, {
     requestId: request.id,
     service: service.name,
     kind: 'requested',
     actor: ask.requester,
     detail: { ...summary, note: ask.note, forced: plan.forced },
   });
-  log.info('audit: rollback requested', { event: 'requested', request: request.id, ...summary });
 
   try {
     const card = await deps.cards.publish(request);
     await deps.store.update(request.id, { cardTs: card.ts, channel: card.channel });
   } catch (err) {
     // Nobody can approve a request without its card: withdraw it rather than leave it invisible.
-    const why = `the request card could not be posted in <#${request.channel}>: ${(err as Error).message}`;
-    await deps.store.transition(request.id, ['pending'], 'cancelled', { lastError: why });
-    await deps.store.recordEvent({
+    const error = (err as Error).message;
+    await deps.store.transition(request.id, ['pending'], 'cancelled', {
+      lastError: `card not posted: ${error}`,
+    });
+    await audit(deps, {
       requestId: request.id,
       service: service.name,
       kind: 'card_failed',
-      detail: { why },
+      detail: { error },
     });
-    log.error('request card failed', { request: request.id, error: err });
-    return {
-      kind: 'unavailable',
-      why: `${why}. Invite the bot to the channel (\`/invite @rollback-bot\`) and ask again.`,
-    };
+    return { kind: 'card_failed', channel: request.channel, error };
   }
   return { kind: 'created', request: (await deps.store.getRequest(request.id)) ?? request };
 }

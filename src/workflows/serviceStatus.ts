@@ -67,19 +67,21 @@ export function servedFrom(service: ServiceConfig, results: readonly HealthResul
   });
 }
 
+/** The service's bucket as a catalog of iterations. */
+export async function loadCatalog(bucket: StatusDeps['bucket'], service: ServiceConfig): Promise<Catalog> {
+  const objects = await bucket.list(service.bucket, service.prefix);
+  return buildCatalog(objects, {
+    prefix: service.prefix,
+    naming: service.naming,
+    environments: service.environments.map((e) => e.name),
+  });
+}
+
 export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig): Promise<ServiceStatus> {
   const [environments, configured, catalog, rolledBack] = await Promise.all([
     deps.healthchecks.readAll(service.environments),
     settle(deps.configRepo.readConfigured(service)),
-    settle(
-      deps.bucket.list(service.bucket, service.prefix).then((objects) =>
-        buildCatalog(objects, {
-          prefix: service.prefix,
-          naming: service.naming,
-          environments: service.environments.map((e) => e.name),
-        }),
-      ),
-    ),
+    settle(loadCatalog(deps.bucket, service)),
     deps.rolledBackFrom
       ? deps.rolledBackFrom(service.name).catch(() => new Set<string>())
       : new Set<string>(),

@@ -3,19 +3,19 @@
  * until every environment serves the target. Each milestone is claimed in the store before it is
  * posted, so a restart or a repeated webhook never posts it twice.
  */
+
+import type { RequestPatch } from '../adapters/store/store.js';
 import { type EnvironmentConfig, findService, type ServiceConfig } from '../config/botConfig.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
-import type { RollbackRequest } from '../domain/request.js';
+import type { RequestState, RollbackRequest } from '../domain/request.js';
+import { audit } from './audit.js';
+import type { Notice } from './notices.js';
 import type { WorkflowDeps } from './ports.js';
 
 export interface TrackingRules {
   readonly consecutiveReads: number;
   readonly timeoutMinutes: number;
 }
-
-const since = (r: RollbackRequest) => r.alarm?.at ?? r.createdAt;
-const after = (r: RollbackRequest, now: Date) =>
-  `${minutesBetween(since(r), now)} min after the ${r.alarm ? 'alarm' : 'request'}`;
 
 async function once(
   deps: WorkflowDeps,
@@ -26,64 +26,65 @@ async function once(
   if (await deps.store.claimMilestone(r.id, key)) await post();
 }
 
-export async function onMerged(
+/** A PR event: move the request (compare-and-set), record it, tell the thread, refresh the card. */
+async function prEvent(
+  deps: WorkflowDeps,
+  r: RollbackRequest,
+  move: { from: RequestState[]; to: RequestState; patch?: RequestPatch },
+  event: { kind: string; actor?: string; notice: Notice; milestone?: string },
+): Promise<void> {
+  if (!(await deps.store.transition(r.id, move.from, move.to, move.patch))) return;
+  await audit(deps, {
+    requestId: r.id,
+    service: r.service,
+    kind: event.kind,
+    actor: event.actor,
+    detail: { pr: r.pr?.number },
+  });
+  const tell = () => deps.cards.notify(r, event.notice);
+  await (event.milestone ? once(deps, r, event.milestone, tell) : tell());
+  deps.cards.refresh(r.id);
+}
+
+export function onMerged(
   deps: WorkflowDeps,
   r: RollbackRequest,
   by: string | undefined,
   at: Date,
 ): Promise<void> {
   const progress: Progress = { envs: r.progress?.envs ?? {}, mergedAt: at.toISOString(), mergedBy: by };
-  if (!(await deps.store.transition(r.id, ['pr_open', 'abandoned'], 'merged', { progress }))) return;
-  await deps.store.recordEvent({
-    requestId: r.id,
-    service: r.service,
-    kind: 'merged',
-    actor: by,
-    detail: { pr: r.pr?.number },
-  });
-  deps.log.info('audit: rollback PR merged', { event: 'merged', request: r.id, by });
-  await once(deps, r, 'merged', () =>
-    deps.cards.reply(
-      r,
-      `:twisted_rightwards_arrows: PR #${r.pr?.number} merged${by ? ` by ${by}` : ''}. Watching the environments deployed from main.`,
-    ),
-  );
-  deps.cards.refresh(r.id);
-}
-
-export async function onClosedUnmerged(deps: WorkflowDeps, r: RollbackRequest, by?: string): Promise<void> {
-  if (!(await deps.store.transition(r.id, ['pr_open'], 'abandoned'))) return;
-  await deps.store.recordEvent({
-    requestId: r.id,
-    service: r.service,
-    kind: 'abandoned',
-    actor: by,
-    detail: { pr: r.pr?.number },
-  });
-  deps.log.info('audit: rollback PR closed without merge', { event: 'abandoned', request: r.id, by });
-  await once(deps, r, 'abandoned', () =>
-    deps.cards.reply(
-      r,
-      `:no_entry_sign: PR #${r.pr?.number} was closed without merging, so ${r.id} is abandoned: nothing was deployed from main. Reopen the PR to resume, or ask again with \`/rollback to ${r.plan.targetVersion} ${r.service}\`.`,
-      { broadcast: true },
-    ),
-  );
-  deps.cards.refresh(r.id);
-}
-
-export async function onReopened(deps: WorkflowDeps, r: RollbackRequest): Promise<void> {
-  if (!(await deps.store.transition(r.id, ['abandoned'], 'pr_open'))) return;
-  await deps.store.recordEvent({
-    requestId: r.id,
-    service: r.service,
-    kind: 'reopened',
-    detail: { pr: r.pr?.number },
-  });
-  await deps.cards.reply(
+  return prEvent(
+    deps,
     r,
-    `:arrows_counterclockwise: PR #${r.pr?.number} was reopened; following it again.`,
+    { from: ['pr_open', 'abandoned'], to: 'merged', patch: { progress } },
+    { kind: 'merged', actor: by, notice: { kind: 'merged', number: r.pr?.number, by }, milestone: 'merged' },
   );
-  deps.cards.refresh(r.id);
+}
+
+export function onClosedUnmerged(deps: WorkflowDeps, r: RollbackRequest, by?: string): Promise<void> {
+  const notice: Notice = {
+    kind: 'abandoned',
+    id: r.id,
+    number: r.pr?.number,
+    service: r.service,
+    version: r.plan.targetVersion,
+  };
+  return prEvent(
+    deps,
+    r,
+    { from: ['pr_open'], to: 'abandoned' },
+    { kind: 'abandoned', actor: by, notice, milestone: 'abandoned' },
+  );
+}
+
+export function onReopened(deps: WorkflowDeps, r: RollbackRequest): Promise<void> {
+  // No milestone: a PR may be closed and reopened more than once, and each reopening is news.
+  return prEvent(
+    deps,
+    r,
+    { from: ['abandoned'], to: 'pr_open' },
+    { kind: 'reopened', notice: { kind: 'reopened', number: r.pr?.number } },
+  );
 }
 
 /** Environments being watched now, with when watching began. */
@@ -130,24 +131,23 @@ export async function verifyOnce(
   const fresh = (await deps.store.getRequest(request.id)) ?? request;
 
   for (const e of events) {
-    if (e.outcome === 'verified') {
-      await once(deps, fresh, `verified:${e.env.name}`, () =>
-        deps.cards.reply(
-          fresh,
-          e.env.deployPhase === 'pull_request'
-            ? `:white_check_mark: Served on ${e.env.name}: \`${target}\` (${rules.consecutiveReads} consecutive healthcheck reads), from the PR branch.`
-            : `:white_check_mark: ${e.env.name} verified: serves \`${target}\`.`,
-        ),
-      );
-    } else {
-      const seen = e.state.lastSeen ? `still serves \`${e.state.lastSeen}\`` : 'could not be read';
-      await once(deps, fresh, `failed:${e.env.name}`, () =>
-        deps.cards.reply(
-          fresh,
-          `:rotating_light: ${e.env.name} ${seen} after ${rules.timeoutMinutes} min, not \`${target}\`. Check the deploy pipeline for ${e.env.name}; the bot stops waiting for it.`,
-        ),
-      );
-    }
+    const notice: Notice =
+      e.outcome === 'verified'
+        ? {
+            kind: 'env_verified',
+            environment: e.env.name,
+            target,
+            fromPullRequest: e.env.deployPhase === 'pull_request',
+            reads: rules.consecutiveReads,
+          }
+        : {
+            kind: 'env_failed',
+            environment: e.env.name,
+            target,
+            lastSeen: e.state.lastSeen,
+            timeoutMinutes: rules.timeoutMinutes,
+          };
+    await once(deps, fresh, `${e.outcome}:${e.env.name}`, () => deps.cards.notify(fresh, notice));
   }
   await conclude(deps, fresh, service, target);
   deps.cards.refresh(request.id);
@@ -162,34 +162,34 @@ async function conclude(deps: WorkflowDeps, r: RollbackRequest, service: Service
   const now = deps.now();
   if (failed) {
     if (!(await deps.store.transition(r.id, ['merged'], 'verify_failed', { completedAt: now }))) return;
-    await deps.store.recordEvent({
+    await audit(deps, {
       requestId: r.id,
       service: r.service,
       kind: 'verify_failed',
       detail: { environment: failed.name },
     });
-    deps.log.info('audit: rollback not verified', {
-      event: 'verify_failed',
-      request: r.id,
-      environment: failed.name,
-    });
+    const env = envs[failed.name];
     await once(deps, r, 'outcome', () =>
-      deps.cards.reply(
-        r,
-        `:rotating_light: Rollback ${r.id} NOT verified: ${failed.name} still serves \`${envs[failed.name]?.lastSeen ?? 'unknown'}\` after ${minutesBetween(new Date(envs[failed.name]?.since ?? now), now)} min. The PR is merged; check the ${failed.name} deploy.`,
-        { broadcast: true },
-      ),
+      deps.cards.notify(r, {
+        kind: 'not_verified',
+        id: r.id,
+        environment: failed.name,
+        lastSeen: env?.lastSeen,
+        minutes: minutesBetween(new Date(env?.since ?? now), now),
+      }),
     );
     return;
   }
   if (!mergeEnvs.every((e) => envs[e.name]?.verifiedAt)) return;
   if (!(await deps.store.transition(r.id, ['merged'], 'completed', { completedAt: now }))) return;
-  await deps.store.recordEvent({ requestId: r.id, service: r.service, kind: 'verified', detail: { target } });
-  deps.log.info('audit: rollback verified', { event: 'verified', request: r.id, target });
-  const last = mergeEnvs.at(-1)?.name ?? 'production';
+  await audit(deps, { requestId: r.id, service: r.service, kind: 'verified', detail: { target } });
   await once(deps, r, 'outcome', () =>
-    deps.cards.reply(r, `:tada: Rollback complete: ${last} serves ${target}, ${after(r, now)}.`, {
-      broadcast: true,
+    deps.cards.notify(r, {
+      kind: 'completed',
+      environment: mergeEnvs.at(-1)?.name ?? 'production',
+      target,
+      minutes: minutesBetween(r.alarm?.at ?? r.createdAt, now),
+      since: r.alarm ? 'alarm' : 'request',
     }),
   );
 }

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { readFixture } from '../support/fixtures.js';
-import {
-  ALERT_CHANNEL,
-  CHANNEL,
-  type Harness,
-  type HarnessOptions,
-  SIGNING_SECRET,
-  USERS,
-  useHarness,
-} from '../support/harness.js';
+import { ALERT_CHANNEL, CHANNEL, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
 import { sendEvent } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { signSns } from '../support/snsSign.js';

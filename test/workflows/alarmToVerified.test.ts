@@ -3,15 +3,7 @@ import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
 import { readFixture } from '../support/fixtures.js';
 import { closedEvent, sendWebhook } from '../support/github.js';
-import {
-  ALARM,
-  ALERT_CHANNEL,
-  type Harness,
-  type HarnessOptions,
-  REPO,
-  USERS,
-  useHarness,
-} from '../support/harness.js';
+import { ALARM, ALERT_CHANNEL, type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { signSns } from '../support/snsSign.js';
 import { postedCard, pulls, settle, until } from './support.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SHOW_VERSIONS_ACTION } from '../../src/slack/blocks/alertCard.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, REJECT_MODAL, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
-import { type Harness, type HarnessOptions, REPO, USERS, useHarness } from '../support/harness.js';
+import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
 

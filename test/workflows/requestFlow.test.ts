@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { readFixture } from '../support/fixtures.js';
-import { type Harness, type HarnessOptions, REPO, USERS, useHarness } from '../support/harness.js';
+import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
 
 const start = useHarness();

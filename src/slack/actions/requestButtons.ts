@@ -3,14 +3,16 @@
  * this now, and a refusal is told to them alone.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { approve, type ClickOutcome, cancel, retry } from '../../workflows/decide.js';
+import { approve, cancel, retry } from '../../workflows/decide.js';
+import type { ClickOutcome } from '../../workflows/notices.js';
+import { renderClick } from '../blocks/notices.js';
 import { rejectModal } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 async function tell(respond: Args['respond'], outcome: ClickOutcome): Promise<void> {
-  const message = outcome.kind === 'denied' ? `:warning: ${outcome.message}` : outcome.message;
+  const message = renderClick(outcome);
   if (message) await respond({ response_type: 'ephemeral', replace_original: false, text: message });
 }
 

@@ -32,6 +32,15 @@ export function askOutcomeMessage(outcome: AskOutcome, service: string): { text:
           ),
         ],
       };
+    case 'card_failed':
+      return {
+        text: `The request card could not be posted in <#${outcome.channel}>`,
+        blocks: [
+          section(
+            `:warning: No request was made: the request card could not be posted in <#${outcome.channel}>: ${outcome.error}. Invite the bot to the channel (\`/invite @rollback-bot\`) and ask again.`,
+          ),
+        ],
+      };
     case 'created':
       return {
         text: `Request ${outcome.request.id} posted in <#${outcome.request.channel}>`,

@@ -5,9 +5,9 @@
 
 import type { StoredEvent } from '../../adapters/store/store.js';
 import type { Approvers } from '../../domain/policy.js';
-import { describeApprovers } from '../../domain/policy.js';
 import { BOT_REQUESTER, type RequestState, type RollbackRequest } from '../../domain/request.js';
 import { type Block, context, fields, header, section, slackDate } from './kit.js';
+import { describeApprovers } from './notices.js';
 import { checkLines, diffText, fromText, toText } from './plan.js';
 import { type EnvLine, progressLines } from './progress.js';
 

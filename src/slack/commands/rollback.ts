@@ -11,6 +11,7 @@ import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
 import { helpMessage, usageError } from '../blocks/help.js';
 import { historyMessage } from '../blocks/history.js';
+import { renderClick } from '../blocks/notices.js';
 import { statusMessage } from '../blocks/status.js';
 import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
@@ -112,10 +113,7 @@ async function run(cmd: Command, deps: SlackDeps, at: Invocation): Promise<void>
       const outcome = await cancel(deps.workflows, cmd.requestId, at.user, 'command');
       await respond({
         response_type: 'ephemeral',
-        text:
-          outcome.kind === 'denied'
-            ? `:warning: ${outcome.message}`
-            : `:wastebasket: ${outcome.message ?? 'Cancelled.'}`,
+        text: renderClick(outcome) ?? `:wastebasket: ${cmd.requestId} cancelled.`,
       });
       return;
     }

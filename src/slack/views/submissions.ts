@@ -5,6 +5,7 @@ import { REASONS, type Reason } from '../../domain/command.js';
 import { reject } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
+import { renderClick } from '../blocks/notices.js';
 import type { ModalContext } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 
@@ -65,12 +66,10 @@ export function rejectSubmitted(deps: SlackDeps) {
       channel: string;
     };
     const why = view.state.values.why?.value?.value ?? '';
-    const outcome = await reject(deps.workflows, requestId, body.user.id, why).catch((err: Error) => ({
-      kind: 'denied' as const,
-      message: `Reject failed: ${err.message}`,
-    }));
-    if (outcome.kind === 'denied' && channel) {
-      await client.chat.postEphemeral({ channel, user: body.user.id, text: `:warning: ${outcome.message}` });
-    }
+    const text = await reject(deps.workflows, requestId, body.user.id, why).then(
+      (outcome) => renderClick(outcome),
+      (err: Error) => `:x: Reject failed: ${err.message}. Nothing changed; try again.`,
+    );
+    if (text && channel) await client.chat.postEphemeral({ channel, user: body.user.id, text });
   };
 }

@@ -1,0 +1,152 @@
+/** The words and markup for what workflows report: thread notices, refusals, alert replies. */
+import type { Approvers } from '../../domain/policy.js';
+import type { RequestState } from '../../domain/request.js';
+import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../workflows/notices.js';
+
+/** Who can approve, as Slack mentions, for the answer to someone who cannot. */
+export function describeApprovers(approvers: Approvers, requester?: string): string {
+  const people = [
+    ...approvers.users.filter((u) => u !== requester).map((u) => `<@${u}>`),
+    ...approvers.usergroups.map((g) => `<!subteam^${g}>`),
+  ];
+  return people.length > 0 ? people.join(', ') : 'nobody (ask an admin to add approvers to the bot config)';
+}
+
+export const STATE_WORDS: Record<RequestState, string> = {
+  pending: 'waiting for approval',
+  approved: 'approved; the PR is being opened',
+  pr_failed: 'approved, but opening the PR failed',
+  pr_open: 'approved; its PR is open',
+  merged: 'merged',
+  completed: 'completed',
+  verify_failed: 'deployed but not verified',
+  abandoned: 'abandoned (its PR was closed)',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  refused: 'refused',
+  dry_run: 'a dry run',
+};
+
+const pr = (number?: number) => `PR #${number ?? '?'}`;
+
+/** The thread text of a notice, and whether the channel should see it too (final outcomes). */
+export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
+  const say = (text: string, broadcast = false) => ({ text, broadcast });
+  switch (n.kind) {
+    case 'expired':
+      return say(
+        `:hourglass: ${n.id} expired without enough approvals. Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`,
+      );
+    case 'rejected':
+      return say(`:no_entry: <@${n.by}> rejected ${n.id}${n.why ? `: ${n.why}` : ''}. Nothing was changed.`);
+    case 'cancelled':
+      return say(`:wastebasket: <@${n.by}> cancelled ${n.id}. Nothing was changed.`);
+    case 'approvals_void':
+      return say(
+        `:warning: Approvals were reset: ${n.why}. ${
+          n.newPlanProblem === undefined
+            ? 'The card shows the new plan; approve it again if it is still right.'
+            : `The new plan fails its checks (${n.newPlanProblem}). Cancel this request and ask again.`
+        }`,
+      );
+    case 'pr_opened':
+      return say(
+        `:twisted_rightwards_arrows: PR opened: <${n.url}|#${n.number}> changes \`${n.keyPath}\` to \`${n.version}\`${
+          n.movedBase
+            ? ` (${n.movedBase} had moved; the version line was unchanged, so it builds on the new head)`
+            : ''
+        }.`,
+      );
+    case 'pr_failed':
+      return say(
+        `:x: Opening the PR failed: ${n.error}. Nothing was merged; the approvals still stand. Press *Retry* on the card to try again (it reuses anything already created), or *Cancel* to drop the request.`,
+      );
+    case 'merged':
+      return say(
+        `:twisted_rightwards_arrows: ${pr(n.number)} merged${n.by ? ` by ${n.by}` : ''}. Watching the environments deployed from main.`,
+      );
+    case 'abandoned':
+      return say(
+        `:no_entry_sign: ${pr(n.number)} was closed without merging, so ${n.id} is abandoned: nothing was deployed from main. Reopen the PR to resume, or ask again with \`/rollback to ${n.version} ${n.service}\`.`,
+        true,
+      );
+    case 'reopened':
+      return say(`:arrows_counterclockwise: ${pr(n.number)} was reopened; following it again.`);
+    case 'env_verified':
+      return say(
+        n.fromPullRequest
+          ? `:white_check_mark: Served on ${n.environment}: \`${n.target}\` (${n.reads} consecutive healthcheck reads), from the PR branch.`
+          : `:white_check_mark: ${n.environment} verified: serves \`${n.target}\`.`,
+      );
+    case 'env_failed':
+      return say(
+        `:rotating_light: ${n.environment} ${n.lastSeen ? `still serves \`${n.lastSeen}\`` : 'could not be read'} after ${n.timeoutMinutes} min, not \`${n.target}\`. Check the deploy pipeline for ${n.environment}; the bot stops waiting for it.`,
+      );
+    case 'not_verified':
+      return say(
+        `:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves \`${n.lastSeen ?? 'unknown'}\` after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
+        true,
+      );
+    case 'completed':
+      return say(
+        `:tada: Rollback complete: ${n.environment} serves ${n.target}, ${n.minutes} min after the ${n.since}.`,
+        true,
+      );
+  }
+}
+
+/** The private answer to a click or command that was not acted on. */
+export function renderDenial(d: Denial): string {
+  switch (d.kind) {
+    case 'gone':
+      return `Request ${d.id} no longer exists.`;
+    case 'unknown_request':
+      return `There is no request ${d.id}. \`/rollback history\` lists recent ones.`;
+    case 'expired':
+      return `${d.id} has expired; nothing was approved. Ask again if it is still needed.`;
+    case 'already_approved':
+      return `You already approved ${d.id}; it counts once.`;
+    case 'own_request':
+      return `You asked for ${d.id}, so your approval cannot count: two people must agree. Approvers: ${describeApprovers(d.approvers, d.user)}.`;
+    case 'not_approver':
+      return `You are not an approver for ${d.service}. Who can approve: ${describeApprovers(d.approvers, d.requester)}.`;
+    case 'wrong_state':
+      return `${d.id} is ${STATE_WORDS[d.state]}; ${
+        d.action === 'approve'
+          ? 'there is nothing to approve'
+          : d.action === 'retry'
+            ? 'there is nothing to retry'
+            : `it can no longer be ${d.action === 'reject' ? 'rejected' : 'cancelled'}`
+      }.`;
+    case 'reject_not_allowed':
+      return `Only approvers can reject ${d.id}: ${describeApprovers(d.approvers)}.`;
+    case 'cancel_not_allowed':
+      return d.via === 'button'
+        ? `Only <@${d.requester}>, who asked, can cancel ${d.id} here. Approvers can use \`/rollback cancel ${d.id}\` or Reject.`
+        : `Only <@${d.requester}> (who asked) or an approver can cancel ${d.id}.`;
+    case 'retry_not_allowed':
+      return `Only <@${d.requester}> or an approver can retry ${d.id}.`;
+  }
+}
+
+export function renderAlertNotice(n: AlertNotice): string {
+  switch (n.kind) {
+    case 'transition':
+      return n.alarm.state === 'OK'
+        ? `:white_check_mark: ${n.alarm.name} is back to OK: ${n.alarm.reason}`
+        : n.alarm.state === 'ALARM'
+          ? `:rotating_light: ${n.alarm.name} is firing again: ${n.alarm.reason}`
+          : `:grey_question: ${n.alarm.name} has insufficient data: ${n.alarm.reason}`;
+    case 'offer':
+      return `Alert for ${n.service}: ${n.alarmName}`;
+    case 'auto_request_refused':
+      return `:no_entry: No rollback request was opened automatically: ${n.why}`;
+  }
+}
+
+/** What the person who clicked (or typed a command) is told privately, if anything. */
+export function renderClick(outcome: ClickOutcome): string | undefined {
+  if (outcome.kind === 'denied') return `:warning: ${renderDenial(outcome.denial)}`;
+  return outcome.cancelled ? `:wastebasket: ${outcome.cancelled} cancelled.` : undefined;
+}

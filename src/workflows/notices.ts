@@ -1,0 +1,107 @@
+/**
+ * What workflows tell people, as data. The Slack layer owns the words and the markup
+ * (slack/blocks/notices.ts); workflows only say what happened.
+ */
+import type { Approvers } from '../domain/policy.js';
+import type { RequestState } from '../domain/request.js';
+
+/** A step in a request's life, told once in its thread. */
+export type Notice =
+  | { readonly kind: 'expired'; readonly id: string; readonly service: string; readonly version: string }
+  | { readonly kind: 'rejected'; readonly id: string; readonly by: string; readonly why: string }
+  | { readonly kind: 'cancelled'; readonly id: string; readonly by: string }
+  /** `newPlanProblem` undefined: the new plan passes its checks and can be approved again. */
+  | { readonly kind: 'approvals_void'; readonly why: string; readonly newPlanProblem?: string }
+  | {
+      readonly kind: 'pr_opened';
+      readonly number: number;
+      readonly url: string;
+      readonly keyPath: string;
+      readonly version: string;
+      /** Set when the base branch had moved and the PR was built on its new head. */
+      readonly movedBase?: string;
+    }
+  | { readonly kind: 'pr_failed'; readonly error: string }
+  | { readonly kind: 'merged'; readonly number?: number; readonly by?: string }
+  | {
+      readonly kind: 'abandoned';
+      readonly id: string;
+      readonly number?: number;
+      readonly service: string;
+      readonly version: string;
+    }
+  | { readonly kind: 'reopened'; readonly number?: number }
+  | {
+      readonly kind: 'env_verified';
+      readonly environment: string;
+      readonly target: string;
+      readonly fromPullRequest: boolean;
+      readonly reads: number;
+    }
+  | {
+      readonly kind: 'env_failed';
+      readonly environment: string;
+      readonly target: string;
+      readonly lastSeen?: string;
+      readonly timeoutMinutes: number;
+    }
+  | {
+      readonly kind: 'not_verified';
+      readonly id: string;
+      readonly environment: string;
+      readonly lastSeen?: string;
+      readonly minutes: number;
+    }
+  | {
+      readonly kind: 'completed';
+      readonly environment: string;
+      readonly target: string;
+      readonly minutes: number;
+      readonly since: 'alarm' | 'request';
+    };
+
+/** Why a click or command was not acted on; told only to the person who asked. */
+export type Denial =
+  | { readonly kind: 'gone'; readonly id: string }
+  | { readonly kind: 'unknown_request'; readonly id: string }
+  | { readonly kind: 'expired'; readonly id: string }
+  | { readonly kind: 'already_approved'; readonly id: string }
+  | {
+      readonly kind: 'own_request';
+      readonly id: string;
+      readonly user: string;
+      readonly approvers: Approvers;
+    }
+  | {
+      readonly kind: 'not_approver';
+      readonly service: string;
+      readonly requester: string;
+      readonly approvers: Approvers;
+    }
+  | {
+      readonly kind: 'wrong_state';
+      readonly id: string;
+      readonly state: RequestState;
+      readonly action: 'approve' | 'reject' | 'cancel' | 'retry';
+    }
+  | { readonly kind: 'reject_not_allowed'; readonly id: string; readonly approvers: Approvers }
+  | {
+      readonly kind: 'cancel_not_allowed';
+      readonly id: string;
+      readonly requester: string;
+      readonly via: 'button' | 'command';
+    }
+  | { readonly kind: 'retry_not_allowed'; readonly id: string; readonly requester: string };
+
+export type ClickOutcome =
+  | { readonly kind: 'done'; readonly cancelled?: string }
+  | { readonly kind: 'denied'; readonly denial: Denial };
+
+/** A reply in an alert's thread. */
+export type AlertNotice =
+  | {
+      readonly kind: 'transition';
+      readonly alarm: { readonly name: string; readonly state: string; readonly reason: string };
+    }
+  | { readonly kind: 'offer'; readonly service: string; readonly alarmName: string }
+  | { readonly kind: 'auto_request_refused'; readonly why: string };
