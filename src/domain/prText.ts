@@ -6,6 +6,11 @@ import type { RollbackRequest } from './request.js';
 
 export const REQUEST_MARKER = (id: string) => `<!-- rollback-bot request=${id} -->`;
 
+/** The request id a PR body's hidden marker names, if any. */
+export function requestIdInBody(body: string): string | undefined {
+  return /<!-- rollback-bot request=(R-[0-9A-Z]{4}) -->/.exec(body)?.[1];
+}
+
 export function branchName(prefix: string, service: string, version: string, requestId: string): string {
   return `${prefix}${service}-${version}-${requestId.toLowerCase()}`.replace(/[^A-Za-z0-9._/-]/g, '-');
 }

@@ -6,10 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../log.js';
 import type { WorkflowDeps } from '../workflows/ports.js';
-import { onClosedUnmerged, onMerged, onReopened } from '../workflows/trackRollback.js';
+import { onPullRequestEvent } from '../workflows/trackRollback.js';
 import { type Route, sendJson } from './server.js';
-
-const MARKER = /rollback-bot request=(R-[0-9A-Z]{4})/;
 
 export function verifyGitHubSignature(secret: string, body: Buffer, header: string | undefined): boolean {
   if (!header?.startsWith('sha256=')) return false;
@@ -18,7 +16,8 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-interface PullRequestEvent {
+/** The parts of GitHub's pull_request payload the bot reads. */
+interface PullRequestPayload {
   action?: string;
   repository?: { full_name?: string };
   pull_request?: {
@@ -53,37 +52,25 @@ export function githubWebhookRoute(deps: {
       }
       const event = req.headers['x-github-event'];
       if (event !== 'pull_request') return sendJson(res, 200, { ignored: event ?? 'unknown' });
-      let payload: PullRequestEvent;
+      let payload: PullRequestPayload;
       try {
-        payload = JSON.parse(body.toString('utf8')) as PullRequestEvent;
+        payload = JSON.parse(body.toString('utf8')) as PullRequestPayload;
       } catch {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
       const pr = payload.pull_request;
-      const repo = payload.repository?.full_name ?? '';
-      const services = deps.config.services.filter((s) => `${s.repo.owner}/${s.repo.name}` === repo);
-      if (!pr?.number || services.length === 0)
-        return sendJson(res, 200, { ignored: 'not a configured repository' });
-      const marked = MARKER.exec(pr.body ?? '')?.[1];
-      let request = marked ? await deps.workflows.store.getRequest(marked) : undefined;
-      for (const s of services) request ??= await deps.workflows.store.findByPr(s.name, pr.number);
-      if (!request || request.pr?.number !== pr.number)
-        return sendJson(res, 200, { ignored: 'not a rollback PR' });
-
-      const actor = pr.merged_by?.login ?? payload.sender?.login;
-      if (payload.action === 'closed' && pr.merged) {
-        await onMerged(
-          deps.workflows,
-          request,
-          actor,
-          pr.merged_at ? new Date(pr.merged_at) : deps.workflows.now(),
-        );
-      } else if (payload.action === 'closed') {
-        await onClosedUnmerged(deps.workflows, request, actor);
-      } else if (payload.action === 'reopened') {
-        await onReopened(deps.workflows, request);
-      }
-      return sendJson(res, 200, { ok: true, request: request.id });
+      if (!pr?.number) return sendJson(res, 400, { error: 'no pull_request.number' });
+      const handled = await onPullRequestEvent(deps.workflows, {
+        repo: payload.repository?.full_name ?? '',
+        number: pr.number,
+        body: pr.body ?? '',
+        action: payload.action ?? '',
+        merged: pr.merged === true,
+        mergedAt: pr.merged_at ? new Date(pr.merged_at) : undefined,
+        actor: pr.merged_by?.login ?? payload.sender?.login,
+      });
+      if (!handled) return sendJson(res, 200, { ignored: 'not a rollback PR' });
+      return sendJson(res, 200, { ok: true, request: handled });
     },
   };
 }

@@ -5,9 +5,8 @@
 import type { SnsMessage, SnsVerifier } from '../adapters/snsVerify.js';
 import type { Store } from '../adapters/store/store.js';
 import type { BotConfig } from '../config/botConfig.js';
-import { parseCloudWatchAlarm, serviceForAlarm } from '../domain/alarm.js';
 import type { Logger } from '../log.js';
-import { handleAlarm } from '../workflows/handleAlarm.js';
+import { type AlarmReceipt, receiveAlarm } from '../workflows/handleAlarm.js';
 import type { WorkflowDeps } from '../workflows/ports.js';
 import { type Route, sendJson } from './server.js';
 
@@ -19,11 +18,6 @@ export function snsRoute(deps: {
   workflows: WorkflowDeps;
   log: Logger;
 }): Route {
-  const routes = deps.config.services.map((s) => ({
-    service: s.name,
-    names: s.alarmNames,
-    patterns: s.alarmPatterns,
-  }));
   return {
     method: 'POST',
     path: '/alerts/sns',
@@ -58,24 +52,22 @@ export function snsRoute(deps: {
         log.info('sns message already handled (a retry)');
         return sendJson(res, 200, { duplicate: true });
       }
-      const parsed = parseCloudWatchAlarm(message.Message);
-      if (!parsed.ok) {
-        log.warn('sns notification is not a CloudWatch alarm', { problem: parsed.problem });
-        return sendJson(res, 400, { error: parsed.problem });
-      }
-      const serviceName = serviceForAlarm(parsed.alarm.name, routes);
-      const service = deps.config.services.find((s) => s.name === serviceName);
-      if (!service) {
-        log.info('alarm for no configured service: ignored', { alarm: parsed.alarm.name });
-        return sendJson(res, 200, { ignored: 'no service' });
-      }
+      let receipt: AlarmReceipt;
       try {
-        await handleAlarm(deps.workflows, service, parsed.alarm);
+        receipt = await receiveAlarm(deps.workflows, message.Message);
       } catch (err) {
         // Let SNS deliver it again rather than lose the alarm.
         await deps.store.releaseMessage(seenKey);
-        log.error('alarm handling failed', { alarm: parsed.alarm.name, error: err });
+        log.error('alarm handling failed', { error: err });
         return sendJson(res, 500, { error: 'alarm handling failed' });
+      }
+      if (receipt.kind === 'not_an_alarm') {
+        log.warn('sns notification is not a CloudWatch alarm', { problem: receipt.problem });
+        return sendJson(res, 400, { error: receipt.problem });
+      }
+      if (receipt.kind === 'no_service') {
+        log.info('alarm for no configured service: ignored', { alarm: receipt.alarm });
+        return sendJson(res, 200, { ignored: 'no service' });
       }
       return sendJson(res, 200, { ok: true });
     },

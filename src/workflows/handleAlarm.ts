@@ -5,8 +5,14 @@
  */
 
 import type { AlertThread } from '../adapters/store/store.js';
-import type { ServiceConfig } from '../config/botConfig.js';
-import type { Alarm } from '../domain/alarm.js';
+import { type BotConfig, findService, type ServiceConfig } from '../config/botConfig.js';
+import {
+  type Alarm,
+  type AlarmRoute,
+  alarmNamesIn,
+  parseCloudWatchAlarm,
+  serviceForAlarm,
+} from '../domain/alarm.js';
 import { BOT_REQUESTER } from '../domain/request.js';
 import type { AlertView, WorkflowDeps } from './ports.js';
 import { requestRollback } from './requestRollback.js';
@@ -93,7 +99,7 @@ export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, al
 }
 
 /** An alert message another tool posted: reply in its thread with the same offer. */
-export async function answerAlertMessage(
+async function answerAlertMessage(
   deps: WorkflowDeps,
   service: ServiceConfig,
   message: { channel: string; ts: string; text: string; alarmName: string },
@@ -151,5 +157,47 @@ async function openOnAlarm(
           ? outcome.why
           : `the request card could not be posted: ${outcome.error}`;
     await deps.alerts.notify(at.channel, at.threadTs, { kind: 'auto_request_refused', why });
+  }
+}
+
+export type AlarmReceipt =
+  | { readonly kind: 'handled'; readonly alarm: string; readonly service: string }
+  | { readonly kind: 'not_an_alarm'; readonly problem: string }
+  | { readonly kind: 'no_service'; readonly alarm: string };
+
+/** A CloudWatch alarm message (SNS `Message`): parsed, mapped to its service, and answered. */
+export async function receiveAlarm(deps: WorkflowDeps, message: string): Promise<AlarmReceipt> {
+  const parsed = parseCloudWatchAlarm(message);
+  if (!parsed.ok) return { kind: 'not_an_alarm', problem: parsed.problem };
+  const name = serviceForAlarm(parsed.alarm.name, alarmRoutes(deps.config));
+  const service = deps.config.services.find((s) => s.name === name);
+  if (!service) return { kind: 'no_service', alarm: parsed.alarm.name };
+  await handleAlarm(deps, service, parsed.alarm);
+  return { kind: 'handled', alarm: parsed.alarm.name, service: service.name };
+}
+
+/** Which alarm names and patterns belong to which service. */
+export function alarmRoutes(config: BotConfig): AlarmRoute[] {
+  return config.services.map((s) => ({ service: s.name, names: s.alarmNames, patterns: s.alarmPatterns }));
+}
+
+/** A message another tool posted: if it is in an alert channel and names mapped alarms, offer the rollback. */
+export async function receiveAlertMessage(
+  deps: WorkflowDeps,
+  message: { channel: string; ts: string; text: string },
+): Promise<void> {
+  if (!deps.config.alertMessageChannels.includes(message.channel)) return;
+  for (const hit of alarmNamesIn(message.text, alarmRoutes(deps.config))) {
+    const service = findService(deps.config, hit.service);
+    if (!service) continue;
+    try {
+      await answerAlertMessage(deps, service, { ...message, alarmName: hit.alarm });
+    } catch (err) {
+      deps.log.error('answering an alert message failed', {
+        channel: message.channel,
+        alarm: hit.alarm,
+        error: err,
+      });
+    }
   }
 }

@@ -7,6 +7,7 @@
 import type { RequestPatch } from '../adapters/store/store.js';
 import { type EnvironmentConfig, findService, type ServiceConfig } from '../config/botConfig.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
+import { requestIdInBody } from '../domain/prText.js';
 import type { RequestState, RollbackRequest } from '../domain/request.js';
 import { audit } from './audit.js';
 import type { Notice } from './notices.js';
@@ -223,4 +224,32 @@ export async function trackAll(
       deps.log.warn('tracking round failed', { request: request.id, error: err });
     }
   }
+}
+
+export interface PullRequestEvent {
+  readonly repo: string;
+  readonly number: number;
+  readonly body: string;
+  readonly action: string;
+  readonly merged: boolean;
+  readonly mergedAt?: Date;
+  readonly actor?: string;
+}
+
+/** A pull_request event (webhook): finds the rollback it belongs to and moves it. Returns its id, if any. */
+export async function onPullRequestEvent(
+  deps: WorkflowDeps,
+  e: PullRequestEvent,
+): Promise<string | undefined> {
+  const services = deps.config.services.filter((s) => `${s.repo.owner}/${s.repo.name}` === e.repo);
+  const marked = requestIdInBody(e.body);
+  let request = marked ? await deps.store.getRequest(marked) : undefined;
+  for (const s of services) request ??= await deps.store.findByPr(s.name, e.number);
+  if (!request || request.pr?.number !== e.number || !services.some((s) => s.name === request.service)) {
+    return undefined;
+  }
+  if (e.action === 'closed' && e.merged) await onMerged(deps, request, e.actor, e.mergedAt ?? deps.now());
+  else if (e.action === 'closed') await onClosedUnmerged(deps, request, e.actor);
+  else if (e.action === 'reopened') await onReopened(deps, request);
+  return request.id;
 }
