@@ -35,7 +35,7 @@ describe('bot config', () => {
     const second = example
       .replaceAll('services.fpo-search', 'services.ranker')
       .replace('version_key = "version"', 'version_key = "model.version"');
-    const config = parseBotConfig(`${example}\n${second.replace(/\[bot\][^[]*/, '')}`);
+    const config = parseBotConfig(`${example}\n${second.replace(/\[bot\][\s\S]*?(?=\[services\.)/, '')}`);
     expect(config.services.map((s) => s.name)).toEqual(['fpo-search', 'ranker']);
     expect(config.services[1]?.versionKey).toEqual(['model', 'version']);
   });
