@@ -1,16 +1,21 @@
 /**
  * Composition root: builds every adapter from its client, wires the listeners and routes, and returns
- * a bot that can listen and stop. Clients are injected so tests point them at local servers.
+ * a bot that can start, report its readiness and drain. Clients are injected so tests and the demo point
+ * them at local servers; everything else (time bounds, metrics, leases) is the same as production.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { hostname } from 'node:os';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Octokit } from 'octokit';
 import { createConfigRepo } from './adapters/configRepo.js';
+import { explainGitHubError, instrumentOctokit } from './adapters/github.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
+import { boundedFetch, describeFailure } from './adapters/outsideCall.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
 import { type ConfirmFetch, confirmSubscription, createSnsVerifier } from './adapters/snsVerify.js';
@@ -19,14 +24,18 @@ import { type BackgroundWork, startBackgroundWork } from './background.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
 import { githubWebhookRoute } from './http/githubWebhook.js';
-import { healthRoutes } from './http/health.js';
-import { createHttpServer } from './http/server.js';
+import { healthRoutes, probedCheck, type ReadinessCheck } from './http/health.js';
+import { createInFlight } from './http/inFlight.js';
+import { createHttpServer, sendText } from './http/server.js';
+import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { Logger } from './log.js';
+import { type BotMetrics, createMetrics } from './metrics.js';
 import { createSlackAlerts } from './slack/alerts.js';
 import { boltLogger } from './slack/boltLogger.js';
 import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
+import { observeSlackRequests } from './slack/middleware.js';
 import type { WorkflowDeps } from './workflows/ports.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 
@@ -42,15 +51,18 @@ export interface BotOptions {
   readonly now?: () => Date;
   /** Known in tests; in production Bolt asks Slack once (auth.test). */
   readonly slackIdentity?: { readonly botId: string; readonly botUserId: string };
-  /** Tests set 0: the default retries a failing Slack call for minutes. */
+  /** Tests set 0: a failing Slack call is otherwise retried with back-off. */
   readonly slackRetries?: number;
-  /** SNS certificate download and subscription confirmation; tests sign with their own key. */
+  /** SNS certificate download and subscription confirmation; tests and the demo sign with their own key. */
   readonly sns?: {
     readonly fetchCertificate?: (url: string) => Promise<string>;
     readonly confirmFetch?: ConfirmFetch;
   };
   /** Spacing of PR polls (bottleneck); tests set 0. */
   readonly githubMinTimeMs?: number;
+  /** This process in leases; default: host, pid and a random part. */
+  readonly replicaId?: string;
+  readonly metrics?: BotMetrics;
 }
 
 export interface RollbackBot {
@@ -58,19 +70,44 @@ export interface RollbackBot {
   readonly server: Server;
   readonly status: StatusDeps;
   readonly workflows: WorkflowDeps;
-  /** Runs one tracking round now (tests; the timer runs them too). */
+  readonly metrics: BotMetrics;
+  readonly replicaId: string;
+  /** Takes the background lease if it is free and runs one round now (tests; timers run them too). */
   trackNow(): Promise<void>;
   /** Starts HTTP (and Socket Mode when configured); resolves with the bound port. */
-  start(port: number): Promise<number>;
-  stop(): Promise<void>;
+  start(port: number, host?: string): Promise<number>;
+  /**
+   * Drains: /readyz answers 503 at once; after `drainDelayMs` (load balancers notice) no new connection
+   * is accepted; the background lease is given up; requests already acknowledged finish their follow-up.
+   * The caller bounds the whole in time.
+   */
+  stop(options?: { readonly drainDelayMs?: number }): Promise<void>;
+  /** Requests and follow-ups still running (drain diagnostics). */
+  inFlightCount(): number;
 }
 
 export function createBot(options: BotOptions): RollbackBot {
   const { config, env, log } = options;
+  const metrics = options.metrics ?? createMetrics();
+  const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const inFlight = createInFlight();
+  const octokit = instrumentOctokit(options.octokit, {
+    timeoutMs: config.timeouts.githubMs,
+    observe: metrics.observeCall,
+    onRateLimitRemaining: metrics.githubRateLimit,
+  });
   const status: StatusDeps = {
-    bucket: createModelBucket(options.s3, { cacheSeconds: config.catalogCacheSeconds }),
-    healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs, fetch: options.fetch }),
-    configRepo: createConfigRepo(options.octokit),
+    bucket: createModelBucket(options.s3, {
+      cacheSeconds: config.catalogCacheSeconds,
+      timeoutMs: config.timeouts.s3Ms,
+      observe: metrics.observeCall,
+    }),
+    healthchecks: createHealthchecks({
+      timeoutMs: config.healthcheckTimeoutMs,
+      fetch: options.fetch,
+      observe: metrics.observeCall,
+    }),
+    configRepo: createConfigRepo(octokit),
   };
 
   const logger = boltLogger(
@@ -78,6 +115,12 @@ export function createBot(options: BotOptions): RollbackBot {
     env.logLevel === 'debug' ? LogLevel.DEBUG : LogLevel.INFO,
   );
   const socket = env.slack.kind === 'socket';
+  const clientOptions = {
+    ...(env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {}),
+    retryConfig: { retries: options.slackRetries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    // Bounds and observes every Web API call and every response_url post (Bolt's respond uses it too).
+    fetch: boundedFetch('slack', config.timeouts.slackMs, metrics.observeCall),
+  };
   const receiver =
     env.slack.kind === 'socket'
       ? new SocketModeReceiver({ appToken: env.slack.appToken, logger })
@@ -87,10 +130,7 @@ export function createBot(options: BotOptions): RollbackBot {
     receiver,
     logger,
     ...(options.slackIdentity ?? {}),
-    clientOptions: {
-      ...(env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {}),
-      ...(options.slackRetries !== undefined ? { retryConfig: { retries: options.slackRetries } } : {}),
-    },
+    clientOptions,
   });
   const workflows: WorkflowDeps = {
     config,
@@ -104,11 +144,15 @@ export function createBot(options: BotOptions): RollbackBot {
       updateIntervalMs: config.cardUpdateIntervalMs,
     }),
     directory: createSlackDirectory(bolt.client, { cacheSeconds: config.usergroupCacheSeconds, log }),
-    pulls: createPullRequests(options.octokit),
+    pulls: createPullRequests(octokit),
     alerts: createSlackAlerts(bolt.client),
     log,
     now: options.now ?? (() => new Date()),
+    replicaId,
+    metrics: metrics.workflow,
   };
+  // Before the listeners: counts every request and keeps it in flight until its follow-up is done.
+  bolt.use(observeSlackRequests({ inFlight, metrics, log }));
   registerListeners(bolt, {
     config,
     status: workflows.status,
@@ -120,19 +164,108 @@ export function createBot(options: BotOptions): RollbackBot {
     log.error('slack listener error', { error: err });
   });
 
+  let draining = false;
   let started = false;
   let background: BackgroundWork | undefined;
+
+  const slackAuth = probedCheck({
+    name: 'slack',
+    required: true,
+    refreshMs: 300_000,
+    probe: async () => {
+      try {
+        const me = await bolt.client.auth.test();
+        return `authenticated as ${me.user ?? me.user_id} in ${me.team ?? me.team_id}`;
+      } catch (err) {
+        const code = (err as { data?: { error?: string } }).data?.error;
+        throw new Error(
+          code === 'invalid_auth' ||
+            code === 'not_authed' ||
+            code === 'account_inactive' ||
+            code === 'token_revoked'
+            ? `Slack refused SLACK_BOT_TOKEN (${code}): use the app's Bot User OAuth Token`
+            : `Slack auth.test failed: ${code ?? describeFailure(err, config.timeouts.slackMs).text}`,
+        );
+      }
+    },
+    onChange: (r) =>
+      r.ok
+        ? log.info('slack token verified', { detail: r.detail })
+        : log.error('slack not ready', { reason: r.detail }),
+  });
+  const github = probedCheck({
+    name: 'github',
+    required: false,
+    refreshMs: 60_000,
+    probe: async () => {
+      try {
+        const { data } = await octokit.rest.rateLimit.get();
+        return `reachable; ${data.resources.core.remaining} of ${data.resources.core.limit} requests left`;
+      } catch (err) {
+        throw explainGitHubError(err, 'GitHub');
+      }
+    },
+  });
+  const firstBucket = config.services[0]?.bucket;
+  const s3 = probedCheck({
+    name: 's3',
+    required: false,
+    refreshMs: 60_000,
+    probe: async () => {
+      if (!firstBucket) return 'no service configured';
+      try {
+        await options.s3.send(new ListObjectsV2Command({ Bucket: firstBucket, MaxKeys: 1 }), {
+          abortSignal: AbortSignal.timeout(config.timeouts.s3Ms),
+        });
+        return `bucket ${firstBucket} is readable`;
+      } catch (err) {
+        throw new Error(`bucket ${firstBucket}: ${describeFailure(err, config.timeouts.s3Ms).text}`);
+      }
+    },
+  });
+  const checks: ReadinessCheck[] = [
+    {
+      name: 'store',
+      required: true,
+      run: async () => {
+        await options.store.ping();
+        return { ok: true, detail: options.store.dialect };
+      },
+    },
+    slackAuth,
+    {
+      name: socket ? 'slack socket mode' : 'slack http',
+      required: true,
+      run: () => ({ ok: started }),
+    },
+    github,
+    s3,
+    {
+      name: 'background lease',
+      required: false,
+      run: () => ({
+        ok: true,
+        detail: background?.holding() ? 'held by this replica' : 'held elsewhere or free',
+      }),
+    },
+  ];
+  const ready = () => !draining && started;
+  metrics.collectFrom({ store: options.store, holdsLease: () => background?.holding() ?? false, ready });
+
   const server = createHttpServer({
-    slackListener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
+    slack:
+      receiver instanceof HTTPReceiver && env.slack.kind === 'http'
+        ? slackGate({ signingSecret: env.slack.signingSecret, listener: receiver.requestListener, log })
+        : undefined,
+    inFlight,
     routes: [
-      ...healthRoutes([
-        () => ({
-          name: 'config',
-          ok: true,
-          detail: `${config.services.length} service(s) from ${config.file}`,
-        }),
-        () => ({ name: socket ? 'slack socket mode' : 'slack http', ok: started }),
-      ]),
+      ...healthRoutes({ checks, draining: () => draining }),
+      {
+        method: 'GET',
+        path: '/metrics',
+        handle: async (_req, res) =>
+          sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+      },
       snsRoute({
         config,
         verifier: createSnsVerifier({
@@ -154,11 +287,14 @@ export function createBot(options: BotOptions): RollbackBot {
     server,
     status: workflows.status,
     workflows,
+    metrics,
+    replicaId,
     trackNow: () => background?.trackNow() ?? Promise.resolve(),
-    async start(port) {
+    inFlightCount: () => inFlight.count,
+    async start(port, host) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, () => {
+        server.listen(port, host, () => {
           server.off('error', reject);
           resolve();
         });
@@ -166,22 +302,29 @@ export function createBot(options: BotOptions): RollbackBot {
       // In HTTP mode Bolt never listens itself: its receiver is mounted on our server above.
       if (socket) await bolt.start();
       started = true;
+      for (const probe of [slackAuth, github, s3]) probe.start();
       background = startBackgroundWork(workflows, config, {
-        // With webhooks GitHub tells us; without, we ask.
-        pollPullRequests: !env.githubWebhookSecret,
+        leaseTtlMs: config.replicas.leaseTtlSeconds * 1000,
+        repairAfterMs: config.replicas.repairAfterSeconds * 1000,
+        retentionMs: config.replicas.dedupRetentionHours * 3_600_000,
         githubMinTimeMs: options.githubMinTimeMs,
       });
       return (server.address() as AddressInfo).port;
     },
-    async stop() {
-      started = false;
+    async stop(stopOptions = {}) {
+      draining = true;
+      if (stopOptions.drainDelayMs) await new Promise((r) => setTimeout(r, stopOptions.drainDelayMs));
+      // Give the lease up first, so another replica takes the background work at once.
       await background?.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await inFlight.idle();
       await workflows.cards.flush();
-      if (socket) await bolt.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const probe of [slackAuth, github, s3]) probe.stop();
+      if (socket && started) await bolt.stop();
+      started = false;
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

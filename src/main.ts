@@ -3,7 +3,7 @@
  */
 
 import { createClients } from './adapters/clients.js';
-import { openStore } from './adapters/store/store.js';
+import { openStore } from './adapters/store/open.js';
 import { createBot } from './app.js';
 import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';

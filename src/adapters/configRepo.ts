@@ -6,6 +6,9 @@
 import type { Octokit } from 'octokit';
 import type { ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt, type VersionRead } from '../domain/configFile.js';
+import { explainGitHubError, GitHubError } from './github.js';
+
+export { explainGitHubError, GitHubError } from './github.js';
 
 export interface ConfiguredState {
   readonly branch: string;
@@ -17,32 +20,6 @@ export interface ConfiguredState {
 
 export interface ConfigRepo {
   readConfigured(service: ServiceConfig): Promise<ConfiguredState>;
-}
-
-export class GitHubError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'GitHubError';
-  }
-}
-
-/** A one-line explanation of an octokit failure, with what the operator can check. */
-export function explainGitHubError(err: unknown, what: string): GitHubError {
-  const status = (err as { status?: number }).status;
-  const hint =
-    status === 401
-      ? 'the token is invalid or expired (GITHUB_TOKEN / GitHub App key)'
-      : status === 403
-        ? 'the token lacks permission or hit a rate limit'
-        : status === 404
-          ? 'not found, or the token cannot see the repository'
-          : status !== undefined && status >= 500
-            ? 'GitHub is failing; try again shortly'
-            : ((err as Error).message ?? String(err));
-  return new GitHubError(`${what}: ${status ? `HTTP ${status}, ` : ''}${hint}`, status);
 }
 
 export function createConfigRepo(octokit: Octokit): ConfigRepo {

@@ -3,6 +3,7 @@
  * the reported model or a precise error, so one failing environment never hides the others.
  */
 import type { EnvironmentConfig } from '../config/botConfig.js';
+import { type CallObserver, describeFailure, ignoreCalls } from './outsideCall.js';
 
 export type HealthError =
   | { readonly kind: 'timeout'; readonly afterMs: number }
@@ -32,17 +33,20 @@ export interface Healthchecks {
   readAll(envs: readonly EnvironmentConfig[]): Promise<HealthResult[]>;
 }
 
-export function createHealthchecks(options: { timeoutMs: number; fetch?: typeof fetch }): Healthchecks {
+export function createHealthchecks(options: {
+  timeoutMs: number;
+  fetch?: typeof fetch;
+  observe?: CallObserver;
+}): Healthchecks {
   const doFetch = options.fetch ?? fetch;
+  const observe = options.observe ?? ignoreCalls;
 
   async function read(env: EnvironmentConfig): Promise<HealthResult> {
     const started = performance.now();
-    const fail = (error: HealthError): HealthResult => ({
-      environment: env.name,
-      ok: false,
-      error,
-      latencyMs: Math.round(performance.now() - started),
-    });
+    const fail = (error: HealthError, outcome: Parameters<CallObserver>[1] = 'error'): HealthResult => {
+      observe('healthcheck', outcome, performance.now() - started);
+      return { environment: env.name, ok: false, error, latencyMs: Math.round(performance.now() - started) };
+    };
     let body: string;
     try {
       const res = await doFetch(env.healthcheckUrl, {
@@ -50,13 +54,17 @@ export function createHealthchecks(options: { timeoutMs: number; fetch?: typeof 
         headers: { accept: 'application/json' },
       });
       body = await res.text();
-      if (!res.ok) return fail({ kind: 'status', status: res.status });
+      if (!res.ok)
+        return fail({ kind: 'status', status: res.status }, res.status >= 500 ? 'http_5xx' : 'http_4xx');
     } catch (err) {
-      const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError')
-        return fail({ kind: 'timeout', afterMs: options.timeoutMs });
+      const failure = describeFailure(err, options.timeoutMs);
+      if (failure.outcome === 'timeout')
+        return fail({ kind: 'timeout', afterMs: options.timeoutMs }, 'timeout');
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      return fail({ kind: 'network', detail: cause?.code ?? cause?.message ?? (err as Error).message });
+      return fail(
+        { kind: 'network', detail: cause?.code ?? cause?.message ?? (err as Error).message },
+        failure.outcome,
+      );
     }
     let json: unknown;
     try {
@@ -69,6 +77,7 @@ export function createHealthchecks(options: { timeoutMs: number; fetch?: typeof 
       return fail({ kind: 'missing_field', field: 'model_version' });
     }
     if (typeof record.healthy !== 'boolean') return fail({ kind: 'missing_field', field: 'healthy' });
+    observe('healthcheck', 'ok', performance.now() - started);
     return {
       environment: env.name,
       ok: true,

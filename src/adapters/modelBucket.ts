@@ -1,9 +1,12 @@
 /**
  * The model bucket (S3). One paginated listing per service prefix, cached briefly and shared by
- * concurrent callers so a burst of slash commands lists the bucket once.
+ * concurrent callers so a burst of slash commands lists the bucket once. Every page is bounded in time
+ * (a bucket that accepts connections and never answers must not hold an answer for minutes), and a
+ * failure says what really happened: timeout, DNS, refused, access denied, no such bucket.
  */
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketObject } from '../domain/iterations.js';
+import { type CallObserver, describeFailure, ignoreCalls, timed } from './outsideCall.js';
 
 export interface ModelBucket {
   list(bucket: string, prefix: string): Promise<BucketObject[]>;
@@ -11,24 +14,61 @@ export interface ModelBucket {
   invalidate(): void;
 }
 
+export class BucketError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BucketError';
+  }
+}
+
+/** S3's error codes in words an operator can act on. */
+function explain(err: unknown, bucket: string, timeoutMs: number): string {
+  const code = (err as { name?: string; Code?: string }).name ?? '';
+  if (code === 'NoSuchBucket') return `bucket ${bucket} does not exist (NoSuchBucket)`;
+  if (code === 'AccessDenied' || code === 'Forbidden')
+    return `access denied to ${bucket}: the credentials need s3:ListBucket (${code})`;
+  if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'ExpiredToken')
+    return `the AWS credentials were refused (${code})`;
+  if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed')
+    return `${bucket} is in another region than AWS_REGION (${code})`;
+  const failure = describeFailure(err, timeoutMs);
+  return failure.status !== undefined && code && !/^\d+$/.test(code)
+    ? `${failure.text} (${code})`
+    : failure.text;
+}
+
 export function createModelBucket(
   s3: S3Client,
-  options: { cacheSeconds: number; now?: () => number },
+  options: { cacheSeconds: number; timeoutMs?: number; observe?: CallObserver; now?: () => number },
 ): ModelBucket {
   const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const observe = options.observe ?? ignoreCalls;
   const cache = new Map<string, { at: number; listing: Promise<BucketObject[]> }>();
 
   async function listAll(bucket: string, prefix: string): Promise<BucketObject[]> {
     const objects: BucketObject[] = [];
-    for await (const page of paginateListObjectsV2(
-      { client: s3, pageSize: 1000 },
-      { Bucket: bucket, Prefix: prefix },
-    )) {
+    let token: string | undefined;
+    do {
+      const page = await timed('s3', timeoutMs, observe, (abortSignal) =>
+        s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            MaxKeys: 1000,
+            ContinuationToken: token,
+          }),
+          { abortSignal },
+        ),
+      ).catch((err: unknown) => {
+        throw new BucketError(explain(err, bucket, timeoutMs), { cause: err });
+      });
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;
         objects.push({ key: o.Key, lastModified: o.LastModified ?? new Date(0), size: o.Size ?? 0 });
       }
-    }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
     return objects;
   }
 

@@ -1,17 +1,23 @@
 /**
- * Opens the rollback PR idempotently, in as few calls as the happy path allows (5):
- * read the base head, create the branch, commit the file, open the PR, label it.
- * A retry after any partial failure finds and reuses its own branch, commit and PR.
+ * Opens the rollback PR idempotently, in as few calls as the happy path allows (4): read the base head,
+ * create the branch, commit the file, open the PR. Labels are a separate step (`label`) so the thread can
+ * say "PR opened" before GitHub's pacing of writes delays it by a second.
+ *
+ * A retry or a resume first looks for a PR of the deterministic branch in any state (1 more call), so a
+ * PR merged and its branch deleted meanwhile is found, never opened twice. Any partial attempt is reused:
+ * the branch (422 on create), its commit (the file already holds the edit), the PR (422 on create).
+ * When main itself already holds the target, nothing is committed: AlreadyConfiguredError.
  */
 import type { Octokit } from 'octokit';
 import {
+  AlreadyConfiguredError,
   type OpenedPr,
   type OpenPrInput,
   PlanStaleError,
   type PullRequests,
   type PullState,
 } from '../workflows/ports.js';
-import { explainGitHubError, GitHubError } from './configRepo.js';
+import { explainGitHubError, GitHubError } from './github.js';
 
 const status = (err: unknown) => (err as { status?: number }).status;
 
@@ -30,6 +36,16 @@ export function createPullRequests(octokit: Octokit): PullRequests {
         throw explainGitHubError(err, `reading pull request #${number}`);
       }
     },
+
+    async label(owner, repo, number, labels) {
+      if (labels.length === 0) return;
+      try {
+        await octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels: [...labels] });
+      } catch (err) {
+        throw explainGitHubError(err, `labelling pull request #${number}`);
+      }
+    },
+
     async open(input: OpenPrInput): Promise<OpenedPr> {
       const { owner, repo, base, branch, path } = input;
       let calls = 0;
@@ -39,7 +55,18 @@ export function createPullRequests(octokit: Octokit): PullRequests {
           return await fn();
         } catch (err) {
           if (err instanceof GitHubError || err instanceof PlanStaleError) throw err;
-          throw Object.assign(explainGitHubError(err, what), { cause: err });
+          throw explainGitHubError(err, what);
+        }
+      };
+      /** Like `call`, but hands these statuses back to the caller instead of failing. */
+      const attempt = async <T>(what: string, expected: number[], fn: () => Promise<T>) => {
+        calls++;
+        try {
+          return { ok: true as const, value: await fn() };
+        } catch (err) {
+          const s = status(err);
+          if (s !== undefined && expected.includes(s)) return { ok: false as const, status: s, err };
+          throw explainGitHubError(err, what);
         }
       };
       const readFile = async (ref: string) => {
@@ -56,26 +83,6 @@ export function createPullRequests(octokit: Octokit): PullRequests {
         if (!edited.ok) throw new PlanStaleError(edited.problem);
         return edited.text;
       };
-
-      const head = await call(`reading branch ${base}`, () =>
-        octokit.rest.repos.getBranch({ owner, repo, branch: base }),
-      );
-      let reused = false;
-      try {
-        calls++;
-        await octokit.rest.git.createRef({
-          owner,
-          repo,
-          ref: `refs/heads/${branch}`,
-          sha: head.data.commit.sha,
-        });
-      } catch (err) {
-        if (status(err) !== 422) throw explainGitHubError(err, `creating branch ${branch}`);
-        reused = true; // a previous attempt got this far
-      }
-
-      // Commit the edit, unless a previous attempt already did.
-      let rebasedOnNewHead = false;
       const put = (text: string, sha: string) =>
         octokit.rest.repos.createOrUpdateFileContents({
           owner,
@@ -86,57 +93,93 @@ export function createPullRequests(octokit: Octokit): PullRequests {
           message: input.commitMessage,
           content: Buffer.from(text, 'utf8').toString('base64'),
         });
+      const done = (
+        pr: { number: number; html_url: string; state?: string; merged_at?: string | null },
+        extra: Partial<OpenedPr>,
+      ): OpenedPr => ({
+        number: pr.number,
+        url: pr.html_url,
+        branch,
+        rebasedOnNewHead: false,
+        reused: false,
+        apiCalls: calls,
+        state: pr.state === 'closed' ? 'closed' : 'open',
+        merged: Boolean(pr.merged_at),
+        ...extra,
+      });
+      /** Main holds the target already: say since when, and leave no branch behind. */
+      const alreadyConfigured = async (): Promise<never> => {
+        const history = await call(`reading the history of ${path}`, () =>
+          octokit.rest.repos.listCommits({ owner, repo, sha: base, path, per_page: 1 }),
+        );
+        const last = history.data[0];
+        await attempt(`deleting branch ${branch}`, [404, 422], () =>
+          octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` }),
+        );
+        throw new AlreadyConfiguredError(
+          last
+            ? {
+                sha: last.sha,
+                at: last.commit.author?.date ? new Date(last.commit.author.date) : undefined,
+                summary: last.commit.message.split('\n')[0] ?? '',
+              }
+            : undefined,
+        );
+      };
+
+      if (input.lookFirst) {
+        const existing = await call('looking for an existing pull request', () =>
+          octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'all', per_page: 1 }),
+        );
+        const found = existing.data[0];
+        if (found) return done(found, { reused: true });
+      }
+
+      const head = await call(`reading branch ${base}`, () =>
+        octokit.rest.repos.getBranch({ owner, repo, branch: base }),
+      );
+      const created = await attempt(`creating branch ${branch}`, [422], () =>
+        octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: head.data.commit.sha }),
+      );
+      let reused = !created.ok; // a previous attempt got this far
+      let rebasedOnNewHead = false;
+
       if (reused) {
         const onBranch = await readFile(branch);
         const wanted = editOrStale(onBranch.text);
-        if (wanted !== onBranch.text)
+        if (wanted !== onBranch.text) {
           await call(`committing ${path} on ${branch}`, () => put(wanted, onBranch.sha));
+        } else {
+          // The branch holds the target: from a commit of ours, or because main itself does.
+          const onBase = await readFile(base);
+          if (editOrStale(onBase.text) === onBase.text) return alreadyConfigured();
+        }
       } else {
-        try {
-          calls++;
-          await put(editOrStale(input.plannedText), input.plannedBlobSha);
-        } catch (err) {
-          if (err instanceof PlanStaleError) throw err;
-          if (status(err) !== 409 && status(err) !== 422)
-            throw explainGitHubError(err, `committing ${path} on ${branch}`);
+        const committed = await attempt(`committing ${path} on ${branch}`, [409, 422], async () =>
+          put(editOrStale(input.plannedText), input.plannedBlobSha),
+        );
+        if (!committed.ok) {
           // The file changed on the base branch since the plan. Build on the new head only if the version
-          // line itself did not change; the edit function refuses otherwise.
+          // line itself did not change (the edit refuses otherwise), and only if there is still an edit.
           const current = await readFile(branch);
           const text = editOrStale(current.text);
+          if (text === current.text) return alreadyConfigured();
           await call(`committing ${path} on ${branch}`, () => put(text, current.sha));
           rebasedOnNewHead = true;
         }
       }
 
-      let pr: { number: number; html_url: string };
-      try {
-        calls++;
-        pr = (
-          await octokit.rest.pulls.create({
-            owner,
-            repo,
-            base,
-            head: branch,
-            title: input.title,
-            body: input.body,
-          })
-        ).data;
-      } catch (err) {
-        if (status(err) !== 422) throw explainGitHubError(err, 'opening the pull request');
-        const existing = await call('finding the existing pull request', () =>
-          octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open' }),
-        );
-        const found = existing.data[0];
-        if (!found) throw explainGitHubError(err, 'opening the pull request');
-        pr = found;
-        reused = true;
-      }
-      if (input.labels.length > 0) {
-        await call('labelling the pull request', () =>
-          octokit.rest.issues.addLabels({ owner, repo, issue_number: pr.number, labels: [...input.labels] }),
-        );
-      }
-      return { number: pr.number, url: pr.html_url, branch, rebasedOnNewHead, reused, apiCalls: calls };
+      const opened = await attempt('opening the pull request', [422], () =>
+        octokit.rest.pulls.create({ owner, repo, base, head: branch, title: input.title, body: input.body }),
+      );
+      if (opened.ok) return done(opened.value.data, { reused, rebasedOnNewHead });
+      const existing = await call('finding the existing pull request', () =>
+        octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open' }),
+      );
+      const found = existing.data[0];
+      if (!found) throw explainGitHubError(opened.err, 'opening the pull request');
+      reused = true;
+      return done(found, { reused, rebasedOnNewHead });
     },
   };
 }

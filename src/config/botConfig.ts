@@ -57,6 +57,16 @@ export interface BotConfig {
   readonly cardUpdateIntervalMs: number;
   readonly usergroupCacheSeconds: number;
   readonly expirySweepSeconds: number;
+  /** Time bounds of outside calls (each request; healthchecks above). */
+  readonly timeouts: { readonly githubMs: number; readonly s3Ms: number; readonly slackMs: number };
+  /** Several replicas: the background lease, and how long an unconfirmed post or card waits for repair. */
+  readonly replicas: {
+    readonly leaseTtlSeconds: number;
+    readonly repairAfterSeconds: number;
+    readonly dedupRetentionHours: number;
+  };
+  /** On SIGTERM: keep serving this long while load balancers see /readyz fail, then drain within the bound. */
+  readonly shutdown: { readonly drainDelaySeconds: number; readonly timeoutSeconds: number };
   readonly sns: { readonly topicArns: readonly string[]; readonly autoConfirm: boolean };
   /** Channels where other tools post alert messages the bot should answer. */
   readonly alertMessageChannels: readonly string[];
@@ -116,7 +126,23 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     integer: true,
   });
   const usergroupCacheSeconds = bot.number('usergroup_cache_seconds', { default: 60, min: 0, max: 3600 });
-  const expirySweepSeconds = bot.number('expiry_sweep_seconds', { default: 30, min: 1, max: 3600 });
+  const expirySweepSeconds = bot.number('expiry_sweep_seconds', { default: 30, min: 0.05, max: 3600 });
+  const ms = (key: string, fallback: number) =>
+    bot.number(key, { default: fallback, min: 100, max: 120_000, integer: true });
+  const timeouts = {
+    githubMs: ms('github_timeout_ms', 5000),
+    s3Ms: ms('s3_timeout_ms', 5000),
+    slackMs: ms('slack_timeout_ms', 10_000),
+  };
+  const replicas = {
+    leaseTtlSeconds: bot.number('lease_ttl_seconds', { default: 30, min: 0.5, max: 600 }),
+    repairAfterSeconds: bot.number('repair_after_seconds', { default: 60, min: 0, max: 3600 }),
+    dedupRetentionHours: bot.number('dedup_retention_hours', { default: 72, min: 1, max: 24 * 90 }),
+  };
+  const shutdown = {
+    drainDelaySeconds: bot.number('drain_delay_seconds', { default: 5, min: 0, max: 120 }),
+    timeoutSeconds: bot.number('shutdown_timeout_seconds', { default: 25, min: 1, max: 600 }),
+  };
   const sns = {
     topicArns: bot.strings('sns_topic_arns', {
       pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/,
@@ -154,6 +180,9 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     cardUpdateIntervalMs,
     usergroupCacheSeconds,
     expirySweepSeconds,
+    timeouts,
+    replicas,
+    shutdown,
     sns,
     alertMessageChannels,
     tracking,

@@ -252,3 +252,24 @@ export function buildPlan(inputs: PlanInputs): Plan {
 }
 
 export const failedChecks = (plan: Plan): Check[] => plan.checks.filter((c) => !c.ok);
+
+/**
+ * The plan as refused because `active` holds the service: what a request sees when it lost the race
+ * between the plan's check and the database's one-active-request constraint.
+ */
+export function refuseForActive(
+  plan: Plan,
+  active: { readonly id: string; readonly state: string },
+  service: string,
+): Plan {
+  const checks = plan.checks.map((c) =>
+    c.id === 'no_active_request'
+      ? check(
+          'no_active_request',
+          false,
+          `${active.id} is already active for ${service} (${active.state}): finish or cancel it first`,
+        )
+      : c,
+  );
+  return { ...plan, checks, ok: false };
+}

@@ -15,6 +15,28 @@ export function branchName(prefix: string, service: string, version: string, req
   return `${prefix}${service}-${version}-${requestId.toLowerCase()}`.replace(/[^A-Za-z0-9._/-]/g, '-');
 }
 
+/** The request a branch was made for, when it is one of ours (`branchName` read backwards). */
+export function requestIdInBranch(branch: string, prefix: string): string | undefined {
+  if (!branch.startsWith(prefix)) return undefined;
+  return /-(r-[0-9a-z]{4})$/.exec(branch)?.[1]?.toUpperCase();
+}
+
+/**
+ * Text a person typed, made inert in a PR body: no @-mention of users or teams, no issue reference
+ * that could close an issue on merge (`fixes #12`, `org/repo#12`, `GH-12`), no HTML (a comment could
+ * forge our request marker), no link or table markup. A zero-width space keeps it readable.
+ */
+export function githubText(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([@#])/g, '$1\u200b')
+    .replace(/\b(gh)-(\d)/gi, '$1-\u200b$2')
+    .replace(/([[\]|`*_~\\])/g, '\\$1');
+}
+
 export function renderTitle(template: string, request: RollbackRequest): string {
   const live = request.plan.from.at(-1)?.modelVersion ?? request.plan.configuredVersion ?? 'unknown';
   const values: Record<string, string> = {
@@ -39,7 +61,7 @@ export function renderBody(
     ['To', `\`${plan.targetVersion}\`; CI deploys \`${plan.targetIteration ?? '?'}\``],
     ['Configured before', `\`${plan.configuredVersion ?? '?'}\` on \`${plan.branch}\``],
     ['Reason', `\`${request.reason}\``],
-    ['Note', request.note ? request.note.replace(/\|/g, '\\|').replace(/\n/g, ' ') : '_none_'],
+    ['Note', request.note ? githubText(request.note) : '_none_'],
     ['Requested by', `Slack user ${request.requester}`],
     ['Approved by', request.approvals.map((a) => `Slack user ${a.user}`).join(', ') || '_none_'],
     ['Request', extras.permalink ? `[${request.id} in Slack](${extras.permalink})` : request.id],
@@ -47,7 +69,7 @@ export function renderBody(
   if (request.alarm) {
     rows.push([
       'Alarm',
-      `${request.alarm.name} (${request.alarm.state} at ${request.alarm.at.toISOString()}): ${request.alarm.reason}`,
+      `${githubText(request.alarm.name)} (${request.alarm.state} at ${request.alarm.at.toISOString()}): ${githubText(request.alarm.reason)}`,
     ]);
   }
   const lines = [

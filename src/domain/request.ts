@@ -15,6 +15,7 @@ export const STATES = [
   'completed', // the target is served everywhere
   'verify_failed', // an environment did not serve the target in time
   'abandoned', // the PR was closed without merge
+  'no_change', // by the time the PR was due, main already configured the target: nothing to do
   'rejected',
   'cancelled',
   'expired',
@@ -35,6 +36,7 @@ export const FINAL_STATES: readonly RequestState[] = [
   'completed',
   'verify_failed',
   'abandoned',
+  'no_change',
   'rejected',
   'cancelled',
   'expired',
@@ -55,7 +57,8 @@ export type RequestEvent =
   | 'verify_failed'
   | 'closed_unmerged'
   | 'reopened'
-  | 'plan_changed';
+  | 'plan_changed'
+  | 'already_configured';
 
 const MOVES: Record<RequestEvent, Partial<Record<RequestState, RequestState>>> = {
   approve_last: { pending: 'approved' },
@@ -72,6 +75,8 @@ const MOVES: Record<RequestEvent, Partial<Record<RequestState, RequestState>>> =
   reopened: { abandoned: 'pr_open' },
   // Approvals are bound to the plan: when it changes under them they are void and the request waits again.
   plan_changed: { approved: 'pending', pr_failed: 'pending' },
+  // Someone set the target on main by hand before the PR was opened: there is nothing left to change.
+  already_configured: { approved: 'no_change', pr_failed: 'no_change' },
 };
 
 /** The state after `event`, or undefined when the move is not allowed from `state`. */
@@ -82,6 +87,8 @@ export function nextState(state: RequestState, event: RequestEvent): RequestStat
 export interface Approval {
   readonly user: string;
   readonly at: Date;
+  /** Display name when Slack told us (audit); the id is what counts. */
+  readonly name?: string;
 }
 
 export interface RollbackRequest {
@@ -89,6 +96,7 @@ export interface RollbackRequest {
   readonly service: string;
   readonly state: RequestState;
   readonly requester: string;
+  readonly requesterName?: string;
   readonly reason: Reason;
   readonly note: string;
   readonly force: boolean;

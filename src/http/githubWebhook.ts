@@ -1,6 +1,8 @@
 /**
  * `POST /github/webhook`: pull_request events for rollback PRs, verified with GITHUB_WEBHOOK_SECRET.
- * Deliveries may repeat or arrive out of order: every reaction is a compare-and-set in the store.
+ * An accelerator only: tracking rounds read every tracked PR anyway, so a lost delivery delays an
+ * outcome by one round. Deliveries may repeat (one handling per delivery id, across replicas) or arrive
+ * out of order, even before the bot has stored the PR's number: every reaction is a compare-and-set.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BotConfig } from '../config/botConfig.js';
@@ -22,6 +24,8 @@ interface PullRequestPayload {
   repository?: { full_name?: string };
   pull_request?: {
     number?: number;
+    html_url?: string;
+    head?: { ref?: string };
     body?: string | null;
     merged?: boolean;
     merged_at?: string | null;
@@ -60,15 +64,29 @@ export function githubWebhookRoute(deps: {
       }
       const pr = payload.pull_request;
       if (!pr?.number) return sendJson(res, 400, { error: 'no pull_request.number' });
-      const handled = await onPullRequestEvent(deps.workflows, {
-        repo: payload.repository?.full_name ?? '',
-        number: pr.number,
-        body: pr.body ?? '',
-        action: payload.action ?? '',
-        merged: pr.merged === true,
-        mergedAt: pr.merged_at ? new Date(pr.merged_at) : undefined,
-        actor: pr.merged_by?.login ?? payload.sender?.login,
-      });
+      const delivery = req.headers['x-github-delivery'];
+      const seenKey = typeof delivery === 'string' && delivery ? `github:${delivery}` : undefined;
+      if (seenKey && !(await deps.workflows.store.claimMessage(seenKey))) {
+        return sendJson(res, 200, { duplicate: true });
+      }
+      let handled: string | undefined;
+      try {
+        handled = await onPullRequestEvent(deps.workflows, {
+          repo: payload.repository?.full_name ?? '',
+          number: pr.number,
+          url: pr.html_url,
+          branch: pr.head?.ref,
+          body: pr.body ?? '',
+          action: payload.action ?? '',
+          merged: pr.merged === true,
+          mergedAt: pr.merged_at ? new Date(pr.merged_at) : undefined,
+          actor: pr.merged_by?.login ?? payload.sender?.login,
+        });
+      } catch (err) {
+        // Let GitHub's redelivery (or the next tracking round) try again.
+        if (seenKey) await deps.workflows.store.releaseMessage(seenKey);
+        throw err;
+      }
       if (!handled) return sendJson(res, 200, { ignored: 'not a rollback PR' });
       return sendJson(res, 200, { ok: true, request: handled });
     },

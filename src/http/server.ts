@@ -1,16 +1,12 @@
 /**
- * The one HTTP server of the process. Bolt's receiver handles `/slack/events` only (transport and
- * signature checks); the other routes are ours. Owning the server lets Socket Mode keep serving
- * SNS, GitHub webhooks and health on the same port, and lets tests listen on port 0.
+ * The one HTTP server of the process. Bolt's receiver handles `/slack/events` only (behind our gate);
+ * the other routes are ours. Owning the server lets Socket Mode keep serving SNS, GitHub webhooks,
+ * health and metrics on the same port, lets tests listen on port 0, and lets a drain see every request
+ * still being answered.
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import type { InFlight } from './inFlight.js';
 
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -26,7 +22,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+export function sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The request body, or undefined past 1 MiB (nothing Slack, SNS or GitHub sends here is that big). */
+export async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -38,14 +40,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 export function createHttpServer(options: {
-  slackListener?: RequestListener;
+  slack?: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
   routes: readonly Route[];
   log: Logger;
+  inFlight: InFlight;
 }): Server {
+  const fail = (path: string, res: ServerResponse) => (err: unknown) => {
+    options.log.error('http route failed', { path, error: err });
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    else res.end();
+  };
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/slack/events' && options.slackListener) {
-      options.slackListener(req, res);
+    options.inFlight.track(new Promise<void>((resolve) => res.once('close', resolve)));
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/slack/events' && options.slack) {
+      Promise.resolve()
+        .then(() => options.slack?.(req, res))
+        .catch(fail(path, res));
       return;
     }
     const route = options.routes.find((r) => r.path === path);
@@ -59,10 +70,6 @@ export function createHttpServer(options: {
         if (body === undefined) return sendJson(res, 413, { error: 'body too large' });
         await route.handle(req, res, body);
       })
-      .catch((err) => {
-        options.log.error('http route failed', { path, error: err });
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.end();
-      });
+      .catch(fail(path, res));
   });
 }

@@ -1,8 +1,11 @@
 /**
  * Request cards in Slack: posting, replies in their thread, and in-place updates. Updates are
  * coalesced per card and paced (Slack allows about 50 chat.update calls a minute): a burst of events
- * becomes one update showing the latest state.
+ * becomes one update showing the latest state. An update that would show exactly what the card already
+ * shows is not sent at all: the hash of the last content sent is kept with the request, so this holds
+ * across replicas and restarts (a tracking round every few seconds must not re-post an unchanged card).
  */
+import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
 import type { Store } from '../adapters/store/store.js';
@@ -36,6 +39,7 @@ export function createSlackCards(deps: {
     });
   };
   const threadOf = (r: RollbackRequest) => r.threadTs ?? r.cardTs;
+  const hashOf = (message: object) => createHash('sha256').update(JSON.stringify(message)).digest('hex');
 
   return {
     async publish(request) {
@@ -47,6 +51,7 @@ export function createSlackCards(deps: {
         unfurl_links: false,
       } as webApi.ChatPostMessageArguments);
       if (!res.ts || !res.channel) throw new Error('Slack did not return the posted message');
+      await deps.store.setCardHash(request.id, hashOf(message));
       return { channel: res.channel, ts: res.ts };
     },
 
@@ -58,11 +63,15 @@ export function createSlackCards(deps: {
           queued.delete(requestId);
           const request = await deps.store.getRequest(requestId);
           if (!request?.cardTs) return;
-          await deps.client.chat.update({
-            channel: request.channel,
-            ts: request.cardTs,
-            ...(await render(request)),
-          });
+          const message = await render(request);
+          if (!(await deps.store.setCardHash(requestId, hashOf(message)))) return;
+          try {
+            await deps.client.chat.update({ channel: request.channel, ts: request.cardTs, ...message });
+          } catch (err) {
+            // Forget what was not shown, so the next refresh sends it again.
+            await deps.store.setCardHash(requestId, null).catch(() => undefined);
+            throw err;
+          }
         })
         .catch((err) => deps.log.warn('card update failed', { request: requestId, error: err }));
       inFlight.add(job);

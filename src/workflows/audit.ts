@@ -8,6 +8,7 @@ export async function audit(
     readonly requestId?: string;
     readonly kind: string;
     readonly actor?: string;
+    readonly actorName?: string;
     readonly detail?: Record<string, unknown>;
   },
 ): Promise<void> {
@@ -17,6 +18,7 @@ export async function audit(
     request: entry.requestId,
     service: entry.service,
     actor: entry.actor,
+    actorName: entry.actorName,
     ...entry.detail,
   });
 }

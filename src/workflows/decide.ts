@@ -6,6 +6,7 @@ import { findService } from '../config/botConfig.js';
 import { isApprover, mayApprove } from '../domain/policy.js';
 import type { RollbackRequest } from '../domain/request.js';
 import { audit } from './audit.js';
+import { postOnce } from './milestones.js';
 import type { ClickOutcome, Denial } from './notices.js';
 import { openPullRequest } from './openPullRequest.js';
 import type { WorkflowDeps } from './ports.js';
@@ -25,26 +26,47 @@ async function load(deps: WorkflowDeps, id: string) {
   };
 }
 
-const auditClick = (deps: WorkflowDeps, r: RollbackRequest, kind: string, actor: string, detail = {}) =>
-  audit(deps, { requestId: r.id, service: r.service, kind, actor, detail });
+/** Who clicked: the Slack user id, and the name Slack sent with the click (for the audit trail). */
+export interface Actor {
+  readonly id: string;
+  readonly name?: string;
+}
+
+const auditClick = (
+  deps: WorkflowDeps,
+  r: RollbackRequest,
+  kind: string,
+  actor: Actor | string,
+  detail = {},
+) =>
+  audit(deps, {
+    requestId: r.id,
+    service: r.service,
+    kind,
+    actor: typeof actor === 'string' ? actor : actor.id,
+    actorName: typeof actor === 'string' ? undefined : actor.name,
+    detail,
+  });
 
 /** Expires the request if its time is up; true when it is (now) expired. */
-async function expireIfDue(deps: WorkflowDeps, request: RollbackRequest): Promise<boolean> {
+export async function expireIfDue(deps: WorkflowDeps, request: RollbackRequest): Promise<boolean> {
   if (request.state !== 'pending' || deps.now() < request.expiresAt) return request.state === 'expired';
   if (await deps.store.transition(request.id, ['pending'], 'expired')) {
     await auditClick(deps, request, 'expired', 'rollback-bot', { approvals: request.approvals.length });
-    await deps.cards.notify(request, {
+    await postOnce(deps, request, 'expired', {
       kind: 'expired',
       id: request.id,
       service: request.service,
       version: request.plan.targetVersion,
+      cardPosted: request.cardTs !== undefined,
     });
     deps.cards.refresh(request.id);
   }
   return true;
 }
 
-export async function approve(deps: WorkflowDeps, id: string, user: string): Promise<ClickOutcome> {
+export async function approve(deps: WorkflowDeps, id: string, actor: Actor): Promise<ClickOutcome> {
+  const user = actor.id;
   const found = await load(deps, id);
   if (!found) return denied({ kind: 'gone', id });
   const { request, service, groupMembers } = found;
@@ -58,7 +80,7 @@ export async function approve(deps: WorkflowDeps, id: string, user: string): Pro
   });
   if (!verdict.ok) {
     if (verdict.why === 'already_approved') return denied({ kind: 'already_approved', id });
-    await auditClick(deps, request, 'unauthorized_click', user, { action: 'approve', why: verdict.why });
+    await auditClick(deps, request, 'unauthorized_click', actor, { action: 'approve', why: verdict.why });
     return denied(
       verdict.why === 'requester'
         ? { kind: 'own_request', id, user, approvers: service.approvers }
@@ -70,11 +92,23 @@ export async function approve(deps: WorkflowDeps, id: string, user: string): Pro
           },
     );
   }
-  const outcome = await deps.store.approve(id, user, deps.now(), request.approvalsRequired);
-  if (outcome.kind === 'not_pending')
+  const outcome = await deps.store.approve(id, user, deps.now(), request.approvalsRequired, actor.name);
+  if (outcome.kind === 'not_pending') {
+    // Enough approvals are in (or it ended): a late click is told, never counted.
+    if (outcome.approvals.length > 0) {
+      const fresh = await deps.store.getRequest(id);
+      return denied({
+        kind: 'already_decided',
+        id,
+        state: outcome.state,
+        approvedBy: outcome.approvals.map((a) => a.user),
+        pr: fresh?.pr ? { number: fresh.pr.number, url: fresh.pr.url } : undefined,
+      });
+    }
     return denied({ kind: 'wrong_state', id, state: outcome.state, action: 'approve' });
+  }
   if (outcome.kind === 'duplicate') return denied({ kind: 'already_approved', id });
-  await auditClick(deps, request, 'approved', user, {
+  await auditClick(deps, request, 'approved', actor, {
     approvals: outcome.approvals.length,
     required: request.approvalsRequired,
     complete: outcome.complete,
@@ -88,21 +122,22 @@ export async function approve(deps: WorkflowDeps, id: string, user: string): Pro
 export async function reject(
   deps: WorkflowDeps,
   id: string,
-  user: string,
+  actor: Actor,
   why: string,
 ): Promise<ClickOutcome> {
+  const user = actor.id;
   const found = await load(deps, id);
   if (!found) return denied({ kind: 'gone', id });
   const { request, service } = found;
   if (!found.approver(user) && user !== request.requester) {
-    await auditClick(deps, request, 'unauthorized_click', user, { action: 'reject' });
+    await auditClick(deps, request, 'unauthorized_click', actor, { action: 'reject' });
     return denied({ kind: 'reject_not_allowed', id, approvers: service.approvers });
   }
   if (!(await deps.store.transition(id, ['pending'], 'rejected', { decidedBy: user, decisionNote: why }))) {
     return denied({ kind: 'wrong_state', id, state: request.state, action: 'reject' });
   }
-  await auditClick(deps, request, 'rejected', user, { why });
-  await deps.cards.notify(request, { kind: 'rejected', id, by: user, why });
+  await auditClick(deps, request, 'rejected', actor, { why });
+  await postOnce(deps, request, 'rejected', { kind: 'rejected', id, by: user, why });
   deps.cards.refresh(id);
   return { kind: 'done' };
 }
@@ -111,37 +146,39 @@ export async function reject(
 export async function cancel(
   deps: WorkflowDeps,
   id: string,
-  user: string,
+  actor: Actor,
   via: 'button' | 'command' = 'command',
 ): Promise<ClickOutcome> {
+  const user = actor.id;
   const found = await load(deps, id);
   if (!found) return denied({ kind: 'unknown_request', id });
   const { request } = found;
   if (user !== request.requester && (via === 'button' || !found.approver(user))) {
-    await auditClick(deps, request, 'unauthorized_click', user, { action: 'cancel', via });
+    await auditClick(deps, request, 'unauthorized_click', actor, { action: 'cancel', via });
     return denied({ kind: 'cancel_not_allowed', id, requester: request.requester, via });
   }
   if (!(await deps.store.transition(id, ['pending', 'pr_failed'], 'cancelled', { decidedBy: user }))) {
     return denied({ kind: 'wrong_state', id, state: request.state, action: 'cancel' });
   }
-  await auditClick(deps, request, 'cancelled', user);
-  await deps.cards.notify(request, { kind: 'cancelled', id, by: user });
+  await auditClick(deps, request, 'cancelled', actor);
+  await postOnce(deps, request, 'cancelled', { kind: 'cancelled', id, by: user });
   deps.cards.refresh(id);
   return { kind: 'done', cancelled: id };
 }
 
-export async function retry(deps: WorkflowDeps, id: string, user: string): Promise<ClickOutcome> {
+export async function retry(deps: WorkflowDeps, id: string, actor: Actor): Promise<ClickOutcome> {
+  const user = actor.id;
   const found = await load(deps, id);
   if (!found) return denied({ kind: 'gone', id });
   const { request } = found;
   if (user !== request.requester && !found.approver(user)) {
-    await auditClick(deps, request, 'unauthorized_click', user, { action: 'retry' });
+    await auditClick(deps, request, 'unauthorized_click', actor, { action: 'retry' });
     return denied({ kind: 'retry_not_allowed', id, requester: request.requester });
   }
   if (!(await deps.store.transition(id, ['pr_failed'], 'approved'))) {
     return denied({ kind: 'wrong_state', id, state: request.state, action: 'retry' });
   }
-  await auditClick(deps, request, 'retried', user);
+  await auditClick(deps, request, 'retried', actor);
   await openPullRequest(deps, id);
   return { kind: 'done' };
 }
@@ -155,10 +192,12 @@ export async function expireDue(deps: WorkflowDeps): Promise<number> {
   return count;
 }
 
-/** At start-up: finish what a restart interrupted. An approved request without its PR gets it now. */
+/**
+ * Finishes what a dead or restarted replica left: an approved request without its PR gets it (each
+ * attempt holds a per-request lease, so a live opener elsewhere is not duplicated).
+ */
 export async function resumeInterrupted(deps: WorkflowDeps): Promise<void> {
   for (const request of await deps.store.inStates(['approved'])) {
-    deps.log.info('resuming approved request', { request: request.id });
-    await openPullRequest(deps, request.id);
+    await openPullRequest(deps, request.id, { resume: true });
   }
 }

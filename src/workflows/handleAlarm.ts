@@ -56,41 +56,64 @@ async function viewFor(
   };
 }
 
+/** A replica that claimed an episode and did not post its card within this long is presumed dead. */
+const CLAIM_STALE_MS = 60_000;
+
 export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, alarm: Alarm): Promise<void> {
   const key = `alarm:${alarm.name}`;
   const log = deps.log.child({ service: service.name, alarm: alarm.name, state: alarm.state });
-  const previous = await deps.store.alertThread(key);
-  const stale =
-    previous &&
-    previous.state === 'OK' &&
-    deps.now().getTime() - previous.updatedAt.getTime() > NEW_CARD_AFTER_MS;
-  const headline = headlineOf(alarm, stale ? undefined : previous);
-  const view = await viewFor(deps, service, alarm, key, headline);
-  const ref = view.alarm;
+  let previous = await deps.store.alertThread(key);
+  const age = previous ? deps.now().getTime() - previous.updatedAt.getTime() : 0;
+  const newEpisode =
+    !previous ||
+    (previous.state === 'OK' && age > NEW_CARD_AFTER_MS) ||
+    (previous.threadTs === '' && age > CLAIM_STALE_MS);
 
-  if (!previous || stale) {
+  if (newEpisode) {
     if (alarm.state !== 'ALARM') {
       log.info('alarm transition without an open thread: nothing to answer');
       return;
     }
-    const ts = await deps.alerts.postCard(service.alertChannel, view);
-    await deps.store.saveAlertThread({
+    const view = await viewFor(deps, service, alarm, key, 'firing');
+    const thread = {
       key,
       service: service.name,
       channel: service.alertChannel,
-      threadTs: ts,
-      cardTs: ts,
+      threadTs: '',
       state: alarm.state,
-      alarm: ref,
+      alarm: view.alarm,
       updatedAt: deps.now(),
-    });
+      version: 0,
+    };
+    // One card per episode, whichever replica got which SNS delivery: the database picks the poster.
+    if (!(await deps.store.claimAlertEpisode(thread, previous?.version))) {
+      log.info('another replica is posting this alarm’s card');
+      return;
+    }
+    const ts = await deps.alerts.postCard(service.alertChannel, view);
+    await deps.store.saveAlertThread({ ...thread, threadTs: ts, cardTs: ts });
     log.info('alert card posted', { channel: service.alertChannel });
     if (service.onAlarm === 'request')
       await openOnAlarm(deps, service, { key, channel: service.alertChannel, threadTs: ts, alarm });
     return;
   }
 
-  await deps.store.saveAlertThread({ ...previous, state: alarm.state, alarm: ref, updatedAt: deps.now() });
+  // The card of this episode may still be on its way from another replica: give it a moment.
+  for (let i = 0; i < 50 && previous?.threadTs === ''; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    previous = await deps.store.alertThread(key);
+  }
+  if (!previous || previous.threadTs === '') {
+    log.warn('the alarm’s card was not posted in time; this transition is not answered');
+    return;
+  }
+  const view = await viewFor(deps, service, alarm, key, headlineOf(alarm, previous));
+  await deps.store.saveAlertThread({
+    ...previous,
+    state: alarm.state,
+    alarm: view.alarm,
+    updatedAt: deps.now(),
+  });
   await deps.alerts.notify(previous.channel, previous.threadTs, { kind: 'transition', alarm });
   if (previous.cardTs) await deps.alerts.updateCard(previous.channel, previous.cardTs, view);
   if (alarm.state === 'ALARM' && service.onAlarm === 'request') {
@@ -113,7 +136,7 @@ async function answerAlertMessage(
     at: deps.now(),
   };
   const view = await viewFor(deps, service, alarm, key, 'firing');
-  await deps.store.saveAlertThread({
+  await deps.store.claimAlertEpisode({
     key,
     service: service.name,
     channel: message.channel,
@@ -121,6 +144,7 @@ async function answerAlertMessage(
     state: 'ALARM',
     alarm: view.alarm,
     updatedAt: deps.now(),
+    version: 0,
   });
   await deps.alerts.notify(
     message.channel,

@@ -7,7 +7,14 @@ import type { RequestState } from '../domain/request.js';
 
 /** A step in a request's life, told once in its thread. */
 export type Notice =
-  | { readonly kind: 'expired'; readonly id: string; readonly service: string; readonly version: string }
+  | {
+      readonly kind: 'expired';
+      readonly id: string;
+      readonly service: string;
+      readonly version: string;
+      /** False when the bot died before posting the card: the channel never saw the request. */
+      readonly cardPosted?: boolean;
+    }
   | { readonly kind: 'rejected'; readonly id: string; readonly by: string; readonly why: string }
   | { readonly kind: 'cancelled'; readonly id: string; readonly by: string }
   /** `newPlanProblem` undefined: the new plan passes its checks and can be approved again. */
@@ -22,6 +29,14 @@ export type Notice =
       readonly movedBase?: string;
     }
   | { readonly kind: 'pr_failed'; readonly error: string }
+  | { readonly kind: 'labels_failed'; readonly number: number; readonly error: string }
+  | {
+      readonly kind: 'no_change';
+      readonly id: string;
+      readonly version: string;
+      readonly branch: string;
+      readonly since?: { readonly sha: string; readonly at?: string; readonly summary: string };
+    }
   | { readonly kind: 'merged'; readonly number?: number; readonly by?: string }
   | {
       readonly kind: 'abandoned';
@@ -66,6 +81,13 @@ export type Denial =
   | { readonly kind: 'unknown_request'; readonly id: string }
   | { readonly kind: 'expired'; readonly id: string }
   | { readonly kind: 'already_approved'; readonly id: string }
+  | {
+      readonly kind: 'already_decided';
+      readonly id: string;
+      readonly state: RequestState;
+      readonly approvedBy: readonly string[];
+      readonly pr?: { readonly number: number; readonly url: string };
+    }
   | {
       readonly kind: 'own_request';
       readonly id: string;

@@ -1,6 +1,10 @@
 /**
  * After the last approval: check the plan still holds, open the config PR once, and tell the thread.
- * Failures leave the request retryable (`pr_failed` + Retry); a changed plan voids the approvals.
+ * Failures leave the request retryable (`pr_failed` + Retry); a changed plan voids the approvals; main
+ * already holding the target ends the request without a PR.
+ *
+ * One attempt per request at a time across replicas: each holds the lease `open-pr:<id>`. A replica that
+ * dies mid-attempt leaves the request `approved`; the background round resumes it once the lease expires.
  */
 import { findService, type ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt } from '../domain/configFile.js';
@@ -11,19 +15,41 @@ import type { RollbackRequest } from '../domain/request.js';
 import { resolveLikeCi } from '../domain/targets.js';
 import { setVersionAt } from '../domain/tomlEdit.js';
 import { audit } from './audit.js';
-import { PlanStaleError, type WorkflowDeps } from './ports.js';
+import { postOnce } from './milestones.js';
+import { AlreadyConfiguredError, type OpenedPr, PlanStaleError, type WorkflowDeps } from './ports.js';
 import { makePlan } from './requestRollback.js';
 import { loadCatalog } from './serviceStatus.js';
 
-// One attempt per request at a time in this process; the store's states guard across restarts.
+/** Long enough for the slowest attempt (a few GitHub calls, each bounded), short enough to resume soon. */
+export const OPEN_PR_LEASE_MS = 120_000;
+
+// Concurrent calls in one process share an attempt; the lease is what holds across replicas.
 const inFlight = new Map<string, Promise<void>>();
 
-export function openPullRequest(deps: WorkflowDeps, requestId: string): Promise<void> {
+export function openPullRequest(
+  deps: WorkflowDeps,
+  requestId: string,
+  options: { readonly resume?: boolean } = {},
+): Promise<void> {
   const running = inFlight.get(requestId);
   if (running) return running;
-  const attempt = attemptOpen(deps, requestId).finally(() => inFlight.delete(requestId));
+  const attempt = underLease(deps, requestId, options.resume ?? false).finally(() =>
+    inFlight.delete(requestId),
+  );
   inFlight.set(requestId, attempt);
   return attempt;
+}
+
+async function underLease(deps: WorkflowDeps, requestId: string, resume: boolean): Promise<void> {
+  const lease = `open-pr:${requestId}`;
+  if (!(await deps.store.acquireLease(lease, deps.replicaId, OPEN_PR_LEASE_MS))) return;
+  try {
+    await attemptOpen(deps, requestId, resume);
+  } finally {
+    await deps.store
+      .releaseLease(lease, deps.replicaId)
+      .catch((err) => deps.log.warn('releasing a PR lease failed', { request: requestId, error: err }));
+  }
 }
 
 /** The edit applied to whatever text the base branch holds when the PR is made. */
@@ -72,7 +98,11 @@ async function voidApprovals(
       : failedChecks(fresh.plan)
           .map((c) => c.text)
           .join('; ');
-  await deps.cards.notify(request, { kind: 'approvals_void', why, newPlanProblem: problem });
+  await postOnce(deps, request, `approvals_void:${Date.now()}`, {
+    kind: 'approvals_void',
+    why,
+    newPlanProblem: problem,
+  });
   deps.cards.refresh(request.id);
 }
 
@@ -90,12 +120,13 @@ async function resolvedNow(
   }
 }
 
-async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void> {
+async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolean): Promise<void> {
   const request = await deps.store.getRequest(requestId);
   if (request?.state !== 'approved') return;
   const service = findService(deps.config, request.service);
   if (!service) return;
   const log = deps.log.child({ request: request.id, service: service.name });
+  if (resume) log.info('resuming an approved request without its PR');
 
   // Approvals are bound to the plan: the target must still resolve to the same iteration. (The config
   // file is re-checked by the commit itself, which names the planned blob.)
@@ -113,6 +144,7 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void>
     if (!recheck.ok)
       throw new Error(`the target could not be re-checked before opening the PR: ${recheck.why}`);
     const permalink = await deps.cards.permalink(request).catch(() => undefined);
+    const title = renderTitle(service.pr.titleTemplate, request);
     const opened = await deps.pulls.open({
       owner: service.repo.owner,
       repo: service.repo.name,
@@ -122,36 +154,16 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void>
       plannedBlobSha: request.plan.blobSha,
       plannedText: request.plan.configText,
       edit: editFor(request, service),
-      commitMessage: `${renderTitle(service.pr.titleTemplate, request)}\n\nRollback request ${request.id}.`,
-      title: renderTitle(service.pr.titleTemplate, request),
+      commitMessage: `${title}\n\nRollback request ${request.id}.`,
+      title,
       body: renderBody(request, { permalink, keyPath: service.versionKey.join('.') }),
-      labels: service.pr.labels,
+      // A previous attempt may have got as far as the PR (a crash, or a failure after it).
+      lookFirst: resume || request.lastError !== undefined,
     });
-    const pr = { number: opened.number, url: opened.url, branch: opened.branch, openedAt: deps.now() };
-    if (!(await deps.store.transition(request.id, ['approved'], 'pr_open', { pr, lastError: null }))) return;
-    const live = request.plan.from.at(-1)?.modelVersion;
-    if (live) {
-      const version = parseIterationName(live, service.naming)?.version ?? live;
-      await deps.store.addRolledBackFrom(service.name, live, version, request.id);
-    }
-    await audit(deps, {
-      requestId: request.id,
-      service: service.name,
-      kind: 'pr_opened',
-      detail: { number: opened.number, url: opened.url, githubCalls: opened.apiCalls, reused: opened.reused },
-    });
-    if (await deps.store.claimMilestone(request.id, 'pr_opened')) {
-      await deps.cards.notify(request, {
-        kind: 'pr_opened',
-        number: opened.number,
-        url: opened.url,
-        keyPath: service.versionKey.join('.'),
-        version: request.plan.targetVersion,
-        movedBase: opened.rebasedOnNewHead ? request.plan.branch : undefined,
-      });
-    }
+    await recordOpened(deps, request, service, opened);
   } catch (err) {
     if (err instanceof PlanStaleError) return voidApprovals(deps, request, service, err.why);
+    if (err instanceof AlreadyConfiguredError) return endWithoutChange(deps, request, err);
     const what = (err as Error).message;
     log.error('opening the pull request failed', { error: err });
     if (!(await deps.store.transition(request.id, ['approved'], 'pr_failed', { lastError: what }))) return;
@@ -161,8 +173,109 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string): Promise<void>
       kind: 'pr_failed',
       detail: { error: what },
     });
-    await deps.cards.notify(request, { kind: 'pr_failed', error: what });
+    await postOnce(deps, request, `pr_failed:${Date.now()}`, { kind: 'pr_failed', error: what });
   } finally {
     deps.cards.refresh(request.id);
   }
+}
+
+/** The PR exists: store it (unless an early webhook did), tell the thread, then label it. */
+async function recordOpened(
+  deps: WorkflowDeps,
+  request: RollbackRequest,
+  service: ServiceConfig,
+  opened: OpenedPr,
+): Promise<void> {
+  const pr = { number: opened.number, url: opened.url, branch: opened.branch, openedAt: deps.now() };
+  await deps.store.setPrIfUnset(request.id, pr);
+  await deps.store.transition(request.id, ['approved'], 'pr_open', { lastError: null });
+  const fresh = await deps.store.getRequest(request.id);
+  if (!fresh?.pr || fresh.pr.number !== opened.number) {
+    deps.log.error('the request records another PR than the one just opened', {
+      request: request.id,
+      opened: opened.number,
+      recorded: fresh?.pr?.number,
+    });
+    return;
+  }
+  await announcePr(deps, fresh, service, {
+    calls: opened.apiCalls,
+    reused: opened.reused,
+    movedBase: opened.rebasedOnNewHead ? request.plan.branch : undefined,
+  });
+  try {
+    await deps.pulls.label(service.repo.owner, service.repo.name, opened.number, service.pr.labels);
+  } catch (err) {
+    await postOnce(deps, fresh, 'labels_failed', {
+      kind: 'labels_failed',
+      number: opened.number,
+      error: (err as Error).message,
+    });
+  }
+}
+
+/**
+ * Says "PR opened" once, whoever learned of the PR first (the opener, or an early webhook), and records
+ * what a PR means: the live model is rolled back from, and the time from request to PR.
+ */
+export async function announcePr(
+  deps: WorkflowDeps,
+  request: RollbackRequest,
+  service: ServiceConfig,
+  extras: { readonly calls?: number; readonly reused?: boolean; readonly movedBase?: string } = {},
+): Promise<void> {
+  const pr = request.pr;
+  if (!pr) return;
+  const live = request.plan.from.at(-1)?.modelVersion;
+  if (live) {
+    const version = parseIterationName(live, service.naming)?.version ?? live;
+    await deps.store.addRolledBackFrom(service.name, live, version, request.id);
+  }
+  const first = await postOnce(deps, request, 'pr_opened', {
+    kind: 'pr_opened',
+    number: pr.number,
+    url: pr.url,
+    keyPath: service.versionKey.join('.'),
+    version: request.plan.targetVersion,
+    movedBase: extras.movedBase,
+  });
+  if (!first) return;
+  deps.metrics.requestToPr((pr.openedAt.getTime() - request.createdAt.getTime()) / 1000);
+  await audit(deps, {
+    requestId: request.id,
+    service: service.name,
+    kind: 'pr_opened',
+    detail: { number: pr.number, url: pr.url, githubCalls: extras.calls, reused: extras.reused },
+  });
+}
+
+/** Main already configures the target (someone rolled back by hand): end the request, no PR. */
+async function endWithoutChange(
+  deps: WorkflowDeps,
+  request: RollbackRequest,
+  err: AlreadyConfiguredError,
+): Promise<void> {
+  const since = err.since
+    ? { sha: err.since.sha, at: err.since.at?.toISOString(), summary: err.since.summary }
+    : undefined;
+  const note = `${request.plan.branch} already configures ${request.plan.targetVersion}${since ? ` since ${since.sha.slice(0, 7)}` : ''}`;
+  const moved = await deps.store.transition(request.id, ['approved'], 'no_change', {
+    completedAt: deps.now(),
+    decisionNote: note,
+    lastError: null,
+  });
+  if (!moved) return;
+  await audit(deps, {
+    requestId: request.id,
+    service: request.service,
+    kind: 'no_change',
+    detail: { since },
+  });
+  await postOnce(deps, request, 'no_change', {
+    kind: 'no_change',
+    id: request.id,
+    version: request.plan.targetVersion,
+    branch: request.plan.branch,
+    since,
+  });
 }

@@ -64,7 +64,11 @@ export interface OpenPrInput {
   readonly commitMessage: string;
   readonly title: string;
   readonly body: string;
-  readonly labels: readonly string[];
+  /**
+   * Look for a PR of the branch in any state before creating anything (a retry or a resume): one more
+   * call, and a PR merged with its branch deleted meanwhile is found instead of opened again.
+   */
+  readonly lookFirst: boolean;
 }
 
 export interface OpenedPr {
@@ -75,6 +79,9 @@ export interface OpenedPr {
   readonly rebasedOnNewHead: boolean;
   readonly reused: boolean;
   readonly apiCalls: number;
+  /** An existing PR found by `lookFirst` may already be closed or merged. */
+  readonly state: 'open' | 'closed';
+  readonly merged: boolean;
 }
 
 export interface PullState {
@@ -86,6 +93,7 @@ export interface PullState {
 
 export interface PullRequests {
   open(input: OpenPrInput): Promise<OpenedPr>;
+  label(owner: string, repo: string, number: number, labels: readonly string[]): Promise<void>;
   get(owner: string, repo: string, number: number): Promise<PullState>;
 }
 
@@ -94,6 +102,14 @@ export class PlanStaleError extends Error {
   constructor(readonly why: string) {
     super(why);
     this.name = 'PlanStaleError';
+  }
+}
+
+/** The base branch already configures the target (someone rolled back by hand): nothing to commit. */
+export class AlreadyConfiguredError extends Error {
+  constructor(readonly since?: { readonly sha: string; readonly at?: Date; readonly summary: string }) {
+    super('the base branch already configures the target');
+    this.name = 'AlreadyConfiguredError';
   }
 }
 
@@ -107,4 +123,18 @@ export interface WorkflowDeps {
   readonly alerts: AlertPosts;
   readonly log: Logger;
   readonly now: () => Date;
+  /** This process, in leases and claims (host, pid and a random part). */
+  readonly replicaId: string;
+  readonly metrics: WorkflowMetrics;
 }
+
+/** Durations the workflows know best; the composition root turns them into Prometheus histograms. */
+export interface WorkflowMetrics {
+  requestToPr(seconds: number): void;
+  prToVerified(seconds: number): void;
+}
+
+export const noWorkflowMetrics: WorkflowMetrics = {
+  requestToPr: () => undefined,
+  prToVerified: () => undefined,
+};

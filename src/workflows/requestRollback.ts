@@ -4,9 +4,9 @@
  */
 import type { ServiceConfig } from '../config/botConfig.js';
 import type { Reason, Target } from '../domain/command.js';
-import { buildPlan, failedChecks, type Plan } from '../domain/plan.js';
+import { buildPlan, failedChecks, type Plan, refuseForActive } from '../domain/plan.js';
 import { approvalsNeeded, expiresAt } from '../domain/policy.js';
-import { ACTIVE_STATES, type AlarmRef, newRequestId, type RollbackRequest } from '../domain/request.js';
+import { type AlarmRef, newRequestId, type RollbackRequest } from '../domain/request.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './ports.js';
 import { getServiceStatus } from './serviceStatus.js';
@@ -19,6 +19,8 @@ export interface RollbackAsk {
   readonly force: boolean;
   readonly dryRun: boolean;
   readonly requester: string;
+  /** The requester's Slack name, for the audit trail. */
+  readonly requesterName?: string;
   readonly channel?: string;
   /** Post the card as a reply in this thread (an alert's), also shown in the channel. */
   readonly threadTs?: string;
@@ -45,7 +47,7 @@ export async function makePlan(
   if (!status.configured.ok)
     return { ok: false, why: `the config repo could not be read: ${status.configured.error}` };
   const [active, lastRollback, rolledBackFrom] = await Promise.all([
-    deps.store.findActive(ask.service.name, ACTIVE_STATES),
+    deps.store.findActive(ask.service.name),
     deps.store.lastRollbackPr(ask.service.name),
     deps.store.rolledBackFrom(ask.service.name),
   ]);
@@ -69,10 +71,20 @@ export async function makePlan(
   return { ok: true, plan };
 }
 
-async function uniqueId(deps: WorkflowDeps): Promise<string> {
+/**
+ * Stores the request. The database refuses a second active request for the service (whatever replica
+ * or click raced this one) and an id already taken (a new one is drawn).
+ */
+async function store(
+  deps: WorkflowDeps,
+  request: RollbackRequest,
+): Promise<{ ok: true; request: RollbackRequest } | { ok: false; active?: RollbackRequest }> {
   for (let i = 0; i < 20; i++) {
-    const id = newRequestId();
-    if (!(await deps.store.idExists(id))) return id;
+    const candidate = i === 0 ? request : { ...request, id: newRequestId() };
+    const created = await deps.store.createRequest(candidate);
+    if (created.ok) return { ok: true, request: candidate };
+    if (created.conflict === 'active')
+      return { ok: false, active: await deps.store.findActive(request.service) };
   }
   throw new Error('could not find a free request id');
 }
@@ -101,6 +113,7 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
       service: service.name,
       kind: ask.dryRun ? 'dry_run' : 'refused',
       actor: ask.requester,
+      actorName: ask.requesterName,
       detail: summary,
     });
     return ask.dryRun
@@ -109,11 +122,12 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
   }
 
   const now = deps.now();
-  const request: RollbackRequest = {
-    id: await uniqueId(deps),
+  const draft: RollbackRequest = {
+    id: newRequestId(),
     service: service.name,
     state: 'pending',
     requester: ask.requester,
+    requesterName: ask.requesterName,
     reason: ask.reason,
     note: ask.note,
     force: plan.forced,
@@ -127,12 +141,27 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     threadTs: ask.threadTs,
     alarm: ask.alarm,
   };
-  await deps.store.createRequest(request);
+  const stored = await store(deps, draft);
+  if (!stored.ok) {
+    // Another request won the race between the plan's check and the insert.
+    const active = stored.active ?? { id: 'another request', state: 'pending' as const };
+    const refused = refuseForActive(plan, active, service.name);
+    await audit(deps, {
+      service: service.name,
+      kind: 'refused',
+      actor: ask.requester,
+      actorName: ask.requesterName,
+      detail: { ...summary, failed: ['no_active_request'] },
+    });
+    return { kind: 'refused', plan: refused, why: failedChecks(refused).map((c) => c.text) };
+  }
+  const request = stored.request;
   await audit(deps, {
     requestId: request.id,
     service: service.name,
     kind: 'requested',
     actor: ask.requester,
+    actorName: ask.requesterName,
     detail: { ...summary, note: ask.note, forced: plan.forced },
   });
 

@@ -1,30 +1,24 @@
 /**
- * Following a rollback after its PR opened: the PR's fate (webhook or polling), then the healthchecks
- * until every environment serves the target. Each milestone is claimed in the store before it is
- * posted, so a restart or a repeated webhook never posts it twice.
+ * Following a rollback after its PR opened: the PR's fate, then the healthchecks until every environment
+ * serves the target. Rounds are the truth: each one reads every tracked PR whether or not webhooks are
+ * configured, so a lost delivery delays an outcome by one round and never loses it. A webhook only makes
+ * it happen sooner. Each thread post goes through the milestone outbox (posted once, reposted if lost).
  */
 
 import type { RequestPatch } from '../adapters/store/store.js';
 import { type EnvironmentConfig, findService, type ServiceConfig } from '../config/botConfig.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
-import { requestIdInBody } from '../domain/prText.js';
+import { requestIdInBody, requestIdInBranch } from '../domain/prText.js';
 import type { RequestState, RollbackRequest } from '../domain/request.js';
 import { audit } from './audit.js';
+import { postOnce } from './milestones.js';
 import type { Notice } from './notices.js';
+import { announcePr } from './openPullRequest.js';
 import type { WorkflowDeps } from './ports.js';
 
 export interface TrackingRules {
   readonly consecutiveReads: number;
   readonly timeoutMinutes: number;
-}
-
-async function once(
-  deps: WorkflowDeps,
-  r: RollbackRequest,
-  key: string,
-  post: () => Promise<void>,
-): Promise<void> {
-  if (await deps.store.claimMilestone(r.id, key)) await post();
 }
 
 /** A PR event: move the request (compare-and-set), record it, tell the thread, refresh the card. */
@@ -42,8 +36,7 @@ async function prEvent(
     actor: event.actor,
     detail: { pr: r.pr?.number },
   });
-  const tell = () => deps.cards.notify(r, event.notice);
-  await (event.milestone ? once(deps, r, event.milestone, tell) : tell());
+  await postOnce(deps, r, event.milestone ?? `${event.kind}:${Date.now()}`, event.notice);
   deps.cards.refresh(r.id);
 }
 
@@ -148,7 +141,7 @@ export async function verifyOnce(
             lastSeen: e.state.lastSeen,
             timeoutMinutes: rules.timeoutMinutes,
           };
-    await once(deps, fresh, `${e.outcome}:${e.env.name}`, () => deps.cards.notify(fresh, notice));
+    await postOnce(deps, fresh, `${e.outcome}:${e.env.name}`, notice);
   }
   await conclude(deps, fresh, service, target);
   deps.cards.refresh(request.id);
@@ -170,29 +163,26 @@ async function conclude(deps: WorkflowDeps, r: RollbackRequest, service: Service
       detail: { environment: failed.name },
     });
     const env = envs[failed.name];
-    await once(deps, r, 'outcome', () =>
-      deps.cards.notify(r, {
-        kind: 'not_verified',
-        id: r.id,
-        environment: failed.name,
-        lastSeen: env?.lastSeen,
-        minutes: minutesBetween(new Date(env?.since ?? now), now),
-      }),
-    );
+    await postOnce(deps, r, 'outcome', {
+      kind: 'not_verified',
+      id: r.id,
+      environment: failed.name,
+      lastSeen: env?.lastSeen,
+      minutes: minutesBetween(new Date(env?.since ?? now), now),
+    });
     return;
   }
   if (!mergeEnvs.every((e) => envs[e.name]?.verifiedAt)) return;
   if (!(await deps.store.transition(r.id, ['merged'], 'completed', { completedAt: now }))) return;
   await audit(deps, { requestId: r.id, service: r.service, kind: 'verified', detail: { target } });
-  await once(deps, r, 'outcome', () =>
-    deps.cards.notify(r, {
-      kind: 'completed',
-      environment: mergeEnvs.at(-1)?.name ?? 'production',
-      target,
-      minutes: minutesBetween(r.alarm?.at ?? r.createdAt, now),
-      since: r.alarm ? 'alarm' : 'request',
-    }),
-  );
+  if (r.pr) deps.metrics.prToVerified((now.getTime() - r.pr.openedAt.getTime()) / 1000);
+  await postOnce(deps, r, 'outcome', {
+    kind: 'completed',
+    environment: mergeEnvs.at(-1)?.name ?? 'production',
+    target,
+    minutes: minutesBetween(r.alarm?.at ?? r.createdAt, now),
+    since: r.alarm ? 'alarm' : 'request',
+  });
 }
 
 /** Polls the PR when no webhook tells us about it. */
@@ -205,23 +195,21 @@ export async function pollPr(deps: WorkflowDeps, r: RollbackRequest): Promise<vo
   else if (pr.state === 'open' && r.state === 'abandoned') await onReopened(deps, r);
 }
 
-/** One round for every rollback in flight; safe to call repeatedly and after a restart. */
+/** One round for every rollback in flight; safe to call repeatedly, on any replica, after a restart. */
 export async function trackAll(
   deps: WorkflowDeps,
   rules: TrackingRules,
-  options: {
-    readonly pollPullRequests: boolean;
-    readonly schedule?: <T>(fn: () => Promise<T>) => Promise<T>;
-  },
+  options: { readonly schedule?: <T>(fn: () => Promise<T>) => Promise<T> } = {},
 ): Promise<void> {
   const schedule = options.schedule ?? ((fn) => fn());
   for (const request of await deps.store.inStates(['pr_open', 'merged', 'abandoned'])) {
     try {
-      if (options.pollPullRequests && request.state !== 'merged') await schedule(() => pollPr(deps, request));
+      // The PR is read every round: webhooks are an accelerator, never the only way to learn of a merge.
+      if (request.state !== 'merged') await schedule(() => pollPr(deps, request));
       const fresh = await deps.store.getRequest(request.id);
       if (fresh) await verifyOnce(deps, fresh, rules);
     } catch (err) {
-      deps.log.warn('tracking round failed', { request: request.id, error: err });
+      deps.log.warn('tracking a rollback failed this round', { request: request.id, error: err });
     }
   }
 }
@@ -229,6 +217,9 @@ export async function trackAll(
 export interface PullRequestEvent {
   readonly repo: string;
   readonly number: number;
+  readonly url?: string;
+  /** The PR's head branch: ours carry the request id, so an early delivery is still matched. */
+  readonly branch?: string;
   readonly body: string;
   readonly action: string;
   readonly merged: boolean;
@@ -236,18 +227,39 @@ export interface PullRequestEvent {
   readonly actor?: string;
 }
 
-/** A pull_request event (webhook): finds the rollback it belongs to and moves it. Returns its id, if any. */
+/**
+ * A pull_request event (webhook): finds the rollback it belongs to (by PR number, our branch name or the
+ * marker in the body) and moves it. A delivery that beats the opener to storing the PR number (a fast
+ * merge, an auto-merge rule) records the PR itself. Returns the request id, if the PR is ours.
+ */
 export async function onPullRequestEvent(
   deps: WorkflowDeps,
   e: PullRequestEvent,
 ): Promise<string | undefined> {
   const services = deps.config.services.filter((s) => `${s.repo.owner}/${s.repo.name}` === e.repo);
-  const marked = requestIdInBody(e.body);
-  let request = marked ? await deps.store.getRequest(marked) : undefined;
+  let request: RollbackRequest | undefined;
   for (const s of services) request ??= await deps.store.findByPr(s.name, e.number);
-  if (!request || request.pr?.number !== e.number || !services.some((s) => s.name === request.service)) {
-    return undefined;
+  const candidates = [
+    requestIdInBody(e.body),
+    ...services.map((s) => (e.branch ? requestIdInBranch(e.branch, s.pr.branchPrefix) : undefined)),
+  ];
+  for (const id of candidates) if (id && !request) request = await deps.store.getRequest(id);
+  const service = request ? services.find((s) => s.name === request?.service) : undefined;
+  if (!request || !service) return undefined;
+  if (!request.pr) {
+    if (!e.url || !e.branch || !['approved', 'pr_failed'].includes(request.state)) return undefined;
+    await deps.store.setPrIfUnset(request.id, {
+      number: e.number,
+      url: e.url,
+      branch: e.branch,
+      openedAt: deps.now(),
+    });
+    await deps.store.transition(request.id, ['approved', 'pr_failed'], 'pr_open', { lastError: null });
+    request = await deps.store.getRequest(request.id);
+    if (!request) return undefined;
+    await announcePr(deps, request, service);
   }
+  if (request.pr?.number !== e.number) return undefined;
   if (e.action === 'closed' && e.merged) await onMerged(deps, request, e.actor, e.mergedAt ?? deps.now());
   else if (e.action === 'closed') await onClosedUnmerged(deps, request, e.actor);
   else if (e.action === 'reopened') await onReopened(deps, request);

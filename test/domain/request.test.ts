@@ -30,6 +30,8 @@ const ALLOWED: readonly (readonly [RequestState, RequestEvent, RequestState])[] 
   ['abandoned', 'reopened', 'pr_open'],
   ['approved', 'plan_changed', 'pending'],
   ['pr_failed', 'plan_changed', 'pending'],
+  ['approved', 'already_configured', 'no_change'],
+  ['pr_failed', 'already_configured', 'no_change'],
 ];
 
 const EVENTS: readonly RequestEvent[] = [
@@ -46,6 +48,7 @@ const EVENTS: readonly RequestEvent[] = [
   'closed_unmerged',
   'reopened',
   'plan_changed',
+  'already_configured',
 ];
 
 describe('nextState', () => {

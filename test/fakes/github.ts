@@ -420,6 +420,11 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
 
   const route = (method: string, segments: string[], query: Record<string, string>, body: unknown): Reply => {
     const [root, owner, name, ...rest] = segments;
+    if (root === 'rate_limit' && segments.length === 1 && method === 'GET') {
+      // Reading the rate limit does not count against it (GitHub's docs); the fake never runs out.
+      const core = { limit: 5000, used: 0, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
+      return ok({ resources: { core }, rate: core });
+    }
     if (root !== 'repos' || !owner || !name) throw notFound();
     const repo = repos.get(`${owner}/${name}`.toLowerCase());
     if (!repo) throw notFound();
@@ -434,6 +439,26 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       const sha = repo.branches.get(branch);
       if (!sha) throw new HttpError(404, { message: 'Branch not found', documentation_url: DOCS });
       return ok({ name: branch, commit: commitJson(repo, commitOf(repo, sha)), protected: false });
+    }
+
+    if (section === 'commits' && tail.length === 0 && method === 'GET') {
+      // History from `sha` (default branch when absent), newest first, following first parents;
+      // with `path`, only commits that changed that file.
+      const start = resolveRef(repo, query.sha ?? repo.defaultBranch);
+      if (!start) throw new HttpError(404, { message: 'Not Found', documentation_url: DOCS });
+      const list: Commit[] = [];
+      for (let c: Commit | undefined = start; c; ) {
+        const parentSha: string | undefined = c.parents[0];
+        const parent: Commit | undefined = parentSha ? commitOf(repo, parentSha) : undefined;
+        if (query.path === undefined || c.files.get(query.path) !== parent?.files.get(query.path))
+          list.push(c);
+        c = parent;
+      }
+      return paginate(
+        list.map((c) => commitJson(repo, c)),
+        query,
+        `${base}/commits`,
+      );
     }
 
     if (section === 'commits' && tail.length > 0 && method === 'GET') {

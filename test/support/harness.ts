@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from 'octokit';
 import { afterEach } from 'vitest';
-import { openStore, type Store } from '../../src/adapters/store/store.js';
+import { openStore } from '../../src/adapters/store/open.js';
+import type { Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
 import { silentLogger } from '../../src/log.js';
@@ -87,6 +88,22 @@ export interface Harness {
 }
 
 let responseCounter = 0;
+
+/**
+ * Waits until the bot answers /readyz with 200 and every probe has run once (Slack auth.test, GitHub,
+ * S3), so their calls land before a test starts counting calls.
+ */
+export async function untilReady(url: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    last = res ? await res.text() : 'no answer';
+    if (res?.status === 200 && !last.includes('not checked yet')) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the bot did not become ready: ${last}`);
+}
 
 /** A fresh harness per test, closed after it: `const start = useHarness(); const h = await start(opts)`. */
 export function useHarness(): (opts?: HarnessOptions) => Promise<Harness> {
@@ -204,7 +221,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       },
     });
     const port = await bot.start(0);
-    return { bot, store, url: `http://127.0.0.1:${port}` };
+    const url = `http://127.0.0.1:${port}`;
+    await untilReady(url);
+    return { bot, store, url };
   }
 
   const h = {
@@ -215,6 +234,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     config,
     ...(await boot()),
   } as unknown as Harness;
+  // Tests count what the bot does for them, not its start-up probes (auth.test, rate limit, bucket).
+  slack.reset();
+  github.reset();
   h.command = async (text, user = USERS.alice, responseId = `r${++responseCounter}`) => {
     const result = await sendSlashCommand(h.url, SIGNING_SECRET, {
       text,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { readFixture } from '../support/fixtures.js';
 import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
+import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
 
 const start = useHarness();
@@ -150,7 +151,7 @@ describe('who may approve', () => {
     expect((await hh.store.getRequest(id))?.approvals.map((a) => a.user)).toEqual([USERS.bob, USERS.carol]);
   });
 
-  it('20 concurrent approval clicks open exactly one PR and record every approver once', async () => {
+  it('20 concurrent approval clicks open exactly one PR; clicks after the deciding one are told, not counted', async () => {
     const hh = await start();
     const id = await ask(hh);
     const clickers = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? USERS.bob : USERS.carol));
@@ -160,8 +161,19 @@ describe('who may approve', () => {
     await settle(hh);
     expect(pulls(hh)).toHaveLength(1);
     expect(hh.github.callCount({ method: 'POST', path: /\/pulls$/ })).toBe(1);
-    const approvers = (await hh.store.getRequest(id))?.approvals.map((a) => a.user).sort();
-    expect(approvers).toEqual([USERS.bob, USERS.carol].sort());
+    // One approval was required: exactly one approver is on record, whoever won the race.
+    const approvals = (await hh.store.getRequest(id))?.approvals ?? [];
+    expect(approvals).toHaveLength(1);
+    const winner = approvals[0]?.user;
+    expect(latestCard(hh, id)).toContain('1 of 1 approval');
+    // The loser's clicks got an answer naming who approved and the PR.
+    const loser = winner === USERS.bob ? USERS.carol : USERS.bob;
+    const late = await hh.click(ACTIONS.approve, id, loser);
+    const told = await ephemeralTo(hh, late.responseId);
+    expect(told).toContain(`${id} already has its approvals (approved by <@${winner}>, PR <`);
+    expect(told).toContain(`|#${pulls(hh)[0]?.number}>`);
+    expect(told).toContain('Your click was not counted.');
+    expect((await hh.store.getRequest(id))?.approvals).toHaveLength(1);
   });
 });
 
@@ -264,8 +276,46 @@ describe('card updates', () => {
     const id = await ask(hh);
     await settle(hh);
     hh.slack.reset();
+    await hh.store.recordEvent({
+      requestId: id,
+      service: 'fpo-search',
+      kind: 'note_added',
+      actor: USERS.bob,
+    });
     for (let i = 0; i < 10; i++) hh.bot.workflows.cards.refresh(id);
     await hh.bot.workflows.cards.flush();
     expect(hh.slack.callsTo('chat.update')).toHaveLength(1);
+    expect(textOf(hh.slack.callsTo('chat.update')[0]?.args ?? {})).toContain('note added');
+  });
+
+  it('sends no update when the card would look the same, on this replica or after a restart', async () => {
+    const hh = await start();
+    const id = await ask(hh);
+    await settle(hh);
+    hh.slack.reset();
+    for (let i = 0; i < 10; i++) hh.bot.workflows.cards.refresh(id);
+    await hh.bot.workflows.cards.flush();
+    await hh.restart();
+    hh.bot.workflows.cards.refresh(id);
+    await hh.bot.workflows.cards.flush();
+    expect(hh.slack.callsTo('chat.update')).toEqual([]);
+  });
+
+  it('re-sends an update that Slack failed, at the next refresh', async () => {
+    const hh = await start();
+    const id = await ask(hh);
+    await settle(hh);
+    await hh.store.recordEvent({
+      requestId: id,
+      service: 'fpo-search',
+      kind: 'note_added',
+      actor: USERS.bob,
+    });
+    hh.slack.failNext('chat.update', { error: 'ratelimited' });
+    hh.bot.workflows.cards.refresh(id);
+    await hh.bot.workflows.cards.flush();
+    hh.bot.workflows.cards.refresh(id);
+    await hh.bot.workflows.cards.flush();
+    expect(hh.slack.callsTo('chat.update')).toHaveLength(2);
   });
 });

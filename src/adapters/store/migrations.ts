@@ -1,7 +1,16 @@
-/** Schema migrations, applied in order at start-up. Append; never edit one that has shipped. */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+/**
+ * Schema migrations, applied in order at start-up by whichever replica starts first (Kysely's migrator
+ * holds a lock meanwhile: an advisory lock on PostgreSQL). Append; never change what a shipped one does
+ * to a database. 001 only learned to spell its identity column for PostgreSQL, which SQLite never sees.
+ */
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
-const migrations: Record<string, Migration> = {
+export type Dialect = 'sqlite' | 'postgres';
+
+/** States that block another request for the same service (domain/request.ts ACTIVE_STATES, frozen here). */
+const ACTIVE = ['pending', 'approved', 'pr_failed', 'pr_open', 'merged'];
+
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '001_requests': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -45,7 +54,9 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('request_id', 'text')
         .addColumn('service', 'text', (c) => c.notNull())
         .addColumn('at', 'text', (c) => c.notNull())
@@ -95,8 +106,55 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-};
+  '003_replicas': {
+    async up(db: Kysely<unknown>) {
+      // One active request per service, held by the database itself. Older builds could leave several;
+      // keep the one furthest along (a PR open or merged), else the newest, and cancel the rest.
+      const rows = await sql<{ id: string; service: string; state: string }>`
+        select id, service, state from requests
+        where state in (${sql.join(ACTIVE)})
+        order by case when state in ('pr_open', 'merged') then 0 else 1 end, created_at desc`.execute(db);
+      const kept = new Set<string>();
+      for (const row of rows.rows) {
+        if (!kept.has(row.service)) {
+          kept.add(row.service);
+          continue;
+        }
+        await sql`update requests set state = 'cancelled',
+          last_error = 'cancelled on upgrade: another request for this service was active'
+          where id = ${row.id}`.execute(db);
+      }
+      await sql`create unique index requests_one_active on requests (service)
+        where state in (${sql.join(ACTIVE.map((s) => sql.lit(s)))})`.execute(db);
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+      await db.schema.alterTable('requests').addColumn('card_hash', 'text').execute();
+      await db.schema.alterTable('requests').addColumn('requester_name', 'text').execute();
+      await db.schema.alterTable('approvals').addColumn('user_name', 'text').execute();
+      await db.schema.alterTable('events').addColumn('actor_name', 'text').execute();
+      await db.schema.createIndex('events_service_at').on('events').columns(['service', 'at']).execute();
+
+      // Milestones become an outbox: claimed, then marked posted; what shipped before was posted.
+      await db.schema.alterTable('milestones').addColumn('notice', 'text').execute();
+      await db.schema.alterTable('milestones').addColumn('posted_at', 'text').execute();
+      await sql`update milestones set posted_at = at`.execute(db);
+
+      await db.schema
+        .alterTable('alert_threads')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('seen_messages_at').on('seen_messages').column('at').execute();
+
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_round_at', 'bigint')
+        .execute();
+    },
+  },
+});
+
+export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
+  getMigrations: async () => migrations(dialect),
+});

@@ -8,7 +8,6 @@ import type { RequestsTable } from './schema.js';
 import type { RequestPatch } from './store.js';
 
 export const iso = (d: Date) => d.toISOString();
-export const APPROVABLE: readonly RequestState[] = ['pending', 'approved', 'pr_failed', 'pr_open'];
 const date = (s: string | null) => (s ? new Date(s) : undefined);
 
 export function toRow(r: RollbackRequest): RequestsTable {
@@ -38,6 +37,8 @@ export function toRow(r: RollbackRequest): RequestsTable {
     decision_note: r.decisionNote ?? null,
     completed_at: r.completedAt ? iso(r.completedAt) : null,
     progress: r.progress ? JSON.stringify(r.progress) : null,
+    card_hash: null,
+    requester_name: r.requesterName ?? null,
   };
 }
 
@@ -68,6 +69,7 @@ export function fromRow(row: RequestsTable, approvals: readonly Approval[]): Rol
     service: row.service,
     state: row.state as RequestState,
     requester: row.requester,
+    requesterName: row.requester_name ?? undefined,
     reason: row.reason as Reason,
     note: row.note,
     force: row.force === 1,

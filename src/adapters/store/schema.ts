@@ -1,6 +1,7 @@
 /**
- * Table shapes. Portable types only (text, integer) and ISO-8601 text for times, so a PostgreSQL
- * dialect can be added beside SQLite without changing a query.
+ * Table shapes. Portable types only (text, integer, bigint) and ISO-8601 text for times, so every query
+ * runs unchanged on SQLite and PostgreSQL. Lease times are epoch milliseconds from the database's own
+ * clock, so replicas with skewed clocks still agree on who holds a lease.
  */
 import type { Generated } from 'kysely';
 
@@ -30,17 +31,23 @@ export interface RequestsTable {
   decision_note: string | null;
   completed_at: string | null;
   progress: string | null;
+  /** Hash of the card as last sent to Slack: an update that would change nothing is not sent. */
+  card_hash: string | null;
+  requester_name: string | null;
 }
 
 export interface AlertThreadsTable {
   key: string;
   service: string;
   channel: string;
+  /** '' while the replica that claimed a new episode is posting its card. */
   thread_ts: string;
   card_ts: string | null;
   state: string;
   alarm: string;
   updated_at: string;
+  /** Bumped by every write: the compare-and-set token for claiming a new alarm episode. */
+  version: number;
 }
 
 export interface SeenMessagesTable {
@@ -52,6 +59,7 @@ export interface ApprovalsTable {
   request_id: string;
   user_id: string;
   at: string;
+  user_name: string | null;
 }
 
 export interface EventsTable {
@@ -61,6 +69,7 @@ export interface EventsTable {
   at: string;
   kind: string;
   actor: string | null;
+  actor_name: string | null;
   detail: string;
 }
 
@@ -72,11 +81,24 @@ export interface RolledBackFromTable {
   at: string;
 }
 
-/** Thread posts and other once-only effects, claimed before they happen. */
+/**
+ * Thread posts and other once-only effects: claimed (a row) before they happen, marked posted after.
+ * A claim never marked posted is sent again by the repair round (its notice is kept for that).
+ */
 export interface MilestonesTable {
   request_id: string;
   key: string;
   at: string;
+  notice: string | null;
+  posted_at: string | null;
+}
+
+/** Background work and per-request work held by one replica at a time, until `expires_at`. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number | string;
+  last_round_at: number | string | null;
 }
 
 export interface Database {
@@ -87,4 +109,5 @@ export interface Database {
   milestones: MilestonesTable;
   alert_threads: AlertThreadsTable;
   seen_messages: SeenMessagesTable;
+  leases: LeasesTable;
 }

@@ -1,30 +1,51 @@
 /**
- * Durable state: requests with their approvals and event history, rolled-back-from versions, and
- * once-only milestones. Every state change is a compare-and-set, so concurrent clicks and a restart in
- * the middle can never act twice.
+ * Durable state: requests with their approvals and audit trail, rolled-back-from versions, and the
+ * coordination between replicas (coordination.ts). Every state change is a compare-and-set and every
+ * "only one" is a constraint, so concurrent clicks, two replicas or a kill -9 can never act twice.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Plan } from '../../domain/plan.js';
 import type { Progress } from '../../domain/progress.js';
-import type { AlarmRef, Approval, RequestState, RollbackRequest } from '../../domain/request.js';
-import { migrationProvider } from './migrations.js';
-import { APPROVABLE, fromRow, iso, patchRow, toRow } from './rows.js';
+import {
+  ACTIVE_STATES,
+  type Approval,
+  type RequestState,
+  type RollbackRequest,
+} from '../../domain/request.js';
+import { type Coordination, createCoordination } from './coordination.js';
+import { num, uniqueConflict } from './dialect.js';
+import type { Dialect } from './migrations.js';
+import { fromRow, iso, patchRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';
+
+export type { AlertThread, LeaseInfo, UnpostedMilestone } from './coordination.js';
+export type { Dialect } from './migrations.js';
 
 export interface StoredEvent {
   readonly at: Date;
   readonly kind: string;
   readonly actor?: string;
+  readonly actorName?: string;
   readonly detail: Record<string, unknown>;
 }
 
+export interface AuditEntry extends StoredEvent {
+  readonly requestId?: string;
+  readonly service: string;
+}
+
 export type ApprovalOutcome =
-  | { readonly kind: 'not_pending'; readonly state: RequestState }
+  | {
+      readonly kind: 'not_pending';
+      readonly state: RequestState;
+      readonly approvals: readonly Approval[];
+    }
   | { readonly kind: 'duplicate'; readonly approvals: readonly Approval[] }
   | { readonly kind: 'counted'; readonly approvals: readonly Approval[]; readonly complete: boolean };
+
+export type CreateOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly conflict: 'id' | 'active' };
 
 /** Fields that may change after creation; `state` only through `transition`. */
 export type RequestPatch = Partial<{
@@ -41,27 +62,20 @@ export type RequestPatch = Partial<{
   progress: Progress;
 }>;
 
-export interface AlertThread {
-  readonly key: string;
-  readonly service: string;
-  readonly channel: string;
-  /** The thread's root: our alert card, or the alert message another tool posted. */
-  readonly threadTs: string;
-  /** Our alert card, when we posted one (updated as the alarm changes). */
-  readonly cardTs?: string;
-  readonly state: string;
-  readonly alarm: AlarmRef;
-  readonly updatedAt: Date;
-}
-
-export interface Store {
-  createRequest(request: RollbackRequest): Promise<void>;
+export interface Store extends Coordination {
+  readonly dialect: Dialect;
+  /** Answers when the database does (readiness). */
+  ping(): Promise<void>;
+  /** Inserts a request; refused by the database when the id is taken or the service has an active one. */
+  createRequest(request: RollbackRequest): Promise<CreateOutcome>;
   getRequest(id: string): Promise<RollbackRequest | undefined>;
-  idExists(id: string): Promise<boolean>;
-  findActive(service: string, states: readonly RequestState[]): Promise<RollbackRequest | undefined>;
+  findActive(service: string): Promise<RollbackRequest | undefined>;
   lastRollbackPr(service: string): Promise<{ id: string; at: Date } | undefined>;
-  history(service: string, count: number): Promise<RollbackRequest[]>;
+  history(service: string | undefined, count: number): Promise<RollbackRequest[]>;
   inStates(states: readonly RequestState[]): Promise<RollbackRequest[]>;
+  /** Active requests created before `before` whose card was never posted (the poster died). */
+  withoutCard(before: Date): Promise<RollbackRequest[]>;
+  countByState(): Promise<Record<string, number>>;
   /** Moves `id` to `to` only if it is in one of `from`; true when this call made the move. */
   transition(
     id: string,
@@ -70,85 +84,78 @@ export interface Store {
     patch?: RequestPatch,
   ): Promise<boolean>;
   update(id: string, patch: RequestPatch): Promise<void>;
+  /** Records the PR on a request that has none yet (an early webhook, or the opener); true when set. */
+  setPrIfUnset(id: string, pr: NonNullable<RequestPatch['pr']>): Promise<boolean>;
+  /** Stores the hash of the card about to be sent; false when Slack already shows exactly that. */
+  setCardHash(id: string, hash: string | null): Promise<boolean>;
   /** Records an approval while pending; completes the request atomically when enough are in. */
-  approve(id: string, user: string, at: Date, required: number): Promise<ApprovalOutcome>;
+  approve(id: string, user: string, at: Date, required: number, userName?: string): Promise<ApprovalOutcome>;
   clearApprovals(id: string): Promise<void>;
   recordEvent(e: {
     requestId?: string;
     service: string;
     kind: string;
     actor?: string;
+    actorName?: string;
     detail?: object;
     at?: Date;
   }): Promise<void>;
   events(requestId: string): Promise<StoredEvent[]>;
+  /** The audit trail, oldest first: the last `count` entries, of one service or all. */
+  auditTrail(service: string | undefined, count: number): Promise<AuditEntry[]>;
   addRolledBackFrom(service: string, iteration: string, version: string, requestId: string): Promise<void>;
   rolledBackFrom(service: string): Promise<Set<string>>;
-  /** True the first time `key` is claimed for a request, false ever after. */
-  claimMilestone(requestId: string, key: string): Promise<boolean>;
-  /** True the first time a message id (SNS MessageId, Slack message) is seen. */
-  claimMessage(id: string): Promise<boolean>;
-  /** Forgets a claimed message id, so a retried delivery is handled again after a failure. */
-  releaseMessage(id: string): Promise<void>;
-  alertThread(key: string): Promise<AlertThread | undefined>;
-  saveAlertThread(thread: AlertThread): Promise<void>;
   findByPr(service: string, number: number): Promise<RollbackRequest | undefined>;
   close(): Promise<void>;
 }
 
-export async function openStore(databaseUrl: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error('DATABASE_URL: PostgreSQL is not bundled in this build; use sqlite:<path>');
-  }
-  const path = databaseUrl.replace(/^sqlite:/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
-  // WAL lets readers (status, history) proceed while a write is in flight.
-  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error) throw new Error(`database migration failed: ${(error as Error).message}`);
-  return createStore(db);
-}
-
-export function createStore(db: Kysely<Database>): Store {
+export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
   async function approvalsOf(q: Kysely<Database> | Transaction<Database>, id: string): Promise<Approval[]> {
     const rows = await q
       .selectFrom('approvals')
       .selectAll()
       .where('request_id', '=', id)
       .orderBy('at')
+      .orderBy('user_id')
       .execute();
-    return rows.map((a) => ({ user: a.user_id, at: new Date(a.at) }));
+    return rows.map((a) => ({ user: a.user_id, at: new Date(a.at), name: a.user_name ?? undefined }));
   }
   async function hydrate(rows: RequestsTable[]): Promise<RollbackRequest[]> {
     return Promise.all(rows.map(async (row) => fromRow(row, await approvalsOf(db, row.id))));
   }
+  const one = async (row: RequestsTable | undefined) =>
+    row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
 
   return {
+    dialect,
+    ...createCoordination(db, dialect),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
     async createRequest(request) {
-      await db.insertInto('requests').values(toRow(request)).execute();
+      try {
+        await db.insertInto('requests').values(toRow(request)).execute();
+        return { ok: true };
+      } catch (err) {
+        const conflict = uniqueConflict(err);
+        if (conflict === 'primary_key') return { ok: false, conflict: 'id' };
+        if (conflict === 'one_active') return { ok: false, conflict: 'active' };
+        throw err;
+      }
     },
     async getRequest(id) {
-      const row = await db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? fromRow(row, await approvalsOf(db, id)) : undefined;
+      return one(await db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst());
     },
-    async idExists(id) {
-      return (
-        (await db.selectFrom('requests').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+    async findActive(service) {
+      return one(
+        await db
+          .selectFrom('requests')
+          .selectAll()
+          .where('service', '=', service)
+          .where('state', 'in', [...ACTIVE_STATES])
+          .orderBy('created_at', 'desc')
+          .executeTakeFirst(),
       );
-    },
-    async findActive(service, states) {
-      const row = await db
-        .selectFrom('requests')
-        .selectAll()
-        .where('service', '=', service)
-        .where('state', 'in', [...states])
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-      return row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
     },
     async lastRollbackPr(service) {
       const row = await db
@@ -161,23 +168,38 @@ export function createStore(db: Kysely<Database>): Store {
       return row?.pr_opened_at ? { id: row.id, at: new Date(row.pr_opened_at) } : undefined;
     },
     async history(service, count) {
-      const rows = await db
-        .selectFrom('requests')
-        .selectAll()
-        .where('service', '=', service)
-        .where('state', '!=', 'dry_run')
-        .orderBy('created_at', 'desc')
-        .limit(count)
-        .execute();
-      return hydrate(rows);
+      let query = db.selectFrom('requests').selectAll().where('state', '!=', 'dry_run');
+      if (service !== undefined) query = query.where('service', '=', service);
+      return hydrate(await query.orderBy('created_at', 'desc').limit(count).execute());
     },
     async inStates(states) {
+      return hydrate(
+        await db
+          .selectFrom('requests')
+          .selectAll()
+          .where('state', 'in', [...states])
+          .orderBy('created_at')
+          .execute(),
+      );
+    },
+    async withoutCard(before) {
+      return hydrate(
+        await db
+          .selectFrom('requests')
+          .selectAll()
+          .where('state', 'in', [...ACTIVE_STATES])
+          .where('card_ts', 'is', null)
+          .where('created_at', '<', iso(before))
+          .execute(),
+      );
+    },
+    async countByState() {
       const rows = await db
         .selectFrom('requests')
-        .selectAll()
-        .where('state', 'in', [...states])
+        .select((eb) => ['state', eb.fn.countAll().as('n')])
+        .groupBy('state')
         .execute();
-      return hydrate(rows);
+      return Object.fromEntries(rows.map((r) => [r.state, num(r.n as number) ?? 0]));
     },
     async transition(id, from, to, patch = {}) {
       const result = await db
@@ -197,28 +219,59 @@ export function createStore(db: Kysely<Database>): Store {
         .where('id', '=', id)
         .execute();
     },
-    async approve(id, user, at, required) {
+    async setPrIfUnset(id, pr) {
+      const result = await db
+        .updateTable('requests')
+        .set({ ...patchRow({ pr }), updated_at: iso(new Date()) })
+        .where('id', '=', id)
+        .where('pr_number', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async setCardHash(id, hash) {
+      const result = await db
+        .updateTable('requests')
+        .set({ card_hash: hash })
+        .where('id', '=', id)
+        .where((eb) =>
+          hash === null
+            ? eb('card_hash', 'is not', null)
+            : eb.or([eb('card_hash', 'is', null), eb('card_hash', '!=', hash)]),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async approve(id, user, at, required, userName) {
       return db.transaction().execute(async (tx) => {
-        const row = await tx.selectFrom('requests').select('state').where('id', '=', id).executeTakeFirst();
-        // Approvals that arrive just after the deciding one are still recorded (two approvers clicking
-        // together are both on record); only a pending request can be completed by one.
-        if (!row || !APPROVABLE.includes(row.state as RequestState)) {
-          return { kind: 'not_pending', state: (row?.state ?? 'cancelled') as RequestState };
+        // Take the row's write lock first (a row lock on PostgreSQL, the database write lock on SQLite),
+        // so approvals of one request, from any replica, are counted one after another.
+        const locked = await tx
+          .updateTable('requests')
+          .set({ updated_at: iso(at) })
+          .where('id', '=', id)
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        if (Number(locked.numUpdatedRows) !== 1) {
+          const row = await tx.selectFrom('requests').select('state').where('id', '=', id).executeTakeFirst();
+          return {
+            kind: 'not_pending',
+            state: (row?.state ?? 'cancelled') as RequestState,
+            approvals: await approvalsOf(tx, id),
+          };
         }
         const inserted = await tx
           .insertInto('approvals')
-          .values({ request_id: id, user_id: user, at: iso(at) })
+          .values({ request_id: id, user_id: user, at: iso(at), user_name: userName ?? null })
           .onConflict((oc) => oc.columns(['request_id', 'user_id']).doNothing())
           .executeTakeFirst();
         const approvals = await approvalsOf(tx, id);
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { kind: 'duplicate', approvals };
-        const complete = row.state === 'pending' && approvals.length >= required;
+        const complete = approvals.length >= required;
         if (complete) {
           await tx
             .updateTable('requests')
             .set({ state: 'approved', updated_at: iso(at) })
             .where('id', '=', id)
-            .where('state', '=', 'pending')
             .execute();
         }
         return { kind: 'counted', approvals, complete };
@@ -236,6 +289,7 @@ export function createStore(db: Kysely<Database>): Store {
           at: iso(e.at ?? new Date()),
           kind: e.kind,
           actor: e.actor ?? null,
+          actor_name: e.actorName ?? null,
           detail: JSON.stringify(e.detail ?? {}),
         })
         .execute();
@@ -251,6 +305,21 @@ export function createStore(db: Kysely<Database>): Store {
         at: new Date(r.at),
         kind: r.kind,
         actor: r.actor ?? undefined,
+        actorName: r.actor_name ?? undefined,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      }));
+    },
+    async auditTrail(service, count) {
+      let query = db.selectFrom('events').selectAll();
+      if (service !== undefined) query = query.where('service', '=', service);
+      const rows = await query.orderBy('id', 'desc').limit(count).execute();
+      return rows.reverse().map((r) => ({
+        requestId: r.request_id ?? undefined,
+        service: r.service,
+        at: new Date(r.at),
+        kind: r.kind,
+        actor: r.actor ?? undefined,
+        actorName: r.actor_name ?? undefined,
         detail: JSON.parse(r.detail) as Record<string, unknown>,
       }));
     },
@@ -269,65 +338,16 @@ export function createStore(db: Kysely<Database>): Store {
         .execute();
       return new Set(rows.map((r) => r.iteration));
     },
-    async claimMilestone(requestId, key) {
-      const result = await db
-        .insertInto('milestones')
-        .values({ request_id: requestId, key, at: iso(new Date()) })
-        .onConflict((oc) => oc.columns(['request_id', 'key']).doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
-    },
-    async claimMessage(id) {
-      const result = await db
-        .insertInto('seen_messages')
-        .values({ id, at: iso(new Date()) })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
-    },
-    async releaseMessage(id) {
-      await db.deleteFrom('seen_messages').where('id', '=', id).execute();
-    },
-    async alertThread(key) {
-      const row = await db.selectFrom('alert_threads').selectAll().where('key', '=', key).executeTakeFirst();
-      if (!row) return undefined;
-      return {
-        key: row.key,
-        service: row.service,
-        channel: row.channel,
-        threadTs: row.thread_ts,
-        cardTs: row.card_ts ?? undefined,
-        state: row.state,
-        alarm: JSON.parse(row.alarm, (k, v) => (k === 'at' ? new Date(v) : v)) as AlarmRef,
-        updatedAt: new Date(row.updated_at),
-      };
-    },
-    async saveAlertThread(t) {
-      const values = {
-        key: t.key,
-        service: t.service,
-        channel: t.channel,
-        thread_ts: t.threadTs,
-        card_ts: t.cardTs ?? null,
-        state: t.state,
-        alarm: JSON.stringify(t.alarm),
-        updated_at: iso(t.updatedAt),
-      };
-      await db
-        .insertInto('alert_threads')
-        .values(values)
-        .onConflict((oc) => oc.column('key').doUpdateSet(values))
-        .execute();
-    },
     async findByPr(service, number) {
-      const row = await db
-        .selectFrom('requests')
-        .selectAll()
-        .where('service', '=', service)
-        .where('pr_number', '=', number)
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-      return row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
+      return one(
+        await db
+          .selectFrom('requests')
+          .selectAll()
+          .where('service', '=', service)
+          .where('pr_number', '=', number)
+          .orderBy('created_at', 'desc')
+          .executeTakeFirst(),
+      );
     },
     async close() {
       await db.destroy();

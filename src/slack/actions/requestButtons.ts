@@ -3,8 +3,9 @@
  * this now, and a refusal is told to them alone.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { approve, cancel, retry } from '../../workflows/decide.js';
+import { type Actor, approve, cancel, retry } from '../../workflows/decide.js';
 import type { ClickOutcome } from '../../workflows/notices.js';
+import { escapeMrkdwn } from '../blocks/kit.js';
 import { renderClick } from '../blocks/notices.js';
 import { rejectModal } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
@@ -16,28 +17,36 @@ async function tell(respond: Args['respond'], outcome: ClickOutcome): Promise<vo
   if (message) await respond({ response_type: 'ephemeral', replace_original: false, text: message });
 }
 
-function click(deps: SlackDeps, name: string, run: (id: string, user: string) => Promise<ClickOutcome>) {
-  return async ({ ack, action, body, respond }: Args): Promise<void> => {
+/** Who clicked, with the name Slack sends along (kept in the audit trail). */
+export const actorOf = (user: { id: string; username?: string; name?: string }): Actor => ({
+  id: user.id,
+  name: user.username ?? user.name,
+});
+
+function click(deps: SlackDeps, name: string, run: (id: string, actor: Actor) => Promise<ClickOutcome>) {
+  return async ({ ack, action, body, context, respond }: Args): Promise<void> => {
     await ack();
     try {
-      await tell(respond, await run(action.value ?? '', body.user.id));
+      const outcome = await run(action.value ?? '', actorOf(body.user));
+      if (outcome.kind === 'denied') context.outcome = 'denied';
+      await tell(respond, outcome);
     } catch (err) {
       deps.log.error(`${name} click failed`, { request: action.value, user: body.user.id, error: err });
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
-        text: `:x: ${name} failed: ${(err as Error).message}. Nothing else changed; try again.`,
+        text: `:x: ${name} failed: ${escapeMrkdwn((err as Error).message)}. Nothing else changed; try again.`,
       });
     }
   };
 }
 
 export const approveClick = (deps: SlackDeps) =>
-  click(deps, 'Approve', (id, user) => approve(deps.workflows, id, user));
+  click(deps, 'Approve', (id, actor) => approve(deps.workflows, id, actor));
 export const cancelClick = (deps: SlackDeps) =>
-  click(deps, 'Cancel', (id, user) => cancel(deps.workflows, id, user, 'button'));
+  click(deps, 'Cancel', (id, actor) => cancel(deps.workflows, id, actor, 'button'));
 export const retryClick = (deps: SlackDeps) =>
-  click(deps, 'Retry', (id, user) => retry(deps.workflows, id, user));
+  click(deps, 'Retry', (id, actor) => retry(deps.workflows, id, actor));
 
 /** Reject asks why first (optional), in a small modal. */
 export function rejectClick(deps: SlackDeps) {
@@ -53,7 +62,7 @@ export function rejectClick(deps: SlackDeps) {
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
-        text: `:x: Could not open the reject form: ${(err as Error).message}`,
+        text: `:x: Could not open the reject form: ${escapeMrkdwn((err as Error).message)}`,
       });
     }
   };

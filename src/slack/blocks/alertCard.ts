@@ -1,6 +1,6 @@
 /** The alert card (and the offer under other tools' alert messages): what fired, what is live, the way back. */
 import type { AlertView } from '../../workflows/ports.js';
-import { type Block, code, context, fields, header, section, slackDate } from './kit.js';
+import { type Block, code, context, escapeMrkdwn as esc, fields, header, section, slackDate } from './kit.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 
 export const SHOW_VERSIONS_ACTION = 'rollback_show_versions';
@@ -53,15 +53,15 @@ export function alertCard(view: AlertView): { text: string; blocks: Block[] } {
   const a = view.alarm;
   const title = `${HEADLINES[view.headline].replace(/^:[a-z_]+: /, '')}: ${a.name}`;
   return {
-    text: `${title} (${view.service})`,
+    text: `${esc(title)} (${view.service})`,
     blocks: [
       header(`${view.headline === 'resolved' ? '✅' : '🚨'} ${title}`),
       section(
-        `*${view.service}* · state *${a.state}* · ${slackDate(a.at)}\n${a.reason}${a.description ? `\n_${a.description}_` : ''}`,
+        `*${view.service}* · state *${esc(a.state)}* · ${slackDate(a.at)}\n${esc(a.reason)}${a.description ? `\n_${esc(a.description)}_` : ''}`,
       ),
       ...alertOffer(view),
       context(
-        `${a.metric ? `Metric: ${a.metric} · ` : ''}Later changes of this alarm are replies in this thread.`,
+        `${a.metric ? `Metric: ${esc(a.metric)} · ` : ''}Later changes of this alarm are replies in this thread.`,
       ),
     ],
   };

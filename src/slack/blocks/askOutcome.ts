@@ -1,20 +1,20 @@
 /** What the requester sees after asking: refusal with its reasons, a dry-run plan, or where the card is. */
 import type { AskOutcome } from '../../workflows/requestRollback.js';
-import { type Block, code, context, header, section } from './kit.js';
+import { type Block, code, context, escapeMrkdwn as esc, header, section } from './kit.js';
 import { fromText, planBlocks, toText } from './plan.js';
 
 export function askOutcomeMessage(outcome: AskOutcome, service: string): { text: string; blocks: Block[] } {
   switch (outcome.kind) {
     case 'unavailable':
       return {
-        text: `Could not make a plan: ${outcome.why}`,
-        blocks: [section(`:warning: No request was made: ${outcome.why}`)],
+        text: `Could not make a plan: ${esc(outcome.why)}`,
+        blocks: [section(`:warning: No request was made: ${esc(outcome.why)}`)],
       };
     case 'refused':
       return {
-        text: `Refused: ${outcome.why.join('; ')}`,
+        text: `Refused: ${esc(outcome.why.join('; '))}`,
         blocks: [
-          section(`:no_entry: *Refused.* ${outcome.why.join(' ')}`),
+          section(`:no_entry: *Refused.* ${esc(outcome.why.join(' '))}`),
           section(`*From*\n${fromText(outcome.plan)}\n*To*\n${toText(outcome.plan)}`),
           ...planBlocks(outcome.plan),
           context(`Nothing was written. ${code(`/rollback versions ${service}`)} lists safe targets.`),
@@ -37,7 +37,7 @@ export function askOutcomeMessage(outcome: AskOutcome, service: string): { text:
         text: `The request card could not be posted in <#${outcome.channel}>`,
         blocks: [
           section(
-            `:warning: No request was made: the request card could not be posted in <#${outcome.channel}>: ${outcome.error}. Invite the bot to the channel (\`/invite @rollback-bot\`) and ask again.`,
+            `:warning: No request was made: the request card could not be posted in <#${outcome.channel}>: ${esc(outcome.error)}. Invite the bot to the channel (\`/invite @rollback-bot\`) and ask again.`,
           ),
         ],
       };

@@ -1,6 +1,6 @@
 /** `/rollback help` and the ephemeral answer to a bad command. */
 import { REASONS, USAGE } from '../../domain/command.js';
-import { type Block, code, context, header, section } from './kit.js';
+import { type Block, code, context, escapeMrkdwn, header, section } from './kit.js';
 
 export function helpMessage(services: readonly string[]): { text: string; blocks: Block[] } {
   const lines = [
@@ -28,9 +28,10 @@ export function helpMessage(services: readonly string[]): { text: string; blocks
 
 export function usageError(error: string, usage: string): { text: string; blocks: Block[] } {
   return {
-    text: `${error} Usage: ${usage}`,
+    text: `${escapeMrkdwn(error)} Usage: ${escapeMrkdwn(usage)}`,
     blocks: [
-      section(`:warning: ${error}`),
+      // The complaint quotes what was typed: inert, so a typed <!channel> pings nobody.
+      section(`:warning: ${escapeMrkdwn(error)}`),
       section(`*Usage*\n${usage.split('\n').map(code).join('\n')}`),
       context(`Type ${code('/rollback help')} for everything the bot can do.`),
     ],

@@ -1,6 +1,15 @@
 /** `/rollback history`: past requests, newest first. */
 import { BOT_REQUESTER, type RollbackRequest } from '../../domain/request.js';
-import { type Block, code, context, header, MAX_BLOCKS, packSections, slackDate } from './kit.js';
+import {
+  type Block,
+  code,
+  context,
+  escapeMrkdwn,
+  header,
+  MAX_BLOCKS,
+  packSections,
+  slackDate,
+} from './kit.js';
 
 function duration(from: Date, to: Date): string {
   const minutes = Math.round((to.getTime() - from.getTime()) / 60_000);
@@ -24,7 +33,7 @@ export function historyLine(r: RollbackRequest, now: Date): string {
   }
   return [
     `*${r.id}* · ${slackDate(r.createdAt)} · *${r.state.replace(/_/g, ' ')}*${r.force ? ' · break-glass' : ''}`,
-    `${code(live)} → ${code(r.plan.targetIteration ?? r.plan.targetVersion)} · ${code(r.reason)}${r.note ? ` · ${r.note}` : ''}`,
+    `${code(live)} → ${code(r.plan.targetIteration ?? r.plan.targetVersion)} · ${code(r.reason)}${r.note ? ` · ${escapeMrkdwn(r.note)}` : ''}`,
     `${people.join(' · ')}${r.pr ? ` · <${r.pr.url}|PR #${r.pr.number}>` : ''}${timing.length ? ` · ${timing.join(', ')}` : ''}`,
   ].join('\n');
 }

@@ -41,11 +41,15 @@ export function slackDate(date: Date, format = '{date_short} {time}'): string {
   return `<!date^${Math.floor(date.getTime() / 1000)}^${format}|${fallback}>`;
 }
 
-export const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
-
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+/**
+ * Makes text from outside the bot (anything a person typed, a healthcheck, an alarm, a file) inert in
+ * mrkdwn: Slack's formatting reference names `&`, `<` and `>` as the only control characters, and with
+ * them escaped no `<!channel>`, `<!here>`, `<@U…>`, `<!subteam^…>` or `<url|masked link>` can form.
+ */
 export const escapeMrkdwn = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export const code = (text: string): string => `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
 
 /**
  * Packs many mrkdwn paragraphs into as few sections as needed while staying under Slack's limits, so a

@@ -2,6 +2,7 @@
 import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
 import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../workflows/notices.js';
+import { escapeMrkdwn as esc, slackDate } from './kit.js';
 
 /** Who can approve, as Slack mentions, for the answer to someone who cannot. */
 export function describeApprovers(approvers: Approvers, requester?: string): string {
@@ -21,6 +22,7 @@ export const STATE_WORDS: Record<RequestState, string> = {
   completed: 'completed',
   verify_failed: 'deployed but not verified',
   abandoned: 'abandoned (its PR was closed)',
+  no_change: 'ended without a PR (main already configured the target)',
   rejected: 'rejected',
   cancelled: 'cancelled',
   expired: 'expired',
@@ -36,18 +38,23 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
   switch (n.kind) {
     case 'expired':
       return say(
-        `:hourglass: ${n.id} expired without enough approvals. Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`,
+        n.cardPosted === false
+          ? `:hourglass: Rollback request ${n.id} for ${n.service} (to ${n.version}) expired before its card could be posted (the bot was restarting). Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`
+          : `:hourglass: ${n.id} expired without enough approvals. Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`,
+        n.cardPosted === false,
       );
     case 'rejected':
-      return say(`:no_entry: <@${n.by}> rejected ${n.id}${n.why ? `: ${n.why}` : ''}. Nothing was changed.`);
+      return say(
+        `:no_entry: <@${n.by}> rejected ${n.id}${n.why ? `: ${esc(n.why)}` : ''}. Nothing was changed.`,
+      );
     case 'cancelled':
       return say(`:wastebasket: <@${n.by}> cancelled ${n.id}. Nothing was changed.`);
     case 'approvals_void':
       return say(
-        `:warning: Approvals were reset: ${n.why}. ${
+        `:warning: Approvals were reset: ${esc(n.why)}. ${
           n.newPlanProblem === undefined
             ? 'The card shows the new plan; approve it again if it is still right.'
-            : `The new plan fails its checks (${n.newPlanProblem}). Cancel this request and ask again.`
+            : `The new plan fails its checks (${esc(n.newPlanProblem)}). Cancel this request and ask again.`
         }`,
       );
     case 'pr_opened':
@@ -60,11 +67,24 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
       );
     case 'pr_failed':
       return say(
-        `:x: Opening the PR failed: ${n.error}. Nothing was merged; the approvals still stand. Press *Retry* on the card to try again (it reuses anything already created), or *Cancel* to drop the request.`,
+        `:x: Opening the PR failed: ${esc(n.error)}. Nothing was merged; the approvals still stand. Press *Retry* on the card to try again (it reuses anything already created), or *Cancel* to drop the request.`,
+      );
+    case 'labels_failed':
+      return say(
+        `:warning: PR #${n.number} is open, but its labels could not be added: ${esc(n.error)}. Add them by hand if your house rules need them.`,
+      );
+    case 'no_change':
+      return say(
+        `:information_source: ${n.branch} already configures ${n.version}${
+          n.since
+            ? ` since ${n.since.sha.slice(0, 7)}${n.since.at ? ` (${slackDate(new Date(n.since.at))})` : ''}${n.since.summary ? `, "${esc(n.since.summary)}"` : ''}`
+            : ''
+        }; nothing to do. ${n.id} ends without a PR.`,
+        true,
       );
     case 'merged':
       return say(
-        `:twisted_rightwards_arrows: ${pr(n.number)} merged${n.by ? ` by ${n.by}` : ''}. Watching the environments deployed from main.`,
+        `:twisted_rightwards_arrows: ${pr(n.number)} merged${n.by ? ` by ${esc(n.by)}` : ''}. Watching the environments deployed from main.`,
       );
     case 'abandoned':
       return say(
@@ -107,6 +127,10 @@ export function renderDenial(d: Denial): string {
       return `${d.id} has expired; nothing was approved. Ask again if it is still needed.`;
     case 'already_approved':
       return `You already approved ${d.id}; it counts once.`;
+    case 'already_decided':
+      return `${d.id} already has its approvals (approved by ${d.approvedBy.map((u) => `<@${u}>`).join(', ')}${
+        d.pr ? `, PR <${d.pr.url}|#${d.pr.number}>` : ''
+      }); it is ${STATE_WORDS[d.state]}. Your click was not counted.`;
     case 'own_request':
       return `You asked for ${d.id}, so your approval cannot count: two people must agree. Approvers: ${describeApprovers(d.approvers, d.user)}.`;
     case 'not_approver':
@@ -134,14 +158,14 @@ export function renderAlertNotice(n: AlertNotice): string {
   switch (n.kind) {
     case 'transition':
       return n.alarm.state === 'OK'
-        ? `:white_check_mark: ${n.alarm.name} is back to OK: ${n.alarm.reason}`
+        ? `:white_check_mark: ${esc(n.alarm.name)} is back to OK: ${esc(n.alarm.reason)}`
         : n.alarm.state === 'ALARM'
-          ? `:rotating_light: ${n.alarm.name} is firing again: ${n.alarm.reason}`
-          : `:grey_question: ${n.alarm.name} has insufficient data: ${n.alarm.reason}`;
+          ? `:rotating_light: ${esc(n.alarm.name)} is firing again: ${esc(n.alarm.reason)}`
+          : `:grey_question: ${esc(n.alarm.name)} has insufficient data: ${esc(n.alarm.reason)}`;
     case 'offer':
-      return `Alert for ${n.service}: ${n.alarmName}`;
+      return `Alert for ${n.service}: ${esc(n.alarmName)}`;
     case 'auto_request_refused':
-      return `:no_entry: No rollback request was opened automatically: ${n.why}`;
+      return `:no_entry: No rollback request was opened automatically: ${esc(n.why)}`;
   }
 }
 

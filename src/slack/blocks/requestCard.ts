@@ -6,7 +6,7 @@
 import type { StoredEvent } from '../../adapters/store/store.js';
 import type { Approvers } from '../../domain/policy.js';
 import { BOT_REQUESTER, type RequestState, type RollbackRequest } from '../../domain/request.js';
-import { type Block, context, fields, header, section, slackDate } from './kit.js';
+import { type Block, context, escapeMrkdwn as esc, fields, header, section, slackDate } from './kit.js';
 import { describeApprovers } from './notices.js';
 import { checkLines, diffText, fromText, toText } from './plan.js';
 import { type EnvLine, progressLines } from './progress.js';
@@ -27,6 +27,7 @@ const STATE_LINE: Record<RequestState, string> = {
   completed: ':white_check_mark: Rollback complete',
   verify_failed: ':rotating_light: Deployed but not verified',
   abandoned: ':no_entry_sign: Abandoned: PR closed without merge',
+  no_change: ':information_source: Nothing to do: main already configures the target',
   rejected: ':no_entry: Rejected',
   cancelled: ':wastebasket: Cancelled',
   expired: ':hourglass: Expired',
@@ -41,6 +42,8 @@ const EVENT_WORDS: Record<string, string> = {
   cancelled: 'cancelled',
   expired: 'expired',
   retried: 'retried',
+  no_change: 'ended: nothing to change',
+  card_repaired: 'card posted late',
   pr_opened: 'PR opened',
   pr_failed: 'PR failed',
   approvals_void: 'approvals reset (plan changed)',
@@ -65,8 +68,9 @@ function stateText(r: RollbackRequest, approvers: Approvers): string {
   if (r.pr) lines.push(`PR: <${r.pr.url}|#${r.pr.number}> (\`${r.pr.branch}\`)`);
   if (r.lastError && r.state === 'pr_failed') lines.push(`Last error: ${r.lastError}`);
   if (r.decidedBy && (r.state === 'rejected' || r.state === 'cancelled')) {
-    lines.push(`By <@${r.decidedBy}>${r.decisionNote ? `: ${r.decisionNote}` : ''}`);
+    lines.push(`By <@${r.decidedBy}>${r.decisionNote ? `: ${esc(r.decisionNote)}` : ''}`);
   }
+  if (r.state === 'no_change' && r.decisionNote) lines.push(esc(r.decisionNote));
   return lines.join('\n');
 }
 
@@ -136,7 +140,7 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
       `*Reason*\n\`${r.reason}\``,
       `*From*\n${fromText(r.plan)}`,
       `*To*\n${toText(r.plan)}`,
-      `*Note*\n${r.note || '_none_'}`,
+      `*Note*\n${esc(r.note) || '_none_'}`,
       `*Expires*\n${r.state === 'pending' ? slackDate(r.expiresAt) : '_n/a_'}`,
     ]),
   ];
@@ -148,7 +152,10 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
     );
   }
   const progress = progressLines(r, ctx.environments, ctx.consecutiveReads);
-  if (r.alarm) blocks.push(section(`:bell: *Alarm:* ${r.alarm.name} (${r.alarm.state}) ${r.alarm.reason}`));
+  if (r.alarm)
+    blocks.push(
+      section(`:bell: *Alarm:* ${esc(r.alarm.name)} (${esc(r.alarm.state)}) ${esc(r.alarm.reason)}`),
+    );
   blocks.push(
     section(stateText(r, approvers)),
     ...(progress.length ? [section(`*Deploy*\n${progress.join('\n')}`)] : []),

@@ -5,12 +5,13 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
 import { ACTIVE_STATES } from '../../domain/request.js';
-import { cancel } from '../../workflows/decide.js';
+import { type Actor, cancel } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
 import { helpMessage, usageError } from '../blocks/help.js';
 import { historyMessage } from '../blocks/history.js';
+import { escapeMrkdwn } from '../blocks/kit.js';
 import { renderClick } from '../blocks/notices.js';
 import { statusMessage } from '../blocks/status.js';
 import { versionsMessage } from '../blocks/versions.js';
@@ -20,9 +21,10 @@ import { openRequestModal } from '../views/openRequestModal.js';
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export function rollbackCommand(deps: SlackDeps) {
-  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+  return async ({ command, ack, respond, client, context }: Args): Promise<void> => {
     const parsed = parseCommand(command.text ?? '', deps.config.services);
     if (!parsed.ok) {
+      context.outcome = 'usage_error';
       await ack({ response_type: 'ephemeral', ...usageError(parsed.error, parsed.usage) });
       return;
     }
@@ -37,7 +39,7 @@ export function rollbackCommand(deps: SlackDeps) {
       await run(cmd, deps, {
         respond,
         client,
-        user: command.user_id,
+        user: { id: command.user_id, name: command.user_name },
         channel: command.channel_id,
         triggerId: command.trigger_id,
       });
@@ -45,7 +47,7 @@ export function rollbackCommand(deps: SlackDeps) {
       log.error('rollback command failed', { error: err });
       await respond({
         response_type: 'ephemeral',
-        text: `:x: Something went wrong running \`/rollback ${command.text}\`: ${(err as Error).message}. Nothing was changed; try again, and if it keeps failing check the bot's logs.`,
+        text: `:x: Something went wrong running \`/rollback ${escapeMrkdwn(command.text)}\`: ${escapeMrkdwn((err as Error).message)}. Nothing was changed; try again, and if it keeps failing check the bot's logs.`,
       });
     }
   };
@@ -54,7 +56,7 @@ export function rollbackCommand(deps: SlackDeps) {
 interface Invocation {
   readonly respond: Args['respond'];
   readonly client: Args['client'];
-  readonly user: string;
+  readonly user: Actor;
   readonly channel: string;
   readonly triggerId: string;
 }
@@ -96,7 +98,8 @@ async function run(cmd: Command, deps: SlackDeps, at: Invocation): Promise<void>
         note: cmd.note,
         force: cmd.force,
         dryRun: cmd.dryRun,
-        requester: at.user,
+        requester: at.user.id,
+        requesterName: at.user.name,
       });
       await respond({ response_type: 'ephemeral', ...askOutcomeMessage(outcome, service.name) });
       return;

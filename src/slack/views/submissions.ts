@@ -4,7 +4,9 @@ import { findService } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
 import { reject } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
+import { actorOf } from '../actions/requestButtons.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
+import { escapeMrkdwn } from '../blocks/kit.js';
 import { renderClick } from '../blocks/notices.js';
 import type { ModalContext } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
@@ -38,6 +40,7 @@ export function requestSubmitted(deps: SlackDeps) {
         force: false,
         dryRun: false,
         requester: user,
+        requesterName: actorOf(body.user).name,
         channel: ctx.threadTs ? ctx.channel : undefined,
         threadTs: ctx.threadTs,
         alarm,
@@ -52,7 +55,7 @@ export function requestSubmitted(deps: SlackDeps) {
       await client.chat.postEphemeral({
         channel: ctx.channel,
         user,
-        text: `:x: The request could not be made: ${(err as Error).message}. Nothing was written; try again.`,
+        text: `:x: The request could not be made: ${escapeMrkdwn((err as Error).message)}. Nothing was written; try again.`,
       });
     }
   };
@@ -66,9 +69,9 @@ export function rejectSubmitted(deps: SlackDeps) {
       channel: string;
     };
     const why = view.state.values.why?.value?.value ?? '';
-    const text = await reject(deps.workflows, requestId, body.user.id, why).then(
+    const text = await reject(deps.workflows, requestId, actorOf(body.user), why).then(
       (outcome) => renderClick(outcome),
-      (err: Error) => `:x: Reject failed: ${err.message}. Nothing changed; try again.`,
+      (err: Error) => `:x: Reject failed: ${escapeMrkdwn(err.message)}. Nothing changed; try again.`,
     );
     if (text && channel) await client.chat.postEphemeral({ channel, user: body.user.id, text });
   };

@@ -1,0 +1,130 @@
+/**
+ * Prometheus metrics (prom-client), one registry per bot so tests and the demo can run several.
+ * Counters and histograms are fed as things happen; the state of the rollbacks, the lease and the
+ * tracking lag are read from the database at scrape time, so every replica reports the same truth.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallObserver } from './adapters/outsideCall.js';
+import type { Store } from './adapters/store/store.js';
+import { STATES } from './domain/request.js';
+import type { WorkflowMetrics } from './workflows/ports.js';
+
+export type SlackKind = 'command' | 'action' | 'view' | 'event' | 'other';
+
+export interface BotMetrics {
+  readonly registry: Registry;
+  readonly observeCall: CallObserver;
+  readonly workflow: WorkflowMetrics;
+  slackRequest(kind: SlackKind, name: string, outcome: string, seconds: number): void;
+  githubRateLimit(remaining: number): void;
+  /** Gauges read at scrape time from the store and this replica. */
+  collectFrom(source: { store: Store; holdsLease: () => boolean; ready: () => boolean }): void;
+}
+
+const MINUTES = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400];
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'rollback_bot_' });
+
+  const slack = new Counter({
+    name: 'rollback_bot_slack_requests_total',
+    help: 'Slack commands, interactions and events handled, by kind, name and outcome',
+    labelNames: ['kind', 'name', 'outcome'],
+    registers: [registry],
+  });
+  const slackDuration = new Histogram({
+    name: 'rollback_bot_slack_handling_seconds',
+    help: 'Time from receiving a Slack request to the end of its follow-up work',
+    labelNames: ['kind'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const calls = new Histogram({
+    name: 'rollback_bot_outside_call_duration_seconds',
+    help: 'Calls to Slack, GitHub, S3 and healthchecks, by system and outcome (_count counts them)',
+    labelNames: ['system', 'outcome'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const toPr = new Histogram({
+    name: 'rollback_bot_request_to_pr_seconds',
+    help: 'Time from a rollback request to its config PR',
+    buckets: MINUTES,
+    registers: [registry],
+  });
+  const toVerified = new Histogram({
+    name: 'rollback_bot_pr_to_verified_seconds',
+    help: 'Time from the config PR to the target verified on every environment deployed from main',
+    buckets: MINUTES,
+    registers: [registry],
+  });
+  const rateLimit = new Gauge({
+    name: 'rollback_bot_github_rate_limit_remaining',
+    help: 'GitHub API requests left in the current rate-limit window (from the last response)',
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observeCall: (system, outcome, ms) => calls.observe({ system, outcome }, ms / 1000),
+    workflow: {
+      requestToPr: (s) => toPr.observe(Math.max(0, s)),
+      prToVerified: (s) => toVerified.observe(Math.max(0, s)),
+    },
+    slackRequest(kind, name, outcome, seconds) {
+      slack.inc({ kind, name, outcome });
+      slackDuration.observe({ kind }, seconds);
+    },
+    githubRateLimit: (remaining) => rateLimit.set(remaining),
+    collectFrom({ store, holdsLease, ready }) {
+      new Gauge({
+        name: 'rollback_bot_rollbacks',
+        help: 'Rollback requests by state (all replicas, from the database)',
+        labelNames: ['state'],
+        registers: [registry],
+        async collect() {
+          const counts = await store.countByState().catch(() => undefined);
+          if (!counts) return;
+          for (const state of STATES) this.set({ state }, counts[state] ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'rollback_bot_lease_held',
+        help: '1 when this replica holds the background lease (runs tracking, polling, expiry, repairs)',
+        registers: [registry],
+        collect() {
+          this.set(holdsLease() ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'rollback_bot_lease_holder',
+        help: 'The replica holding the background lease (1, labelled by holder; 0 rows when none)',
+        labelNames: ['holder'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          const info = await store.leaseInfo('background').catch(() => undefined);
+          if (info && info.expiresInMs > 0) this.set({ holder: info.holder }, 1);
+        },
+      });
+      new Gauge({
+        name: 'rollback_bot_tracking_lag_seconds',
+        help: 'Seconds since the last completed tracking round, on any replica',
+        registers: [registry],
+        async collect() {
+          const info = await store.leaseInfo('background').catch(() => undefined);
+          if (info?.lastRoundAgoMs !== undefined) this.set(info.lastRoundAgoMs / 1000);
+        },
+      });
+      new Gauge({
+        name: 'rollback_bot_ready',
+        help: '1 when this replica answers /readyz with 200',
+        registers: [registry],
+        collect() {
+          this.set(ready() ? 1 : 0);
+        },
+      });
+    },
+  };
+}
