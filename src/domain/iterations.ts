@@ -5,7 +5,8 @@
  * (default `<semver>-<7 hex sha>`). Inside: `model.zip`, the validation markers `passed`/`failed`, and one
  * empty marker per environment the iteration was first deployed to.
  */
-import { compareVersions } from './semver.js';
+import { buildPrefixIndex, type PrefixIndex } from './prefixIndex.js';
+import { sortNewestFirst } from './semver.js';
 
 export interface BucketObject {
   readonly key: string;
@@ -34,6 +35,11 @@ export interface ModelObject {
   readonly size: number;
 }
 
+/**
+ * One bucket listing, read once and then asked many questions (status, versions, plans, modals). The
+ * indexes below are built with it so that each question costs O(log n) rather than a scan; they describe
+ * exactly `iterations` and `models`, so a changed catalog must be built again with buildCatalog.
+ */
 export interface Catalog {
   /** Every iteration whose directory matches the naming pattern. */
   readonly iterations: ReadonlyMap<string, Iteration>;
@@ -42,6 +48,10 @@ export interface Catalog {
   /** Distinct versions, newest first. */
   readonly versions: readonly string[];
   readonly listedAt: Date;
+  /** Iterations of each version, newest model first (what iterationsOf returns). */
+  readonly iterationsByVersion: ReadonlyMap<string, readonly Iteration[]>;
+  /** `models` indexed for CI's rule (see prefixIndex.ts and resolveLikeCi). */
+  readonly modelIndex: PrefixIndex<ModelObject>;
 }
 
 export const DEFAULT_ITERATION_PATTERN = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$';
@@ -65,6 +75,8 @@ export function parseIterationName(
 }
 
 interface Draft {
+  version: string;
+  sha: string;
   model?: { lastModified: Date; size: number };
   passed?: Date;
   failed?: Date;
@@ -75,7 +87,8 @@ export function buildCatalog(
   objects: Iterable<BucketObject>,
   options: { prefix: string; naming: IterationNaming; environments: readonly string[]; listedAt?: Date },
 ): Catalog {
-  const drafts = new Map<string, Draft>();
+  // Every directory seen, in first-seen order: its draft, or null when the name is not an iteration.
+  const drafts = new Map<string, Draft | null>();
   const models: ModelObject[] = [];
   const envs = new Set(options.environments);
 
@@ -90,12 +103,14 @@ export function buildCatalog(
     if (file === 'model.zip') {
       models.push({ directory, lastModified: object.lastModified, size: object.size });
     }
-    if (!parseIterationName(directory, options.naming)) continue;
     let draft = drafts.get(directory);
-    if (!draft) {
-      draft = { reached: {} };
+    if (draft === undefined) {
+      // Each directory's name is matched against the pattern once, not once per file.
+      const parsed = parseIterationName(directory, options.naming);
+      draft = parsed ? { ...parsed, reached: {} } : null;
       drafts.set(directory, draft);
     }
+    if (draft === null) continue;
     if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };
     else if (file === 'passed') draft.passed = object.lastModified;
     else if (file === 'failed') draft.failed = object.lastModified;
@@ -103,22 +118,36 @@ export function buildCatalog(
   }
 
   const iterations = new Map<string, Iteration>();
+  const byVersion = new Map<string, Iteration[]>();
   for (const [name, draft] of drafts) {
-    const parsed = parseIterationName(name, options.naming);
-    if (!parsed) continue;
-    iterations.set(name, {
+    if (draft === null) continue;
+    const iteration: Iteration = {
       name,
-      ...parsed,
+      version: draft.version,
+      sha: draft.sha,
       ...validationOf(draft),
       model: draft.model,
       reached: draft.reached,
-    });
+    };
+    iterations.set(name, iteration);
+    const own = byVersion.get(iteration.version);
+    if (own) own.push(iteration);
+    else byVersion.set(iteration.version, [iteration]);
   }
-  const versions = [...new Set([...iterations.values()].map((i) => i.version))].sort((a, b) =>
-    compareVersions(b, a),
-  );
-  return { iterations, models, versions, listedAt: options.listedAt ?? new Date() };
+  for (const own of byVersion.values()) own.sort(newestModelFirst);
+  return {
+    iterations,
+    models,
+    versions: sortNewestFirst(byVersion.keys()),
+    listedAt: options.listedAt ?? new Date(),
+    iterationsByVersion: byVersion,
+    modelIndex: buildPrefixIndex(models),
+  };
 }
+
+/** Newest model first; iterations without a model last, in listing order (the sort is stable). */
+const newestModelFirst = (a: Iteration, b: Iteration): number =>
+  (b.model?.lastModified.getTime() ?? 0) - (a.model?.lastModified.getTime() ?? 0);
 
 /** When both markers exist (a re-run of validation), the later one is the verdict. */
 function validationOf(draft: Draft): { validation: Validation; validatedAt?: Date } {
@@ -131,7 +160,5 @@ function validationOf(draft: Draft): { validation: Validation; validatedAt?: Dat
 
 /** Iterations of one version, newest model first. */
 export function iterationsOf(catalog: Catalog, version: string): Iteration[] {
-  return [...catalog.iterations.values()]
-    .filter((i) => i.version === version)
-    .sort((a, b) => (b.model?.lastModified.getTime() ?? 0) - (a.model?.lastModified.getTime() ?? 0));
+  return [...(catalog.iterationsByVersion.get(version) ?? [])];
 }

@@ -5,6 +5,7 @@
  * model.zip. The bot must use exactly that rule, including its trap: `1.1.1` also matches `1.1.10-…`.
  */
 import type { Catalog, Iteration, ModelObject } from './iterations.js';
+import { newestUnderPrefix } from './prefixIndex.js';
 import { compareVersions } from './semver.js';
 
 export type UnsafeReason =
@@ -35,8 +36,17 @@ export interface TargetRules {
   readonly liveVersion?: string;
 }
 
-/** CI's rule: newest model.zip whose directory starts with the version string. */
+/**
+ * CI's rule: newest model.zip whose directory starts with the version string (on equal LastModified, the
+ * greater directory name). Answered from the catalog's prefix index in O(log n); same result as
+ * resolveByScan.
+ */
 export function resolveLikeCi(catalog: Catalog, version: string): ModelObject | undefined {
+  return newestUnderPrefix(catalog.modelIndex, version);
+}
+
+/** CI's rule as the obvious scan of every model: the reference resolveLikeCi is tested against. */
+export function resolveByScan(catalog: Catalog, version: string): ModelObject | undefined {
   let best: ModelObject | undefined;
   for (const model of catalog.models) {
     if (!model.directory.startsWith(version)) continue;
