@@ -113,14 +113,32 @@ export function lastKnownGood(
   rules: TargetRules & { readonly rolledBackFrom?: ReadonlySet<string> },
 ): Assessment | undefined {
   const excluded = rules.rolledBackFrom ?? new Set<string>();
-  for (const version of catalog.versions) {
-    if (rules.liveVersion !== undefined && compareVersions(version, rules.liveVersion) >= 0) continue;
+  const { versions } = catalog;
+  const live = rules.liveVersion;
+  // Versions are sorted newest first, so those not older than live are a leading run: skip it at once.
+  const older =
+    live === undefined
+      ? 0
+      : firstPassing(versions.length, (i) => compareVersions(versions[i] as string, live) < 0);
+  for (let i = older; i < versions.length; i++) {
+    const version = versions[i] as string;
     if (excluded.has(version)) continue;
     const assessment = assessVersion(catalog, version, rules);
     if (!assessment.safe || !assessment.iteration || excluded.has(assessment.iteration.name)) continue;
     return assessment;
   }
   return undefined;
+}
+
+/** The first index in [0, length) where `test` holds, for a test that fails on a prefix of the range. */
+function firstPassing(length: number, test: (index: number) => boolean): number {
+  let [low, high] = [0, length];
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (test(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /** One sentence per reason, for chat and terminal alike. */

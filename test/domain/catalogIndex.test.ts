@@ -32,7 +32,7 @@ import {
 } from './catalogReference.js';
 
 // Fixed seeds: a failure replays the same way on every machine.
-const RUNS = { seed: 20_261_102, numRuns: 300 };
+const RUNS = { seed: 20_261_102, numRuns: 400 };
 const ENVIRONMENTS = ['development', 'staging', 'production'];
 
 const namings: Record<string, IterationNaming> = {
@@ -41,68 +41,72 @@ const namings: Record<string, IterationNaming> = {
   loose: namingFrom('^(?<version>.+)-(?<sha>[0-9a-f]{7})$'),
 };
 
-// Version-like stems that share prefixes every way CI's plain string match can be fooled.
-const stem = fc.constantFrom(
-  '1.1.1',
-  '1.1.10',
-  '1.1.11',
-  '1.1.100',
-  '1.1.1x',
-  '1.1.2',
-  '1.10.1',
-  '1.1',
-  '01.1.1',
-  '1.1.1-rc.1',
-  '1.1.1-rc.10',
-  '2.0.0',
-  '1.1.1é',
-  '1.1.1😀',
+// Version-like stems: some that share prefixes every way CI's plain string match can be fooled, and some
+// that share none, so that safe targets and a last known good are common too.
+const stem = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '1.1.1',
+      '1.1.10',
+      '1.1.11',
+      '1.1.100',
+      '1.1.1x',
+      '1.10.1',
+      '1.1',
+      '01.1.1',
+      '1.1.1-rc.1',
+      '1.1.1-rc.10',
+      '1.1.1é',
+      '1.1.1😀',
+    ),
+  },
+  { weight: 2, arbitrary: fc.constantFrom('1.1.2', '1.2.0', '1.3.0', '2.0.0', '0.9.0') },
 );
 const suffix = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('-a1b2c3d', '-b2c3d4e', '-0000000', '-fffffff') },
   { weight: 1, arbitrary: fc.constantFrom('', '-hotfix', '-a1b2c3', '-A1B2C3D', 'x', '0-a1b2c3d', '_old') },
 );
-const file = fc.constantFrom(
-  'model.zip',
-  'model.zip',
-  'passed',
-  'failed',
-  'development',
-  'staging',
-  'production',
-  'check_result.json',
-  'benchmark_results.zip',
-);
 // Few distinct instants, so equal LastModified ties are common.
 const instant = fc.integer({ min: 0, max: 6 }).map((minutes) => new Date(Date.UTC(2026, 0, 1, 9, minutes)));
 
-const object = (prefix: string): fc.Arbitrary<BucketObject> =>
-  fc.oneof(
-    {
-      weight: 12,
-      arbitrary: fc
-        .record({ stem, suffix, file, at: instant, size: fc.nat(1000) })
-        .map(({ stem, suffix, file, at, size }) => ({
-          key: `${prefix}${stem}${suffix}/${file}`,
-          lastModified: at,
-          size,
-        })),
-    },
-    // Root files and keys outside the service's prefix are not models.
-    {
-      weight: 1,
-      arbitrary: fc
-        .record({
-          key: fc.constantFrom('raw_source_data.zip', 'other/1.1.1-a1b2c3d/model.zip', '1.1.1-a1b2c3d'),
-          at: instant,
-        })
-        .map(({ key, at }) => ({
-          key: `${key.startsWith('other/') ? '' : prefix}${key}`,
-          lastModified: at,
-          size: 1,
-        })),
-    },
-  );
+/** One directory's files: often a model that passed and reached staging or production, often not. */
+const directory = (prefix: string): fc.Arbitrary<BucketObject[]> =>
+  fc
+    .record({
+      stem,
+      suffix,
+      model: fc.option(instant, { freq: 6 }),
+      marked: instant,
+      verdict: fc.constantFrom('passed', 'passed', 'passed', 'failed', undefined),
+      reached: fc.subarray(ENVIRONMENTS),
+      other: fc.subarray(['check_result.json', 'benchmark_results.zip', 'search-config.toml']),
+      size: fc.nat(1000),
+    })
+    .map(({ stem, suffix, model, marked, verdict, reached, other, size }) => {
+      const at = (file: string, lastModified: Date): BucketObject => ({
+        key: `${prefix}${stem}${suffix}/${file}`,
+        lastModified,
+        size,
+      });
+      return [
+        ...(model ? [at('model.zip', model)] : []),
+        ...[...(verdict ? [verdict] : []), ...reached, ...other].map((file) => at(file, marked)),
+      ];
+    });
+
+// Root files and keys outside the service's prefix are not models.
+const stray = (prefix: string): fc.Arbitrary<BucketObject> =>
+  fc
+    .record({
+      key: fc.constantFrom('raw_source_data.zip', 'other/1.1.1-a1b2c3d/model.zip', '1.1.1-a1b2c3d'),
+      at: instant,
+    })
+    .map(({ key, at }) => ({
+      key: `${key.startsWith('other/') ? '' : prefix}${key}`,
+      lastModified: at,
+      size: 1,
+    }));
 
 interface Bucket {
   readonly catalog: Catalog;
@@ -114,7 +118,8 @@ interface Bucket {
 // size) so that the last tie-break, the first listed wins, is exercised too.
 const objects = (prefix: string): fc.Arbitrary<BucketObject[]> =>
   fc
-    .array(object(prefix), { maxLength: 40 })
+    .tuple(fc.array(directory(prefix), { maxLength: 12 }), fc.array(stray(prefix), { maxLength: 2 }))
+    .map(([directories, strays]) => [...directories.flat(), ...strays])
     .chain((listed) =>
       fc
         .subarray(listed, { maxLength: Math.min(4, listed.length) })
