@@ -74,12 +74,13 @@ export function parseIterationName(
   return { version: groups.version, sha: groups.sha ?? '' };
 }
 
+// Every field is set from the start, so all drafts share one shape whatever order the files come in.
 interface Draft {
   version: string;
   sha: string;
-  model?: { lastModified: Date; size: number };
-  passed?: Date;
-  failed?: Date;
+  model: { lastModified: Date; size: number } | undefined;
+  passed: Date | undefined;
+  failed: Date | undefined;
   reached: Record<string, Date>;
 }
 
@@ -87,28 +88,45 @@ export function buildCatalog(
   objects: Iterable<BucketObject>,
   options: { prefix: string; naming: IterationNaming; environments: readonly string[]; listedAt?: Date },
 ): Catalog {
+  const { prefix } = options;
   // Every directory seen, in first-seen order: its draft, or null when the name is not an iteration.
   const drafts = new Map<string, Draft | null>();
   const models: ModelObject[] = [];
   const envs = new Set(options.environments);
+  // S3 lists keys in order, so one directory's files come one after another: the last directory's key
+  // prefix (`<prefix><directory>/`) finds its draft without another lookup.
+  let last: { keyPrefix: string; directory: string; draft: Draft | null } | undefined;
 
   for (const object of objects) {
-    if (!object.key.startsWith(options.prefix)) continue;
-    const rel = object.key.slice(options.prefix.length);
-    const slash = rel.indexOf('/');
-    // Root-level files (raw data, benchmark sets) are not models.
-    if (slash <= 0) continue;
-    const directory = rel.slice(0, slash);
-    const file = rel.slice(slash + 1);
+    const { key } = object;
+    if (!last || !key.startsWith(last.keyPrefix)) {
+      if (!key.startsWith(prefix)) continue;
+      const slash = key.indexOf('/', prefix.length);
+      // Root-level files (raw data, benchmark sets) are not models.
+      if (slash <= prefix.length) continue;
+      const directory = key.slice(prefix.length, slash);
+      let draft = drafts.get(directory);
+      if (draft === undefined) {
+        // Each directory's name is matched against the pattern once, not once per file.
+        const parsed = parseIterationName(directory, options.naming);
+        draft = parsed
+          ? {
+              version: parsed.version,
+              sha: parsed.sha,
+              model: undefined,
+              passed: undefined,
+              failed: undefined,
+              reached: {},
+            }
+          : null;
+        drafts.set(directory, draft);
+      }
+      last = { keyPrefix: key.slice(0, slash + 1), directory, draft };
+    }
+    const { directory, draft } = last;
+    const file = key.slice(last.keyPrefix.length);
     if (file === 'model.zip') {
       models.push({ directory, lastModified: object.lastModified, size: object.size });
-    }
-    let draft = drafts.get(directory);
-    if (draft === undefined) {
-      // Each directory's name is matched against the pattern once, not once per file.
-      const parsed = parseIterationName(directory, options.naming);
-      draft = parsed ? { ...parsed, reached: {} } : null;
-      drafts.set(directory, draft);
     }
     if (draft === null) continue;
     if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };

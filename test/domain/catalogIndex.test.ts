@@ -27,6 +27,7 @@ import {
   referenceAssessVersion,
   referenceIterationsOf,
   referenceLastKnownGood,
+  referenceListing,
   referenceVersionRows,
   referenceVersions,
 } from './catalogReference.js';
@@ -109,13 +110,15 @@ const stray = (prefix: string): fc.Arbitrary<BucketObject> =>
     }));
 
 interface Bucket {
+  readonly objects: readonly BucketObject[];
+  readonly options: { prefix: string; naming: IterationNaming; environments: readonly string[] };
   readonly catalog: Catalog;
   readonly naming: IterationNaming;
-  readonly prefix: string;
 }
 
 // S3 keys are unique, but a listing read twice or merged could repeat one; repeats are kept (with another
-// size) so that the last tie-break, the first listed wins, is exercised too.
+// size) so that the last tie-break, the first listed wins, is exercised too. Listed in key order as S3
+// does (`1.1.1/…` right before `1.1.10-…/…`), or a directory's files together, or shuffled.
 const objects = (prefix: string): fc.Arbitrary<BucketObject[]> =>
   fc
     .tuple(fc.array(directory(prefix), { maxLength: 12 }), fc.array(stray(prefix), { maxLength: 2 }))
@@ -124,20 +127,25 @@ const objects = (prefix: string): fc.Arbitrary<BucketObject[]> =>
       fc
         .subarray(listed, { maxLength: Math.min(4, listed.length) })
         .map((again) => [...listed, ...again.map((o) => ({ ...o, size: o.size + 1 }))]),
+    )
+    .chain((listed) =>
+      fc.oneof(
+        {
+          weight: 2,
+          arbitrary: fc.constant([...listed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))),
+        },
+        { weight: 2, arbitrary: fc.constant(listed) },
+        { weight: 1, arbitrary: fc.shuffledSubarray(listed, { minLength: listed.length }) },
+      ),
     );
 
 const bucket: fc.Arbitrary<Bucket> = fc
   .record({ prefix: fc.constantFrom('', 'ranker/'), naming: fc.constantFrom('default', 'loose') })
   .chain(({ prefix, naming }) =>
-    objects(prefix).map((listed) => ({
-      prefix,
-      naming: namings[naming] as IterationNaming,
-      catalog: buildCatalog(listed, {
-        prefix,
-        naming: namings[naming] as IterationNaming,
-        environments: ENVIRONMENTS,
-      }),
-    })),
+    objects(prefix).map((listed) => {
+      const options = { prefix, naming: namings[naming] as IterationNaming, environments: ENVIRONMENTS };
+      return { objects: listed, options, naming: options.naming, catalog: buildCatalog(listed, options) };
+    }),
   );
 
 /** Every version and directory, and every string prefix of them: all the runs the index can be asked for. */
@@ -148,6 +156,19 @@ function questions(catalog: Catalog): string[] {
   }
   return [...asked];
 }
+
+describe('the catalog of a bucket', () => {
+  it('holds the iterations and models the key-by-key reading finds, in the same order', () => {
+    fc.assert(
+      fc.property(bucket, ({ objects, options, catalog }) => {
+        const reference = referenceListing(objects, options);
+        expect([...catalog.iterations]).toEqual([...reference.iterations]);
+        expect(catalog.models).toEqual(reference.models);
+      }),
+      RUNS,
+    );
+  });
+});
 
 describe("CI's rule from the prefix index", () => {
   it('is the scan for every version, every directory prefix and strings that match nothing', () => {
@@ -179,6 +200,33 @@ describe("CI's rule from the prefix index", () => {
     expect(resolveLikeCi(catalog, '1.1.1')).toBe(resolveByScan(catalog, '1.1.1'));
     expect(resolveLikeCi(catalog, '1.1.10')?.size).toBe(2);
     expect(resolveLikeCi(catalog, '1.1.2')).toBeUndefined();
+  });
+
+  it('keeps apart a directory and the next one that starts with its name', () => {
+    const at = (minutes: number) => new Date(Date.UTC(2026, 0, 2, 9, minutes));
+    const objects: BucketObject[] = [
+      { key: 'ranker/1.1.1-a1b2c3d/model.zip', lastModified: at(0), size: 1 },
+      { key: 'ranker/1.1.1-a1b2c3d/passed', lastModified: at(1), size: 0 },
+      { key: 'ranker/1.1.1/model.zip', lastModified: at(2), size: 2 },
+      { key: 'ranker/1.1.10-b2c3d4e/model.zip', lastModified: at(3), size: 3 },
+      { key: 'ranker/1.1.10-b2c3d4e/failed', lastModified: at(4), size: 0 },
+      { key: 'ranker/1.1.10-b2c3d4e0/model.zip', lastModified: at(5), size: 4 },
+    ];
+    const catalog = buildCatalog(objects, {
+      prefix: 'ranker/',
+      naming: namingFrom(),
+      environments: ENVIRONMENTS,
+    });
+    expect(catalog.models.map((m) => m.directory)).toEqual([
+      '1.1.1-a1b2c3d',
+      '1.1.1',
+      '1.1.10-b2c3d4e',
+      '1.1.10-b2c3d4e0',
+    ]);
+    expect([...catalog.iterations.keys()]).toEqual(['1.1.1-a1b2c3d', '1.1.10-b2c3d4e']);
+    expect(catalog.iterations.get('1.1.1-a1b2c3d')?.validation).toBe('passed');
+    expect(catalog.iterations.get('1.1.10-b2c3d4e')?.validation).toBe('failed');
+    expect(resolveLikeCi(catalog, '1.1.10-b2c3d4e')?.size).toBe(4);
   });
 
   it('finds nothing in an empty bucket', () => {

@@ -1,9 +1,16 @@
 /**
- * The catalog questions answered the obvious way, as src/domain answered them before the catalog had
- * indexes (commit 7090b32): scans and filters over every model and iteration. Slow (versions × models), so
- * only for tests that prove the indexed answers are the same.
+ * The bucket read and the catalog questions answered the obvious way, as src/domain did before the catalog
+ * had indexes (commit 7090b32): key by key, then scans and filters over every model and iteration. Slow
+ * (versions × models), so only for tests that prove the indexed answers are the same.
  */
-import type { Catalog, Iteration, IterationNaming } from '../../src/domain/iterations.js';
+import {
+  type BucketObject,
+  type Catalog,
+  type Iteration,
+  type IterationNaming,
+  type ModelObject,
+  parseIterationName,
+} from '../../src/domain/iterations.js';
 import { type Served, type VersionRow, versionOfServed } from '../../src/domain/overview.js';
 import { compareVersions } from '../../src/domain/semver.js';
 import {
@@ -12,6 +19,51 @@ import {
   type TargetRules,
   type UnsafeReason,
 } from '../../src/domain/targets.js';
+
+/** The bucket read key by key, matching every key's directory against the naming pattern. */
+export function referenceListing(
+  objects: Iterable<BucketObject>,
+  options: { prefix: string; naming: IterationNaming; environments: readonly string[] },
+): Pick<Catalog, 'iterations' | 'models'> {
+  type Draft = { model?: Iteration['model']; passed?: Date; failed?: Date; reached: Record<string, Date> };
+  const drafts = new Map<string, Draft>();
+  const models: ModelObject[] = [];
+  const envs = new Set(options.environments);
+  for (const object of objects) {
+    if (!object.key.startsWith(options.prefix)) continue;
+    const rel = object.key.slice(options.prefix.length);
+    const slash = rel.indexOf('/');
+    if (slash <= 0) continue;
+    const directory = rel.slice(0, slash);
+    const file = rel.slice(slash + 1);
+    if (file === 'model.zip')
+      models.push({ directory, lastModified: object.lastModified, size: object.size });
+    if (!parseIterationName(directory, options.naming)) continue;
+    let draft = drafts.get(directory);
+    if (!draft) {
+      draft = { reached: {} };
+      drafts.set(directory, draft);
+    }
+    if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };
+    else if (file === 'passed') draft.passed = object.lastModified;
+    else if (file === 'failed') draft.failed = object.lastModified;
+    else if (envs.has(file)) draft.reached[file] = object.lastModified;
+  }
+  const iterations = new Map<string, Iteration>();
+  for (const [name, draft] of drafts) {
+    const parsed = parseIterationName(name, options.naming);
+    if (!parsed) continue;
+    const { passed, failed } = draft;
+    const verdict: Pick<Iteration, 'validation' | 'validatedAt'> =
+      passed && (!failed || passed >= failed)
+        ? { validation: 'passed', validatedAt: passed }
+        : failed
+          ? { validation: 'failed', validatedAt: failed }
+          : { validation: 'unvalidated' };
+    iterations.set(name, { name, ...parsed, ...verdict, model: draft.model, reached: draft.reached });
+  }
+  return { iterations, models };
+}
 
 export function referenceVersions(catalog: Catalog): string[] {
   return [...new Set([...catalog.iterations.values()].map((i) => i.version))].sort((a, b) =>
