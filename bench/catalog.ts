@@ -1,13 +1,16 @@
 /**
  * How much CPU does the domain spend on a big bucket? On synthetic buckets (bench/syntheticBucket.ts) of
- * 1,000 / 10,000 / 100,000 iterations this times, median of several runs:
- * - buildCatalog: the listing turned into a Catalog (once per listing);
+ * 1,000 / 10,000 / 100,000 iterations this takes the CPU time (median of several runs, each after a full
+ * garbage collection) of:
+ * - buildCatalog: the listing turned into a Catalog (today once per command: loadCatalog in
+ *   src/workflows/serviceStatus.ts builds it again from the cached listing);
  * - status: what getServiceStatus computes from a catalog (CI's resolution of the configured version,
  *   live model, drift notes, last known good);
  * - versions: versionRows, the whole version table behind `/rollback versions`;
  * - plan: buildPlan for `/rollback to previous`.
  *
  * Run: npx tsx bench/catalog.ts [--baseline <git rev>] [--sizes 1000,10000] [--runs 5] [--budget-s 60]
+ *      [--sample 64]
  *
  * With --baseline, the same work is also timed on src/domain as it was at that commit (extracted from git
  * into a temporary directory), so before and after come from the same machine and the same run. Where the
@@ -75,7 +78,7 @@ const SIZES = (argument('sizes') ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(argument('runs') ?? 5);
 const BUDGET_MS = Number(argument('budget-s') ?? 60) * 1000;
 const BASELINE = argument('baseline');
-const SAMPLE_VERSIONS = 64;
+const SAMPLE_VERSIONS = Number(argument('sample') ?? 64);
 
 const environments = ['development', 'staging', 'production'];
 const promotedEnvironments = ['staging', 'production'];
@@ -215,7 +218,8 @@ function measure(impl: string, domain: Domain, iterations: number, runs: number)
   // The version table: in full when affordable, else on a sample of versions, scaled to all of them.
   const versions = s.catalog.versions.length;
   const sampled = { ...s.catalog, versions: s.catalog.versions.slice(0, SAMPLE_VERSIONS) };
-  const perVersion = timeOnce(() => versionsWork(domain, s, sampled)) / Math.min(versions, SAMPLE_VERSIONS);
+  const perVersion =
+    timeMedian(() => versionsWork(domain, s, sampled), 3).ms / Math.min(versions, SAMPLE_VERSIONS);
   const extrapolate = perVersion * versions > BUDGET_MS / 2;
   const table = extrapolate ? perVersion * versions : timeMedian(() => versionsWork(domain, s), runs).ms;
 

@@ -3,10 +3,12 @@
  * with a plain string.
  *
  * Sorted by name (UTF-16 code units, the order of `<` and of `startsWith`), the directories under any
- * string prefix form one contiguous run of the sorted list, found by two binary searches. Every model also
- * gets a rank in CI's "newest" order (LastModified, then the greater directory name on a tie, then the
- * first listed), and a segment tree over the ranks in name order gives the run's maximum. Building is
- * O(n log n) (two sorts), a lookup O(log n); the result is always the one model the scan would pick.
+ * string prefix form one contiguous run of the sorted list, found by a binary search for its start and a
+ * galloping search for its end. Every model also gets a rank in CI's "newest" order (LastModified, then
+ * the greater directory name on a tie, then the first listed), and a segment tree over the ranks in name
+ * order gives the run's maximum. Building is O(n log n) (two sorts), a lookup O(log n); the result is
+ * always the one model the scan would pick. LastModified must be a valid date (S3 always sends one): with
+ * NaN times the scan's result depends on listing order and is not reproduced.
  *
  * Pure data: arrays only, built once per bucket listing with the Catalog.
  */
@@ -64,28 +66,34 @@ export function buildPrefixIndex<T extends Dated>(models: readonly T[]): PrefixI
   };
 }
 
-/** First position in [from, to) where `test` fails, for a test that holds on a prefix of the range. */
-function firstFailing(from: number, to: number, test: (at: number) => boolean): number {
-  let [low, high] = [from, to];
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (test(mid)) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
 /** The newest model whose directory starts with `prefix`, exactly as a scan of all models finds it. */
 export function newestUnderPrefix<T extends Dated>(index: PrefixIndex<T>, prefix: string): T | undefined {
   const names = index.directories;
   const n = names.length;
-  const first = firstFailing(0, n, (at) => (names[at] as string) < prefix);
-  const end = firstFailing(first, n, (at) => (names[at] as string).startsWith(prefix));
+  // The run starts at the first name not below the prefix (binary search)...
+  let [low, high] = [0, n];
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((names[mid] as string) < prefix) low = mid + 1;
+    else high = mid;
+  }
+  const first = low;
+  // ...and ends at the first name after it that does not start with the prefix. Runs are short (one
+  // version's iterations), so gallop from the start, then binary search the last step.
+  let step = 1;
+  while (first + step <= n && (names[first + step - 1] as string).startsWith(prefix)) step *= 2;
+  [low, high] = [first + (step >> 1), Math.min(first + step - 1, n)];
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((names[mid] as string).startsWith(prefix)) low = mid + 1;
+    else high = mid;
+  }
+  const end = low;
   // Maximum rank over leaves [first, end), bottom-up.
   let best = -1;
-  for (let low = first + n, high = end + n; low < high; low >>= 1, high >>= 1) {
-    if (low & 1) best = Math.max(best, index.tree[low++] as number);
-    if (high & 1) best = Math.max(best, index.tree[--high] as number);
+  for (let from = first + n, to = end + n; from < to; from >>= 1, to >>= 1) {
+    if (from & 1) best = Math.max(best, index.tree[from++] as number);
+    if (to & 1) best = Math.max(best, index.tree[--to] as number);
   }
   return best < 0 ? undefined : index.byRank[best];
 }
