@@ -5,7 +5,8 @@
  * (default `<semver>-<7 hex sha>`). Inside: `model.zip`, the validation markers `passed`/`failed`, and one
  * empty marker per environment the iteration was first deployed to.
  */
-import { compareVersions } from './semver.js';
+import { buildPrefixIndex, type PrefixIndex } from './prefixIndex.js';
+import { sortNewestFirst } from './semver.js';
 
 export interface BucketObject {
   readonly key: string;
@@ -34,6 +35,11 @@ export interface ModelObject {
   readonly size: number;
 }
 
+/**
+ * One bucket listing, read once and then asked many questions (status, versions, plans, modals). The
+ * indexes below are built with it so that each question costs O(log n) rather than a scan; they describe
+ * exactly `iterations` and `models`, so a changed catalog must be built again with buildCatalog.
+ */
 export interface Catalog {
   /** Every iteration whose directory matches the naming pattern. */
   readonly iterations: ReadonlyMap<string, Iteration>;
@@ -42,6 +48,10 @@ export interface Catalog {
   /** Distinct versions, newest first. */
   readonly versions: readonly string[];
   readonly listedAt: Date;
+  /** Iterations of each version, newest model first (what iterationsOf returns). */
+  readonly iterationsByVersion: ReadonlyMap<string, readonly Iteration[]>;
+  /** `models` indexed for CI's rule (see prefixIndex.ts and resolveLikeCi). */
+  readonly modelIndex: PrefixIndex<ModelObject>;
 }
 
 export const DEFAULT_ITERATION_PATTERN = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$';
@@ -64,10 +74,13 @@ export function parseIterationName(
   return { version: groups.version, sha: groups.sha ?? '' };
 }
 
+// Every field is set from the start, so all drafts share one shape whatever order the files come in.
 interface Draft {
-  model?: { lastModified: Date; size: number };
-  passed?: Date;
-  failed?: Date;
+  version: string;
+  sha: string;
+  model: { lastModified: Date; size: number } | undefined;
+  passed: Date | undefined;
+  failed: Date | undefined;
   reached: Record<string, Date>;
 }
 
@@ -75,27 +88,47 @@ export function buildCatalog(
   objects: Iterable<BucketObject>,
   options: { prefix: string; naming: IterationNaming; environments: readonly string[]; listedAt?: Date },
 ): Catalog {
-  const drafts = new Map<string, Draft>();
+  const { prefix } = options;
+  // Every directory seen, in first-seen order: its draft, or null when the name is not an iteration.
+  const drafts = new Map<string, Draft | null>();
   const models: ModelObject[] = [];
   const envs = new Set(options.environments);
+  // S3 lists keys in order, so one directory's files come one after another: the last directory's key
+  // prefix (`<prefix><directory>/`) finds its draft without another lookup.
+  let last: { keyPrefix: string; directory: string; draft: Draft | null } | undefined;
 
   for (const object of objects) {
-    if (!object.key.startsWith(options.prefix)) continue;
-    const rel = object.key.slice(options.prefix.length);
-    const slash = rel.indexOf('/');
-    // Root-level files (raw data, benchmark sets) are not models.
-    if (slash <= 0) continue;
-    const directory = rel.slice(0, slash);
-    const file = rel.slice(slash + 1);
+    const { key } = object;
+    if (!last || !key.startsWith(last.keyPrefix)) {
+      if (!key.startsWith(prefix)) continue;
+      const slash = key.indexOf('/', prefix.length);
+      // Root-level files (raw data, benchmark sets) are not models.
+      if (slash <= prefix.length) continue;
+      const directory = key.slice(prefix.length, slash);
+      let draft = drafts.get(directory);
+      if (draft === undefined) {
+        // Each directory's name is matched against the pattern once, not once per file.
+        const parsed = parseIterationName(directory, options.naming);
+        draft = parsed
+          ? {
+              version: parsed.version,
+              sha: parsed.sha,
+              model: undefined,
+              passed: undefined,
+              failed: undefined,
+              reached: {},
+            }
+          : null;
+        drafts.set(directory, draft);
+      }
+      last = { keyPrefix: key.slice(0, slash + 1), directory, draft };
+    }
+    const { directory, draft } = last;
+    const file = key.slice(last.keyPrefix.length);
     if (file === 'model.zip') {
       models.push({ directory, lastModified: object.lastModified, size: object.size });
     }
-    if (!parseIterationName(directory, options.naming)) continue;
-    let draft = drafts.get(directory);
-    if (!draft) {
-      draft = { reached: {} };
-      drafts.set(directory, draft);
-    }
+    if (draft === null) continue;
     if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };
     else if (file === 'passed') draft.passed = object.lastModified;
     else if (file === 'failed') draft.failed = object.lastModified;
@@ -103,22 +136,36 @@ export function buildCatalog(
   }
 
   const iterations = new Map<string, Iteration>();
+  const byVersion = new Map<string, Iteration[]>();
   for (const [name, draft] of drafts) {
-    const parsed = parseIterationName(name, options.naming);
-    if (!parsed) continue;
-    iterations.set(name, {
+    if (draft === null) continue;
+    const iteration: Iteration = {
       name,
-      ...parsed,
+      version: draft.version,
+      sha: draft.sha,
       ...validationOf(draft),
       model: draft.model,
       reached: draft.reached,
-    });
+    };
+    iterations.set(name, iteration);
+    const own = byVersion.get(iteration.version);
+    if (own) own.push(iteration);
+    else byVersion.set(iteration.version, [iteration]);
   }
-  const versions = [...new Set([...iterations.values()].map((i) => i.version))].sort((a, b) =>
-    compareVersions(b, a),
-  );
-  return { iterations, models, versions, listedAt: options.listedAt ?? new Date() };
+  for (const own of byVersion.values()) own.sort(newestModelFirst);
+  return {
+    iterations,
+    models,
+    versions: sortNewestFirst(byVersion.keys()),
+    listedAt: options.listedAt ?? new Date(),
+    iterationsByVersion: byVersion,
+    modelIndex: buildPrefixIndex(models),
+  };
 }
+
+/** Newest model first; iterations without a model last, in listing order (the sort is stable). */
+const newestModelFirst = (a: Iteration, b: Iteration): number =>
+  (b.model?.lastModified.getTime() ?? 0) - (a.model?.lastModified.getTime() ?? 0);
 
 /** When both markers exist (a re-run of validation), the later one is the verdict. */
 function validationOf(draft: Draft): { validation: Validation; validatedAt?: Date } {
@@ -131,7 +178,5 @@ function validationOf(draft: Draft): { validation: Validation; validatedAt?: Dat
 
 /** Iterations of one version, newest model first. */
 export function iterationsOf(catalog: Catalog, version: string): Iteration[] {
-  return [...catalog.iterations.values()]
-    .filter((i) => i.version === version)
-    .sort((a, b) => (b.model?.lastModified.getTime() ?? 0) - (a.model?.lastModified.getTime() ?? 0));
+  return [...(catalog.iterationsByVersion.get(version) ?? [])];
 }

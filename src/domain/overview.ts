@@ -86,6 +86,10 @@ export interface VersionRow {
   readonly configured: boolean;
 }
 
+/**
+ * One row per version, newest first: O(versions × log n), each assessment being a lookup in the catalog's
+ * indexes, and each environment's version worked out once rather than once per version.
+ */
 export function versionRows(
   catalog: Catalog,
   served: readonly Served[],
@@ -93,18 +97,23 @@ export function versionRows(
   rules: TargetRules,
   naming: IterationNaming,
 ): VersionRow[] {
+  const servedBy = new Map<string, string[]>();
+  for (const s of served) {
+    if (!s.modelVersion) continue;
+    const version = versionOfServed(s.modelVersion, naming);
+    const environments = servedBy.get(version);
+    if (environments) environments.push(s.environment);
+    else servedBy.set(version, [s.environment]);
+  }
   return catalog.versions.map((version) => {
     const assessment = assessVersion(catalog, version, rules);
-    const own = [...catalog.iterations.values()].filter((i) => i.version === version);
     const deploys = assessment.iteration?.version === version ? assessment.iteration : undefined;
     return {
       version,
       assessment,
       deploys,
-      iterationCount: own.length,
-      servedBy: served
-        .filter((s) => s.modelVersion && versionOfServed(s.modelVersion, naming) === version)
-        .map((s) => s.environment),
+      iterationCount: catalog.iterationsByVersion.get(version)?.length ?? 0,
+      servedBy: servedBy.get(version) ?? [],
       configured: configuredVersion === version,
     };
   });

@@ -56,10 +56,26 @@ export function compareSemVer(a: SemVer, b: SemVer): number {
 
 /** Compares version strings; unparseable strings sort below every valid version. */
 export function compareVersions(a: string, b: string): number {
-  const pa = parseSemVer(a);
-  const pb = parseSemVer(b);
-  if (pa && pb) return compareSemVer(pa, pb);
-  if (pa) return 1;
-  if (pb) return -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareParsed({ text: a, semver: parseSemVer(a) }, { text: b, semver: parseSemVer(b) });
+}
+
+interface ParsedVersion {
+  readonly text: string;
+  readonly semver: SemVer | undefined;
+}
+
+function compareParsed(a: ParsedVersion, b: ParsedVersion): number {
+  if (a.semver && b.semver) return compareSemVer(a.semver, b.semver);
+  if (a.semver) return 1;
+  if (b.semver) return -1;
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+}
+
+/**
+ * Versions newest first, as a stable sort by compareVersions would order them, but parsing each version
+ * once instead of twice per comparison (a catalog of thousands of versions makes O(n log n) parses).
+ */
+export function sortNewestFirst(versions: Iterable<string>): string[] {
+  const parsed = [...versions].map((text) => ({ text, semver: parseSemVer(text) }));
+  return parsed.sort((a, b) => compareParsed(b, a)).map((v) => v.text);
 }

@@ -5,6 +5,7 @@
  * model.zip. The bot must use exactly that rule, including its trap: `1.1.1` also matches `1.1.10-…`.
  */
 import type { Catalog, Iteration, ModelObject } from './iterations.js';
+import { newestUnderPrefix } from './prefixIndex.js';
 import { compareVersions } from './semver.js';
 
 export type UnsafeReason =
@@ -35,8 +36,17 @@ export interface TargetRules {
   readonly liveVersion?: string;
 }
 
-/** CI's rule: newest model.zip whose directory starts with the version string. */
+/**
+ * CI's rule: newest model.zip whose directory starts with the version string (on equal LastModified, the
+ * greater directory name). Answered from the catalog's prefix index in O(log n); same result as
+ * resolveByScan.
+ */
 export function resolveLikeCi(catalog: Catalog, version: string): ModelObject | undefined {
+  return newestUnderPrefix(catalog.modelIndex, version);
+}
+
+/** CI's rule as the obvious scan of every model: the reference resolveLikeCi is tested against. */
+export function resolveByScan(catalog: Catalog, version: string): ModelObject | undefined {
   let best: ModelObject | undefined;
   for (const model of catalog.models) {
     if (!model.directory.startsWith(version)) continue;
@@ -103,14 +113,32 @@ export function lastKnownGood(
   rules: TargetRules & { readonly rolledBackFrom?: ReadonlySet<string> },
 ): Assessment | undefined {
   const excluded = rules.rolledBackFrom ?? new Set<string>();
-  for (const version of catalog.versions) {
-    if (rules.liveVersion !== undefined && compareVersions(version, rules.liveVersion) >= 0) continue;
+  const { versions } = catalog;
+  const live = rules.liveVersion;
+  // Versions are sorted newest first, so those not older than live are a leading run: skip it at once.
+  const older =
+    live === undefined
+      ? 0
+      : firstPassing(versions.length, (i) => compareVersions(versions[i] as string, live) < 0);
+  for (let i = older; i < versions.length; i++) {
+    const version = versions[i] as string;
     if (excluded.has(version)) continue;
     const assessment = assessVersion(catalog, version, rules);
     if (!assessment.safe || !assessment.iteration || excluded.has(assessment.iteration.name)) continue;
     return assessment;
   }
   return undefined;
+}
+
+/** The first index in [0, length) where `test` holds, for a test that fails on a prefix of the range. */
+function firstPassing(length: number, test: (index: number) => boolean): number {
+  let [low, high] = [0, length];
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (test(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /** One sentence per reason, for chat and terminal alike. */
