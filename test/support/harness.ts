@@ -16,6 +16,7 @@ import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthche
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
 import { readFixture } from './fixtures.js';
+import { blockActionsPayload, viewSubmissionPayload } from './slackPayloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
 import { testCertificateFetcher } from './snsSign.js';
 
@@ -225,51 +226,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return { ...result, responseId };
   };
   h.click = async (actionId, value, user, responseId = `c${++responseCounter}`, where = {}) => {
-    const channel = where.channel ?? CHANNEL;
-    const messageTs = where.messageTs ?? '1.000';
-    const result = await sendInteraction(h.url, SIGNING_SECRET, {
-      type: 'block_actions',
-      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      team: { id: 'T1', domain: 'example' },
-      channel: { id: channel, name: 'rollbacks' },
-      container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
-      message: {
-        type: 'message',
-        ts: messageTs,
-        text: 'card',
-        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
-      },
-      trigger_id: `${Date.now()}.trigger`,
-      response_url: slack.responseUrl(responseId),
-      actions: [
-        { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
-      ],
-    });
+    const payload = blockActionsPayload(
+      { actionId, value, user, responseUrl: slack.responseUrl(responseId) },
+      { ...where, channel: where.channel ?? CHANNEL },
+    );
+    const result = await sendInteraction(h.url, SIGNING_SECRET, payload);
     return { ...result, responseId };
   };
   h.submitView = (view, values, user) =>
-    sendInteraction(h.url, SIGNING_SECRET, {
-      type: 'view_submission',
-      team: { id: 'T1', domain: 'example' },
-      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      trigger_id: `${Date.now()}.trigger`,
-      view: {
-        id: 'VMODAL',
-        type: 'modal',
-        team_id: 'T1',
-        callback_id: view.callback_id,
-        private_metadata: view.private_metadata ?? '',
-        state: { values },
-        hash: 'h',
-        blocks: [],
-        title: { type: 'plain_text', text: 'x' },
-      },
-      response_urls: [],
-    });
+    sendInteraction(h.url, SIGNING_SECRET, viewSubmissionPayload(view, values, user));
   h.snsCertificateFetches = certificates.calls;
   h.snsConfirmations = confirmations;
   h.post = async (path, body, headers = {}) => {
