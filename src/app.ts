@@ -51,6 +51,11 @@ export interface BotOptions {
   };
   /** Spacing of PR polls (bottleneck); tests set 0. */
   readonly githubMinTimeMs?: number;
+  /**
+   * Socket Mode: how long to wait for a pong (default 5000 ms). socket-mode 3.1 also waits this long,
+   * times the consecutive failures, before reconnecting; tests set it low.
+   */
+  readonly socketPingTimeoutMs?: number;
 }
 
 export interface RollbackBot {
@@ -80,7 +85,19 @@ export function createBot(options: BotOptions): RollbackBot {
   const socket = env.slack.kind === 'socket';
   const receiver =
     env.slack.kind === 'socket'
-      ? new SocketModeReceiver({ appToken: env.slack.appToken, logger })
+      ? new SocketModeReceiver({
+          appToken: env.slack.appToken,
+          logger,
+          // Bolt 5.1 gives the socket-mode client's WebClient (apps.connections.open) only
+          // `installerOptions.clientOptions`, not App's `clientOptions`; without it that call goes to
+          // slack.com whatever SLACK_API_URL says. A fresh object: the client adds its retryConfig to it.
+          // `slackRetries` is not applied here: a reconnect whose apps.connections.open fails without
+          // retries becomes an unhandled rejection in socket-mode 3.1 (delayReconnectAttempt).
+          installerOptions: { clientOptions: env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {} },
+          ...(options.socketPingTimeoutMs !== undefined
+            ? { clientPingTimeout: options.socketPingTimeoutMs }
+            : {}),
+        })
       : new HTTPReceiver({ signingSecret: env.slack.signingSecret, logger, processBeforeResponse: false });
   const bolt = new App({
     token: env.slackBotToken,

@@ -15,12 +15,16 @@ import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
+import { type FakeSocketMode, startFakeSocketMode } from '../fakes/socketMode.js';
 import { readFixture } from './fixtures.js';
 import { blockActionsPayload, viewSubmissionPayload } from './slackPayloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
 import { testCertificateFetcher } from './snsSign.js';
+import { connectedWithin, type SocketDriver, socketDriver } from './socketEnvelopes.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
+/** App-level token (Socket Mode); the fake Slack opens connections only for this one. */
+export const APP_TOKEN = 'xapp-1-A1-1-testtoken';
 export const GITHUB_TOKEN = 'ghs_testtoken';
 export const CHANNEL = 'CROLLBACK1';
 export const REPO = 'example-org/fpo-search';
@@ -40,6 +44,11 @@ export interface HarnessOptions {
   webhookSecret?: string;
   /** Seconds between tracking rounds (default: an hour, so tests drive rounds with trackNow()). */
   pollSeconds?: number;
+  /**
+   * Socket Mode: the bot gets `SLACK_APP_TOKEN` instead of a signing secret and connects to a fake
+   * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
+   */
+  socketMode?: boolean;
 }
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
@@ -74,6 +83,8 @@ export interface Harness {
     values: Record<string, Record<string, unknown>>,
     user: string,
   ): Promise<SlackHttpResult>;
+  /** Socket Mode only (`socketMode: true`): delivers envelopes, like `command`/`click`/`submitView`. */
+  socket: SocketDriver;
   /** Stops the bot and starts a new one on the same database, as a process restart would. */
   restart(): Promise<void>;
   /** SNS certificate downloads and subscription confirmations the bot made. */
@@ -145,8 +156,12 @@ deploy_phase = "merge"
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const endpoint: FakeSocketMode | undefined = opts.socketMode ? await startFakeSocketMode() : undefined;
   const [slack, github, s3, health] = await Promise.all([
-    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
+    startFakeSlack({
+      usergroups: { [ONCALL_GROUP]: [USERS.carol] },
+      ...(endpoint ? { socketMode: { endpoint, appToken: APP_TOKEN } } : {}),
+    }),
     startFakeGitHub({
       token: GITHUB_TOKEN,
       repos: {
@@ -183,7 +198,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       config,
       env: {
         slackBotToken: 'xoxb-test-token',
-        slack: { kind: 'http', signingSecret: SIGNING_SECRET },
+        slack: endpoint
+          ? { kind: 'socket', appToken: APP_TOKEN }
+          : { kind: 'http', signingSecret: SIGNING_SECRET },
         slackApiUrl: slack.apiUrl,
         logLevel: 'error',
         githubWebhookSecret: opts.webhookSecret,
@@ -196,6 +213,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
       slackRetries: 0,
       githubMinTimeMs: 0,
+      // A reconnect waits this long; low enough for tests, high enough that a busy machine's pong is
+      // never late (a missed pong makes the client reconnect on its own).
+      socketPingTimeoutMs: 1000,
       sns: {
         fetchCertificate: certificates.fetch,
         confirmFetch: async (url: string) => {
@@ -204,7 +224,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         },
       },
     });
-    const port = await bot.start(0);
+    const port = await (endpoint ? connectedWithin(bot.start(0), slack, 5000) : bot.start(0));
     return { bot, store, url: `http://127.0.0.1:${port}` };
   }
 
@@ -235,6 +255,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   h.submitView = (view, values, user) =>
     sendInteraction(h.url, SIGNING_SECRET, viewSubmissionPayload(view, values, user));
+  if (endpoint) h.socket = socketDriver(endpoint, slack, { channel: CHANNEL, user: USERS.alice });
   h.snsCertificateFetches = certificates.calls;
   h.snsConfirmations = confirmations;
   h.post = async (path, body, headers = {}) => {
@@ -253,7 +274,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   h.close = async () => {
     await h.bot.stop();
     await h.store.close();
-    await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
+    await Promise.all([slack.close(), github.close(), s3.close(), health.close(), endpoint?.close()]);
   };
   return h;
 }
