@@ -27,6 +27,7 @@ import { createSlackAlerts } from './slack/alerts.js';
 import { boltLogger } from './slack/boltLogger.js';
 import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
+import { watchSocketMode } from './slack/socketState.js';
 import type { WorkflowDeps } from './workflows/ports.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 
@@ -99,6 +100,7 @@ export function createBot(options: BotOptions): RollbackBot {
             : {}),
         })
       : new HTTPReceiver({ signingSecret: env.slack.signingSecret, logger, processBeforeResponse: false });
+  const socketMode = receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client) : undefined;
   const bolt = new App({
     token: env.slackBotToken,
     receiver,
@@ -148,7 +150,7 @@ export function createBot(options: BotOptions): RollbackBot {
           ok: true,
           detail: `${config.services.length} service(s) from ${config.file}`,
         }),
-        () => ({ name: socket ? 'slack socket mode' : 'slack http', ok: started }),
+        () => socketMode?.check() ?? { name: 'slack http', ok: started },
       ]),
       snsRoute({
         config,
@@ -194,7 +196,7 @@ export function createBot(options: BotOptions): RollbackBot {
       started = false;
       await background?.stop();
       await workflows.cards.flush();
-      if (socket) await bolt.stop();
+      await socketMode?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,6 +4,7 @@
  * Mode endpoint; everything else (GitHub, S3, healthchecks, response_url) is the same local fakes as in
  * HTTP mode.
  */
+import { createHook } from 'node:async_hooks';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { helpMessage } from '../../src/slack/blocks/help.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
@@ -53,9 +54,9 @@ function expectOnlyLocalFakes(h: Harness): void {
   expect(h.socket.endpoint.unexpected).toEqual([]);
 }
 
-async function readyz(h: Harness): Promise<{ status: number; socket: { ok: boolean; detail?: string } }> {
+async function readyz(h: Harness): Promise<{ status: number; socket: { ok: boolean; detail: string } }> {
   const res = await fetch(`${h.url}/readyz`);
-  const body = (await res.json()) as { checks: Array<{ name: string; ok: boolean; detail?: string }> };
+  const body = (await res.json()) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
   const socket = body.checks.find((c) => c.name === 'slack socket mode');
   if (!socket) throw new Error(`no socket check in ${JSON.stringify(body)}`);
   return { status: res.status, socket };
@@ -74,7 +75,14 @@ describe('connecting', () => {
       new URL(h.socket.endpoint.issued[0] ?? '').searchParams.get('ticket'),
     );
     expect(outboundUrls()).toContain(`${h.slack.apiUrl}apps.connections.open`);
-    expect(await readyz(h)).toMatchObject({ status: 200, socket: { ok: true } });
+    expect(await readyz(h)).toEqual({
+      status: 200,
+      socket: {
+        name: 'slack socket mode',
+        ok: true,
+        detail: expect.stringMatching(/^connected since \d{4}-/),
+      },
+    });
     // Slack does not post to /slack/events in Socket Mode, and the bot does not listen there.
     expect((await h.post('/slack/events', 'payload=%7B%7D')).status).toBe(404);
     expectOnlyLocalFakes(h);
@@ -262,6 +270,63 @@ describe('events as events_api envelopes', () => {
   });
 });
 
+describe('reconnecting', () => {
+  it('after disconnect (refresh_requested): /readyz says so, a new apps.connections.open, the next command works', async () => {
+    const h = await start({ socketMode: true });
+    const { endpoint } = h.socket;
+    expect((await readyz(h)).status).toBe(200);
+
+    // Hold the reconnect's apps.connections.open: the bot is then certainly between two connections.
+    // (Released in `finally`: a held call cut by the fake closing is retried by the client for minutes.)
+    const held = h.slack.hold('apps.connections.open');
+    try {
+      endpoint.disconnect('refresh_requested');
+      expect((await endpoint.waitForClose(1)).closeCode).toBe(1000); // the bot closed it, cleanly
+      await held.arrived;
+      expect(await readyz(h)).toEqual({
+        status: 503,
+        socket: {
+          name: 'slack socket mode',
+          ok: false,
+          detail: expect.stringMatching(/^socket closed at \d{4}-[^;]+; reconnecting$/),
+        },
+      });
+    } finally {
+      held.release();
+    }
+    await endpoint.waitForConnection(2);
+    await until(async () => (await readyz(h)).status === 200);
+    expect((await readyz(h)).socket.detail).toMatch(/^connected since \d{4}-.+ \(reconnected 1×\)$/);
+    expect(h.slack.callsTo('apps.connections.open')).toHaveLength(2);
+
+    const res = await h.socket.command('status');
+    expect(res.ack.connection).toBe(2);
+    expect((await responseOf(h, res.responseId)).body.response_type).toBe('in_channel');
+    expectOnlyLocalFakes(h);
+  });
+
+  it.each([
+    [
+      'a disconnect warning',
+      (h: Harness) => h.socket.endpoint.disconnect('warning', { closeAfterMs: 10_000 }),
+    ],
+    ['a dropped link', (h: Harness) => h.socket.endpoint.drop()],
+  ])('after %s: reconnects and the next command works', async (_what, cut) => {
+    const h = await start({ socketMode: true });
+    cut(h);
+    const closed = await h.socket.endpoint.waitForClose(1);
+    // After a warning the bot closes at once rather than waiting ~10 s for Slack to; a drop is 1006.
+    expect(closed.closeCode).toBe(closed.disconnects.length > 0 ? 1000 : 1006);
+    await h.socket.endpoint.waitForConnection(2);
+    await until(async () => (await readyz(h)).status === 200);
+    const res = await h.socket.command('help');
+    expect(res.ack.connection).toBe(2);
+    expect(res.ack.payload.response_type).toBe('ephemeral');
+    expect(h.slack.callsTo('apps.connections.open')).toHaveLength(2);
+    expect(h.socket.endpoint.openConnections().map((c) => c.id)).toEqual([2]);
+  });
+});
+
 describe('HTTP routes on PORT in Socket Mode', () => {
   it('serves /healthz, /readyz, POST /alerts/sns and POST /github/webhook', async () => {
     const h = await start({ socketMode: true, webhookSecret: SECRET });
@@ -299,5 +364,82 @@ describe('HTTP routes on PORT in Socket Mode', () => {
     });
     expect((await sendWebhook(h, 'pull_request', unknownPr, 'wrong-secret')).status).toBe(401);
     expectOnlyLocalFakes(h);
+  });
+});
+
+/**
+ * Runs `body`, waits `ms`, and returns the timers created meanwhile that are still pending and would keep
+ * the process alive (ref'd): a ping interval or reconnect timer left behind by stop() shows up here.
+ */
+async function timersLeftBy(body: () => Promise<void>, ms: number): Promise<string[]> {
+  const pending = new Map<number, NodeJS.Timeout>();
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (type === 'Timeout') pending.set(id, resource as NodeJS.Timeout);
+    },
+    destroy(id) {
+      pending.delete(id);
+    },
+  }).enable();
+  try {
+    await body();
+    let wait: NodeJS.Timeout | undefined;
+    await new Promise((resolve) => {
+      wait = setTimeout(resolve, ms);
+    });
+    return [...pending.values()]
+      .filter((t) => t !== wait && t.hasRef())
+      .map((t) => `${(t as unknown as { _idleTimeout?: number })._idleTimeout} ms timer`);
+  } finally {
+    hook.disable();
+  }
+}
+
+describe('stopping', () => {
+  it('closes the socket, never reconnects afterwards, and leaves no timer behind', async () => {
+    let h: Harness | undefined;
+    const left = await timersLeftBy(async () => {
+      h = await start({ socketMode: true });
+      await h.socket.command('help');
+      await h.bot.stop();
+      // stop() resolves only once the close handshake is done: cutting every socket now changes nothing.
+      await h.socket.endpoint.close();
+    }, 1500); // longer than the reconnect delay (1 s in tests)
+    expect(left).toEqual([]);
+    expect(h?.socket.endpoint.connections[0]?.closeCode).toBe(1000);
+    expect(h?.slack.callsTo('apps.connections.open')).toHaveLength(1);
+    expect(h?.socket.endpoint.connections).toHaveLength(1);
+  });
+
+  it('a stop while waiting to reconnect cancels the reconnect', async () => {
+    let h: Harness | undefined;
+    const left = await timersLeftBy(async () => {
+      h = await start({ socketMode: true });
+      h.socket.endpoint.drop();
+      await h.socket.endpoint.waitForClose(1);
+      await h.bot.stop();
+    }, 1500);
+    expect(left).toEqual([]);
+    expect(h?.slack.callsTo('apps.connections.open')).toHaveLength(1);
+    expect(h?.socket.endpoint.connections).toHaveLength(1);
+  });
+
+  it('a stop while apps.connections.open is in flight closes the connection that arrives after it', async () => {
+    const h = await start({ socketMode: true });
+    const held = h.slack.hold('apps.connections.open');
+    try {
+      h.socket.endpoint.drop();
+      await held.arrived;
+      await h.bot.stop();
+    } finally {
+      held.release();
+    }
+    // socket-mode connects with the late URL anyway; the bot closes that connection at once.
+    const late = await h.socket.endpoint.waitForClose(2);
+    expect(late.closeCode).toBe(1000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.slack.callsTo('apps.connections.open')).toHaveLength(2);
+    expect(h.socket.endpoint.connections).toHaveLength(2);
+    expect(h.socket.endpoint.openConnections()).toEqual([]);
   });
 });
