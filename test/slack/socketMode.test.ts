@@ -146,15 +146,17 @@ describe('a whole request over the socket', () => {
     expect(approved.ack.payload).toEqual({});
     const [pr] = await h.slack.waitFor(() => pulls(h).length > 0 && pulls(h));
     await until(async () => (await h.store.getRequest(id))?.state === 'pr_open');
+    // Wait for the reply itself (a fixed pause alone is too short on a busy machine), then for strays.
+    const isOpened = (c: { args: Record<string, unknown> }) =>
+      /PR opened: <http[^|]+\|#\d+>/.test(String(c.args.text));
+    await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').some(isOpened));
     await settle(h);
     expect(pulls(h)).toHaveLength(1);
     expect(h.github.callCount({ method: 'POST', path: /\/pulls$/ })).toBe(1);
     expect(pr?.title).toBe('fix(model): roll back fpo-search to 1.25.0');
     expect((await h.store.getRequest(id))?.approvals.map((a) => a.user)).toEqual([USERS.bob]);
 
-    const opened = h.slack
-      .callsTo('chat.postMessage')
-      .filter((c) => /PR opened: <http[^|]+\|#\d+>/.test(String(c.args.text)));
+    const opened = h.slack.callsTo('chat.postMessage').filter(isOpened);
     expect(opened).toHaveLength(1);
     expect(opened[0]?.args).toMatchObject({ channel: 'CROLLBACK1', thread_ts: cardTs });
 
@@ -168,6 +170,7 @@ describe('a whole request over the socket', () => {
     );
     expect(delivered.status).toBe(200);
     await until(async () => (await h.store.getRequest(id))?.state === 'merged');
+    await h.slack.waitFor(() => threadReplies(h).some((t) => t.includes('merged by bob')));
     await settle(h);
     expect(threadReplies(h).filter((t) => t.includes('merged by bob'))).toEqual([
       ':twisted_rightwards_arrows: PR #1 merged by bob. Watching the environments deployed from main.',
@@ -389,7 +392,11 @@ async function timersLeftBy(body: () => Promise<void>, ms: number): Promise<stri
     });
     return [...pending.values()]
       .filter((t) => t !== wait && t.hasRef())
-      .map((t) => `${(t as unknown as { _idleTimeout?: number })._idleTimeout} ms timer`);
+      .map((t) => {
+        // Node's own fields, for a message that says which timer it is.
+        const { _idleTimeout, _onTimeout } = t as unknown as { _idleTimeout?: number; _onTimeout?: unknown };
+        return `${_idleTimeout} ms timer: ${String(_onTimeout).replace(/\s+/g, ' ').slice(0, 120)}`;
+      });
   } finally {
     hook.disable();
   }
@@ -415,9 +422,12 @@ describe('stopping', () => {
     let h: Harness | undefined;
     const left = await timersLeftBy(async () => {
       h = await start({ socketMode: true });
-      h.socket.endpoint.drop();
-      await h.socket.endpoint.waitForClose(1);
-      await h.bot.stop();
+      const bot = h;
+      bot.socket.endpoint.drop();
+      // Stop once the bot has seen the drop and waits to reconnect (1 s). Stopping between undici's
+      // `error` and `close` events would leave socket-mode's 30 s close-handshake timer running.
+      await until(async () => (await readyz(bot)).socket.detail.endsWith('reconnecting'));
+      await bot.bot.stop();
     }, 1500);
     expect(left).toEqual([]);
     expect(h?.slack.callsTo('apps.connections.open')).toHaveLength(1);
