@@ -1,8 +1,9 @@
 /**
  * Socket Mode connection state for `/readyz`, read from the socket-mode client's own lifecycle events
- * (`connecting`, `connected`, `reconnecting`, `disconnecting`, `disconnected`, and the `close` it emits
- * whenever the socket goes away). The client reconnects by itself after Slack's `disconnect` message or a
- * dropped link; this module only watches, and owns the final disconnect on stop.
+ * (`connecting`, `connected`, `disconnecting`, `disconnected`, and `close`, which it emits whenever the
+ * socket goes away: between that and the reconnect no lifecycle event says the bot is deaf). The client
+ * reconnects by itself after Slack's `disconnect` message or a dropped link; this module only watches,
+ * and owns the final disconnect on stop.
  */
 import type { SocketModeReceiver } from '@slack/bolt';
 
