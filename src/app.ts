@@ -36,6 +36,7 @@ import { boltLogger } from './slack/boltLogger.js';
 import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
 import { observeSlackRequests } from './slack/middleware.js';
+import { watchSocketMode } from './slack/socketState.js';
 import type { WorkflowDeps } from './workflows/ports.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 
@@ -63,6 +64,11 @@ export interface BotOptions {
   /** This process in leases; default: host, pid and a random part. */
   readonly replicaId?: string;
   readonly metrics?: BotMetrics;
+  /**
+   * Socket Mode: how long to wait for a pong (default 5000 ms). socket-mode 3.1 also waits this long,
+   * times the consecutive failures, before reconnecting; tests set it low.
+   */
+  readonly socketPingTimeoutMs?: number;
 }
 
 export interface RollbackBot {
@@ -123,8 +129,21 @@ export function createBot(options: BotOptions): RollbackBot {
   };
   const receiver =
     env.slack.kind === 'socket'
-      ? new SocketModeReceiver({ appToken: env.slack.appToken, logger })
+      ? new SocketModeReceiver({
+          appToken: env.slack.appToken,
+          logger,
+          // Bolt 5.1 gives the socket-mode client's WebClient (apps.connections.open) only
+          // `installerOptions.clientOptions`, not App's `clientOptions`; without it that call goes to
+          // slack.com whatever SLACK_API_URL says. A fresh object: the client adds its retryConfig to it.
+          // `slackRetries` is not applied here: a reconnect whose apps.connections.open fails without
+          // retries becomes an unhandled rejection in socket-mode 3.1 (delayReconnectAttempt).
+          installerOptions: { clientOptions: env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {} },
+          ...(options.socketPingTimeoutMs !== undefined
+            ? { clientPingTimeout: options.socketPingTimeoutMs }
+            : {}),
+        })
       : new HTTPReceiver({ signingSecret: env.slack.signingSecret, logger, processBeforeResponse: false });
+  const socketMode = receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client) : undefined;
   const bolt = new App({
     token: env.slackBotToken,
     receiver,
@@ -233,11 +252,9 @@ export function createBot(options: BotOptions): RollbackBot {
       },
     },
     slackAuth,
-    {
-      name: socket ? 'slack socket mode' : 'slack http',
-      required: true,
-      run: () => ({ ok: started }),
-    },
+    socketMode
+      ? { name: 'slack socket mode', required: true, run: () => socketMode.check() }
+      : { name: 'slack http', required: true, run: () => ({ ok: started }) },
     github,
     s3,
     {
@@ -321,7 +338,7 @@ export function createBot(options: BotOptions): RollbackBot {
       await inFlight.idle();
       await workflows.cards.flush();
       for (const probe of [slackAuth, github, s3]) probe.stop();
-      if (socket && started) await bolt.stop();
+      await socketMode?.stop();
       started = false;
       server.closeAllConnections();
       await closed;

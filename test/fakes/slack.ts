@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { sendJson, startHttpServer } from './http.js';
+import type { FakeSocketMode } from './socketMode.js';
 
 export interface SlackCall {
   method: string;
@@ -38,6 +39,11 @@ export interface FakeSlack {
   /** Forgets recorded calls, responses and pending failures. */
   reset(): void;
   failNext(method: string, how: FailHow, times?: number): void;
+  /**
+   * Holds the next call to `method` unanswered until `release()`; `arrived` resolves when it comes in.
+   * For races such as stopping the bot while `apps.connections.open` is in flight.
+   */
+  hold(method: string): { arrived: Promise<void>; release(): void };
   /** A fresh `response_url` served by this fake; POSTs to it land in `responses`. */
   responseUrl(id?: string): string;
   responsesTo(id: string): SlackResponsePost[];
@@ -48,6 +54,11 @@ export interface FakeSlack {
 export interface FakeSlackOptions {
   /** usergroup id → member user ids, answered by `usergroups.users.list`. */
   usergroups?: Record<string, string[]>;
+  /**
+   * Socket Mode: `apps.connections.open` answers a one-time URL of this endpoint, when called with
+   * `appToken` in the Authorization header (Slack refuses the token as a POST parameter).
+   */
+  socketMode?: { endpoint: FakeSocketMode; appToken: string };
 }
 
 /**
@@ -85,6 +96,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const calls: SlackCall[] = [];
   const responses: SlackResponsePost[] = [];
   const failures = new Map<string, Array<{ how: FailHow; left: number }>>();
+  const holds = new Map<string, Array<{ arrived: () => void; released: Promise<void> }>>();
   let tsCounter = 0;
   let viewCounter = 0;
 
@@ -147,6 +159,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         const users = usergroups[String(args.usergroup)];
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
+      case 'apps.connections.open':
+        return { ok: true, url: opts.socketMode?.endpoint.openUrl() };
       case 'auth.test':
         return {
           ok: true,
@@ -176,7 +190,23 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
   };
 
-  const server = await startHttpServer((req, res, body) => {
+  /**
+   * Slack's token rules for the methods this fake knows: `apps.connections.open` takes only the app-level
+   * token, and only in the Authorization header; an app-level token is good for nothing else.
+   */
+  const tokenRefusal = (method: string, auth: string | undefined, token: string | undefined) => {
+    if (method === 'apps.connections.open') {
+      if (!opts.socketMode)
+        throw new Error('fake Slack: apps.connections.open called without a socketMode endpoint');
+      if (!auth?.startsWith('Bearer ')) return 'not_authed';
+      if (!token?.startsWith('xapp-')) return 'not_allowed_token_type';
+      if (token !== opts.socketMode.appToken) return 'invalid_auth';
+      return undefined;
+    }
+    return token?.startsWith('xapp-') ? 'not_allowed_token_type' : undefined;
+  };
+
+  const server = await startHttpServer(async (req, res, body) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const at = Date.now();
 
@@ -208,6 +238,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (token !== undefined) call.token = token;
     calls.push(call);
 
+    const hold = holds.get(method)?.shift();
+    if (hold) {
+      hold.arrived();
+      await hold.released;
+    }
+
     const failure = takeFailure(method);
     if (failure?.status !== undefined) {
       res.writeHead(failure.status, { 'content-type': 'text/plain' });
@@ -216,6 +252,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     if (failure?.error !== undefined) {
       sendJson(res, 200, { ok: false, error: failure.error });
+      return;
+    }
+    const refusal = tokenRefusal(method, auth, token);
+    if (refusal) {
+      sendJson(res, 200, { ok: false, error: refusal });
       return;
     }
     sendJson(res, 200, answer(method, args));
@@ -237,6 +278,20 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const queue = failures.get(method) ?? [];
       queue.push({ how, left: times });
       failures.set(method, queue);
+    },
+    hold(method) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrivedPromise = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const queue = holds.get(method) ?? [];
+      queue.push({ arrived, released });
+      holds.set(method, queue);
+      return { arrived: arrivedPromise, release };
     },
     responseUrl: (id = randomUUID()) => `${server.url}/response/${encodeURIComponent(id)}`,
     responsesTo: (id) => responses.filter((r) => r.id === id),

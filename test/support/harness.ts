@@ -16,11 +16,16 @@ import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
+import { type FakeSocketMode, startFakeSocketMode } from '../fakes/socketMode.js';
 import { readFixture } from './fixtures.js';
+import { blockActionsPayload, viewSubmissionPayload } from './slackPayloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
 import { testCertificateFetcher } from './snsSign.js';
+import { connectedWithin, type SocketDriver, socketDriver } from './socketEnvelopes.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
+/** App-level token (Socket Mode); the fake Slack opens connections only for this one. */
+export const APP_TOKEN = 'xapp-1-A1-1-testtoken';
 export const GITHUB_TOKEN = 'ghs_testtoken';
 export const CHANNEL = 'CROLLBACK1';
 export const REPO = 'example-org/fpo-search';
@@ -40,6 +45,11 @@ export interface HarnessOptions {
   webhookSecret?: string;
   /** Seconds between tracking rounds (default: an hour, so tests drive rounds with trackNow()). */
   pollSeconds?: number;
+  /**
+   * Socket Mode: the bot gets `SLACK_APP_TOKEN` instead of a signing secret and connects to a fake
+   * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
+   */
+  socketMode?: boolean;
 }
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
@@ -74,6 +84,8 @@ export interface Harness {
     values: Record<string, Record<string, unknown>>,
     user: string,
   ): Promise<SlackHttpResult>;
+  /** Socket Mode only (`socketMode: true`): delivers envelopes, like `command`/`click`/`submitView`. */
+  socket: SocketDriver;
   /** Stops the bot and starts a new one on the same database, as a process restart would. */
   restart(): Promise<void>;
   /** SNS certificate downloads and subscription confirmations the bot made. */
@@ -161,8 +173,12 @@ deploy_phase = "merge"
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const endpoint: FakeSocketMode | undefined = opts.socketMode ? await startFakeSocketMode() : undefined;
   const [slack, github, s3, health] = await Promise.all([
-    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
+    startFakeSlack({
+      usergroups: { [ONCALL_GROUP]: [USERS.carol] },
+      ...(endpoint ? { socketMode: { endpoint, appToken: APP_TOKEN } } : {}),
+    }),
     startFakeGitHub({
       token: GITHUB_TOKEN,
       repos: {
@@ -199,7 +215,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       config,
       env: {
         slackBotToken: 'xoxb-test-token',
-        slack: { kind: 'http', signingSecret: SIGNING_SECRET },
+        slack: endpoint
+          ? { kind: 'socket', appToken: APP_TOKEN }
+          : { kind: 'http', signingSecret: SIGNING_SECRET },
         slackApiUrl: slack.apiUrl,
         logLevel: 'error',
         githubWebhookSecret: opts.webhookSecret,
@@ -212,6 +230,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
       slackRetries: 0,
       githubMinTimeMs: 0,
+      // A reconnect waits this long; low enough for tests, high enough that a busy machine's pong is
+      // never late (a missed pong makes the client reconnect on its own).
+      socketPingTimeoutMs: 1000,
       sns: {
         fetchCertificate: certificates.fetch,
         confirmFetch: async (url: string) => {
@@ -220,7 +241,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         },
       },
     });
-    const port = await bot.start(0);
+    const port = await (endpoint ? connectedWithin(bot.start(0), slack, 5000) : bot.start(0));
     const url = `http://127.0.0.1:${port}`;
     await untilReady(url);
     return { bot, store, url };
@@ -234,8 +255,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     config,
     ...(await boot()),
   } as unknown as Harness;
-  // Tests count what the bot does for them, not its start-up probes (auth.test, rate limit, bucket).
-  slack.reset();
+  // Tests count what the bot does for them, not its start-up probes (auth.test, the rate limit). In
+  // Socket Mode the opening of the connection is itself under test, so Slack's record is kept.
+  if (!opts.socketMode) slack.reset();
   github.reset();
   h.command = async (text, user = USERS.alice, responseId = `r${++responseCounter}`) => {
     const result = await sendSlashCommand(h.url, SIGNING_SECRET, {
@@ -247,51 +269,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return { ...result, responseId };
   };
   h.click = async (actionId, value, user, responseId = `c${++responseCounter}`, where = {}) => {
-    const channel = where.channel ?? CHANNEL;
-    const messageTs = where.messageTs ?? '1.000';
-    const result = await sendInteraction(h.url, SIGNING_SECRET, {
-      type: 'block_actions',
-      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      team: { id: 'T1', domain: 'example' },
-      channel: { id: channel, name: 'rollbacks' },
-      container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
-      message: {
-        type: 'message',
-        ts: messageTs,
-        text: 'card',
-        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
-      },
-      trigger_id: `${Date.now()}.trigger`,
-      response_url: slack.responseUrl(responseId),
-      actions: [
-        { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
-      ],
-    });
+    const payload = blockActionsPayload(
+      { actionId, value, user, responseUrl: slack.responseUrl(responseId) },
+      { ...where, channel: where.channel ?? CHANNEL },
+    );
+    const result = await sendInteraction(h.url, SIGNING_SECRET, payload);
     return { ...result, responseId };
   };
   h.submitView = (view, values, user) =>
-    sendInteraction(h.url, SIGNING_SECRET, {
-      type: 'view_submission',
-      team: { id: 'T1', domain: 'example' },
-      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      trigger_id: `${Date.now()}.trigger`,
-      view: {
-        id: 'VMODAL',
-        type: 'modal',
-        team_id: 'T1',
-        callback_id: view.callback_id,
-        private_metadata: view.private_metadata ?? '',
-        state: { values },
-        hash: 'h',
-        blocks: [],
-        title: { type: 'plain_text', text: 'x' },
-      },
-      response_urls: [],
-    });
+    sendInteraction(h.url, SIGNING_SECRET, viewSubmissionPayload(view, values, user));
+  if (endpoint) h.socket = socketDriver(endpoint, slack, { channel: CHANNEL, user: USERS.alice });
   h.snsCertificateFetches = certificates.calls;
   h.snsConfirmations = confirmations;
   h.post = async (path, body, headers = {}) => {
@@ -310,7 +297,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   h.close = async () => {
     await h.bot.stop();
     await h.store.close();
-    await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
+    await Promise.all([slack.close(), github.close(), s3.close(), health.close(), endpoint?.close()]);
   };
   return h;
 }

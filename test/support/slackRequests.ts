@@ -3,6 +3,9 @@
  * Signing follows Slack's "verifying requests" scheme: v0=HMAC-SHA256(secret, `v0:<ts>:<raw body>`).
  */
 import { createHmac } from 'node:crypto';
+import { type SlashCommand, slashCommandFields } from './slackPayloads.js';
+
+export type { SlashCommand } from './slackPayloads.js';
 
 export interface SlackRequestOverrides {
   /** Unix seconds to sign with and send; an old one builds a replayed/stale request. */
@@ -17,18 +20,6 @@ export interface SlackHttpResult {
   body: string;
   /** Time until the response arrived: Slack gives an app 3 seconds to acknowledge. */
   ms: number;
-}
-
-export interface SlashCommand {
-  text: string;
-  user_id: string;
-  channel_id: string;
-  response_url: string;
-  command?: string;
-  trigger_id?: string;
-  team_id?: string;
-  user_name?: string;
-  channel_name?: string;
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -68,21 +59,7 @@ export function sendSlashCommand(
   cmd: SlashCommand,
   overrides: SlackRequestOverrides = {},
 ): Promise<SlackHttpResult> {
-  const fields: Record<string, string> = {
-    token: 'deprecated-verification-token',
-    team_id: cmd.team_id ?? 'T1',
-    team_domain: 'example',
-    channel_id: cmd.channel_id,
-    channel_name: cmd.channel_name ?? 'rollbacks',
-    user_id: cmd.user_id,
-    user_name: cmd.user_name ?? cmd.user_id.toLowerCase(),
-    command: cmd.command ?? '/rollback',
-    text: cmd.text,
-    api_app_id: 'A1',
-    is_enterprise_install: 'false',
-    response_url: cmd.response_url,
-    trigger_id: cmd.trigger_id ?? `${Date.now()}.1.trigger`,
-  };
+  const fields = slashCommandFields(cmd);
   return post(
     appUrl,
     secret,

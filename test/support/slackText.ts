@@ -1,6 +1,15 @@
-/** Everything a Slack message says, flattened: tests read it the way a person skims it. */
+/**
+ * Everything a Slack message says, flattened, with the three escapes Slack decodes for display (`&lt;`,
+ * `&gt;`, `&amp;`): tests read it the way a person skims it. `rawTextOf` keeps the escapes, for tests of
+ * what Slack would parse as markup.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit payloads as received
 export function textOf(message: any): string {
+  return rawTextOf(message).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Block Kit payloads as received
+export function rawTextOf(message: any): string {
   const parts: string[] = [message?.text ?? ''];
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
