@@ -60,8 +60,11 @@ export interface RollbackBot {
   readonly workflows: WorkflowDeps;
   /** Runs one tracking round now (tests; the timer runs them too). */
   trackNow(): Promise<void>;
-  /** Starts HTTP (and Socket Mode when configured); resolves with the bound port. */
-  start(port: number): Promise<number>;
+  /**
+   * Starts HTTP (and Socket Mode when configured); resolves with the bound port. `host` limits the
+   * interfaces it listens on (default: all, as `server.listen(port)`).
+   */
+  start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -155,10 +158,10 @@ export function createBot(options: BotOptions): RollbackBot {
     status: workflows.status,
     workflows,
     trackNow: () => background?.trackNow() ?? Promise.resolve(),
-    async start(port) {
+    async start(port, host) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, () => {
+        server.listen(port, host, () => {
           server.off('error', reject);
           resolve();
         });
