@@ -228,6 +228,13 @@ function messageNode(m, where, compact) {
   }
   if (m.attachments?.length) body.append(renderAttachments(m.attachments, ctx));
 
+  if (where === 'parent') {
+    const count = repliesOf(m.channel, m.ts).length;
+    row.classList.add('msg-parent');
+    row.append(
+      el('div', 'thread-divider', count ? `${count} ${count === 1 ? 'reply' : 'replies'}` : 'No replies yet'),
+    );
+  }
   if (where === 'channel' && !m.threadTs && !m.ephemeral) {
     const replies = repliesOf(m.channel, m.ts);
     if (replies.length) {
@@ -278,7 +285,7 @@ function drawPane(container, cache, items) {
       previous.ephemeral === m.ephemeral &&
       !m.broadcast &&
       Number(m.ts) - Number(previous.ts) < 300;
-    const replies = where === 'channel' ? repliesOf(m.channel, m.ts) : [];
+    const replies = where === 'thread' ? [] : repliesOf(m.channel, m.ts);
     const signature = [
       m.rev,
       replies.length,
