@@ -49,10 +49,10 @@ async function main(): Promise<void> {
   }
 
   const demo = await startDemo({ port, dataDir: values.data, logLevel: values.verbose ? 'info' : 'warn' });
+  const kept = values.data ? ` The bot's database: ${demo.databasePath}.` : '';
   process.stdout.write(
-    `Rollback bot demo: ${demo.url}/ — open it, press "Raise alarm" and follow the thread in #ml-alerts (or type /rollback status). Ctrl-C stops.\n`,
+    `Rollback bot demo: ${demo.url}/ — open it, press "Raise alarm" and follow the thread in #ml-alerts (or type /rollback status). Ctrl-C stops.${kept}\n`,
   );
-  if (values.data) process.stdout.write(`The bot's database: ${demo.databasePath}\n`);
 
   let stopping = false;
   const stop = () => {
