@@ -217,8 +217,9 @@ async function compose(
     worldVersion += 1;
     for (const listener of ciListeners) listener();
   };
-  const person = (id: unknown): string => {
-    const found = people.find((p) => p.id === id);
+  /** The acting person, by user id or name (the page sends names). */
+  const person = (who: unknown): string => {
+    const found = people.find((p) => p.id === who || p.name === who);
     if (!found) throw new DemoHttpError(400, 'act as one of the people in the demo');
     return found.id;
   };
@@ -360,7 +361,7 @@ async function compose(
     {
       slack: (req, res, body) => webApi(req, res, body),
       state(as) {
-        const me = people.find((p) => p.id === as)?.id ?? PEOPLE.alice.id;
+        const me = people.find((p) => p.id === as || p.name === as)?.id ?? PEOPLE.alice.id;
         const view = workspace.topView(me);
         return {
           version: workspace.version + worldVersion,

@@ -43,7 +43,7 @@ async function post(action, body = {}) {
   const res = await fetch(`/demo/${action}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ as: meId(), ...body }),
+    body: JSON.stringify({ as: ui.as, ...body }),
   });
   const answer = await res.json().catch(() => ({}));
   if (!res.ok) {
@@ -63,9 +63,13 @@ async function refresh() {
   try {
     do {
       ui.again = false;
-      const res = await fetch(`/demo/state?as=${encodeURIComponent(meId())}`);
+      const res = await fetch(`/demo/state?as=${encodeURIComponent(ui.as)}`);
       ui.data = await res.json();
       ui.fetchedAt = Date.now();
+      // A name remembered from another run that is not in this workspace: act as whom the server chose.
+      if (!ui.data.people.some((p) => p.name === ui.as)) {
+        ui.as = ui.data.people.find((p) => p.id === ui.data.me)?.name ?? ui.as;
+      }
       render();
     } while (ui.again);
   } catch {
@@ -75,9 +79,9 @@ async function refresh() {
   }
 }
 
+/** The acting person's user id (the server takes their name). */
 function meId() {
-  const people = ui.data?.people ?? [];
-  return people.find((p) => p.name === ui.as)?.id ?? ui.data?.me ?? '';
+  return ui.data?.me ?? '';
 }
 
 // ---- text context ----
