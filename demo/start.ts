@@ -474,7 +474,8 @@ async function compose(
   const botPort = await bot.start(0, '127.0.0.1');
   botUrl = `http://127.0.0.1:${botPort}`;
   cleanups.push(() => bot.stop());
-  await authTested;
+  // Bounded: a bot given its identity up front asks nothing.
+  await Promise.race([authTested, new Promise((resolve) => setTimeout(resolve, 2000))]);
   // …and once its answer has been read: closing the server under it would fail Bolt's authorization.
   await new Promise((resolve) => setTimeout(resolve, 50));
 

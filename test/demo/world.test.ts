@@ -7,12 +7,14 @@ import { request } from 'node:http';
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, PEOPLE } from '../../demo/config.js';
+import { createDelivery } from '../../demo/slack/toBot.js';
 import { createWebApi } from '../../demo/slack/webApi.js';
 import { SlackApiError, Workspace } from '../../demo/slack/workspace.js';
 import { type Demo, startDemo } from '../../demo/start.js';
 import { type CiRepo, startCi } from '../../demo/world/ci.js';
 import { type StartedHttpServer, startHttpServer } from '../fakes/http.js';
 import { fixtureBucket } from '../support/fixtures.js';
+import { signSlackRequest } from '../support/slackRequests.js';
 
 const ALICE = PEOPLE.alice.id;
 const BOB = PEOPLE.bob.id;
@@ -195,6 +197,111 @@ describe('the local Slack Web API, called by Slack’s own WebClient', () => {
     expect(ws.find(C, card.ts)?.text).toBe('card, replaced');
     for (let i = 0; i < 4; i++) await respond(click, { text: `note ${i}` });
     expect((await respond(click, { text: 'one too many' })).status).toBe(404);
+  });
+});
+
+describe('what the local Slack sends the app, and how it reads the answer', () => {
+  let app: StartedHttpServer | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  /** A stand-in app that checks Slack's signature and answers submissions from a script. */
+  async function stubApp(answers: string[]) {
+    const received: Array<Record<string, unknown>> = [];
+    app = await startHttpServer((req, res, body) => {
+      const text = body.toString('utf8');
+      const timestamp = Number(req.headers['x-slack-request-timestamp']);
+      const expected = signSlackRequest('secret', text, timestamp)['x-slack-signature'];
+      if (req.headers['x-slack-signature'] !== expected) {
+        res.writeHead(401);
+        res.end();
+        return;
+      }
+      received.push(JSON.parse(new URLSearchParams(text).get('payload') ?? '{}') as Record<string, unknown>);
+      const answer = answers.shift() ?? '';
+      res.writeHead(200, answer ? { 'content-type': 'application/json' } : {});
+      res.end(answer);
+    });
+    return received;
+  }
+
+  it('checks required inputs itself, then keeps the modal open on response_action errors and closes it on an empty ack', async () => {
+    const received = await stubApp([
+      JSON.stringify({ response_action: 'errors', errors: { note: 'Say why, please.' } }),
+      '',
+    ]);
+    const ws = workspace();
+    const delivery = createDelivery({
+      workspace: ws,
+      signingSecret: 'secret',
+      botUrl: () => app?.url ?? '',
+      slackUrl: () => 'http://127.0.0.1:1',
+      team: { id: 'T0DEMO0001', domain: 'example' },
+      appId: 'A0ROLLBACK1',
+      bot: { userId: BOT, botId: 'B0ROLLBOT1' },
+      slackbot: BOT,
+    });
+    const view = ws.openView(ws.issueTrigger(ALICE), {
+      type: 'modal',
+      callback_id: 'cb',
+      private_metadata: '{"x":1}',
+      blocks: [
+        {
+          type: 'input',
+          block_id: 'target',
+          element: {
+            type: 'static_select',
+            action_id: 'value',
+            options: [{ text: { type: 'plain_text', text: '1.25.0' }, value: '1.25.0' }],
+          },
+        },
+        {
+          type: 'input',
+          block_id: 'note',
+          optional: true,
+          element: { type: 'plain_text_input', action_id: 'value' },
+        },
+      ],
+    });
+
+    expect(await delivery.submitView({ user: ALICE, viewId: view.id, values: [] })).toEqual({
+      closed: false,
+      errors: { target: 'Please complete this required field.' },
+    });
+    expect(received).toEqual([]);
+
+    const values = [
+      { blockId: 'target', value: '1.25.0' },
+      { blockId: 'note', value: 'x' },
+    ];
+    expect(await delivery.submitView({ user: ALICE, viewId: view.id, values })).toEqual({
+      closed: false,
+      errors: { note: 'Say why, please.' },
+    });
+    expect(ws.topView(ALICE)?.id).toBe(view.id);
+    expect(received[0]).toMatchObject({
+      type: 'view_submission',
+      user: { id: ALICE },
+      view: {
+        id: view.id,
+        callback_id: 'cb',
+        private_metadata: '{"x":1}',
+        state: {
+          values: {
+            target: { value: { type: 'static_select', selected_option: { value: '1.25.0' } } },
+            note: { value: { type: 'plain_text_input', value: 'x' } },
+          },
+        },
+      },
+    });
+    // Someone else cannot submit alice's modal.
+    expect(await delivery.submitView({ user: BOB, viewId: view.id, values })).toEqual({ closed: true });
+    expect(received).toHaveLength(1);
+
+    expect(await delivery.submitView({ user: ALICE, viewId: view.id, values })).toEqual({ closed: true });
+    expect(ws.topView(ALICE)).toBeUndefined();
   });
 });
 
