@@ -1,0 +1,493 @@
+/**
+ * The demo's composition: the real bot (createBot, over HTTP) inside a local world that behaves like
+ * the reference deployment. Nothing here reads the environment or calls out of the machine:
+ *
+ * - Slack: a stateful local workspace (demo/slack) serving the Web API and response URLs the bot's
+ *   clients are pointed at, and the page people use; what people do becomes signed requests to the
+ *   bot's `/slack/events`.
+ * - GitHub: the in-memory REST API from test/fakes holding the service's config repository.
+ * - S3: s3rver loaded with the fixture bucket (the prefix trap 1.1.1 / 1.1.10, unsafe iterations).
+ * - Healthchecks: local endpoints moved by a simulated CI (demo/world/ci.ts) that follows the PRs.
+ * - Alarms: SNS notifications signed with the test key (only this composition trusts its certificate),
+ *   or an alert message another tool posts in #ml-alerts.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Octokit } from 'octokit';
+import { parse } from 'smol-toml';
+import { createModelBucket } from '../src/adapters/modelBucket.js';
+import { openStore } from '../src/adapters/store/open.js';
+import { createBot } from '../src/app.js';
+import { parseBotConfig } from '../src/config/botConfig.js';
+import { createLogger, type Level, type Logger } from '../src/log.js';
+import { startFakeGitHub } from '../test/fakes/github.js';
+import { startFakeHealthchecks } from '../test/fakes/healthchecks.js';
+import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
+import { readFixture } from '../test/support/fixtures.js';
+import { testCertPem } from '../test/support/snsSign.js';
+import {
+  ALARM,
+  ALERT_TOOL,
+  APP_ID,
+  BOT,
+  BUCKET,
+  CHANNELS,
+  CONFIG_PATH,
+  demoConfigToml,
+  ENVIRONMENTS,
+  ONCALL_GROUP,
+  PEOPLE,
+  REPO,
+  SERVICE,
+  START_STATE,
+  TEAM,
+} from './config.js';
+import { DemoHttpError, startDemoServer } from './server.js';
+import { createDelivery, escapeTyped } from './slack/toBot.js';
+import { createWebApi } from './slack/webApi.js';
+import { SlackApiError, Workspace } from './slack/workspace.js';
+import { type AlarmState, postAlertMessage, sendSnsAlarm } from './world/alarms.js';
+import { startCi } from './world/ci.js';
+
+export interface DemoOptions {
+  /** Port of the page (and the local Slack); 0 picks a free one. Everything binds 127.0.0.1. */
+  readonly port?: number;
+  /** Keep the bot's database here (a new file per run); default: a temporary directory, removed on stop. */
+  readonly dataDir?: string;
+  /** The bot's tracking rounds (healthchecks, PR polls). */
+  readonly pollSeconds?: number;
+  /** The simulated CI: PR → development, merge → staging → production. */
+  readonly deployDelayMs?: number;
+  /** The bot's log; default: warnings and errors on stderr. */
+  readonly log?: Logger;
+  readonly logLevel?: Level;
+}
+
+export interface Demo {
+  /** The page: `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly botUrl: string;
+  readonly databasePath: string;
+  readonly workspace: Workspace;
+  stop(): Promise<void>;
+}
+
+// Credentials of the local world only: no real service would accept them.
+const BOT_TOKEN = 'xoxb-local-demo-token';
+const SIGNING_SECRET = 'local-demo-signing-secret';
+const GITHUB_TOKEN = 'ghs_localdemotoken';
+const SLACKBOT = { id: 'USLACKBOT', name: 'Slackbot' };
+const TOOL_USER = 'U0AWSCHATB';
+
+const people = Object.values(PEOPLE);
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  };
+  try {
+    return await compose(options, cleanups, cleanup);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+async function compose(
+  options: DemoOptions,
+  cleanups: Array<() => Promise<void> | void>,
+  cleanup: () => Promise<void>,
+): Promise<Demo> {
+  const log =
+    options.log ??
+    createLogger(options.logLevel ?? 'warn', { app: 'rollback-bot' }, (line) => {
+      process.stderr.write(`${line}\n`);
+    });
+
+  // ---- state on disk: only the bot's database ----
+  let dataDir: string;
+  let databasePath: string;
+  if (options.dataDir) {
+    dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    // The rest of the world starts fresh each run, so each run gets its own database too.
+    databasePath = join(dataDir, `rollback-bot-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'rollback-demo-'));
+    databasePath = join(dataDir, 'rollback-bot.db');
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  }
+
+  // ---- the outside systems ----
+  const [github, s3, health] = await Promise.all([
+    startFakeGitHub({
+      token: GITHUB_TOKEN,
+      repos: {
+        [REPO]: { defaultBranch: 'main', files: { [CONFIG_PATH]: readFixture('search-config.toml') } },
+      },
+    }),
+    loadBucketListing().then((objects) => startFakeS3({ bucket: BUCKET, objects })),
+    startFakeHealthchecks(),
+  ]);
+  cleanups.push(
+    () => github.close(),
+    () => s3.close(),
+    () => health.close(),
+  );
+  for (const env of ENVIRONMENTS) health.serve(env, START_STATE[env].iteration, START_STATE[env].gitSha);
+
+  // ---- Slack ----
+  const workspace = new Workspace({
+    users: [
+      ...people.map((p) => ({ ...p, isBot: false })),
+      { id: BOT.userId, name: BOT.name, realName: BOT.name, color: '#4a154b', isBot: true, botId: BOT.botId },
+      { id: SLACKBOT.id, name: SLACKBOT.name, realName: SLACKBOT.name, color: '#1d9bd1', isBot: true },
+      {
+        id: TOOL_USER,
+        name: ALERT_TOOL.name,
+        realName: ALERT_TOOL.name,
+        color: ALERT_TOOL.color,
+        isBot: true,
+        botId: ALERT_TOOL.botId,
+      },
+    ],
+    usergroups: [ONCALL_GROUP],
+    channels: [CHANNELS.rollbacks, CHANNELS.alerts],
+  });
+  let pageUrl = '';
+  let botUrl = '';
+  // Bolt asks auth.test as soon as it is built (who am I?); the demo is ready once that is answered.
+  let authAnswered: () => void = () => {};
+  const authTested = new Promise<void>((resolve) => {
+    authAnswered = resolve;
+  });
+  const webApi = createWebApi(workspace, {
+    botToken: BOT_TOKEN,
+    bot: { userId: BOT.userId, botId: BOT.botId, name: BOT.name },
+    team: TEAM,
+    appId: APP_ID,
+    pageUrl: () => pageUrl,
+    onAnswered: (method) => {
+      if (method === 'auth.test') authAnswered();
+    },
+  });
+  const delivery = createDelivery({
+    workspace,
+    signingSecret: SIGNING_SECRET,
+    botUrl: () => botUrl,
+    slackUrl: () => pageUrl,
+    team: TEAM,
+    appId: APP_ID,
+    bot: { userId: BOT.userId, botId: BOT.botId },
+    slackbot: SLACKBOT.id,
+  });
+
+  // ---- CI, following the config repository ----
+  const ciListeners = new Set<() => void>();
+  const modelBucket = createModelBucket(s3.client(), { cacheSeconds: 0 });
+  const ci = startCi({
+    repo: github,
+    repoName: REPO,
+    configPath: CONFIG_PATH,
+    versionKey: 'version',
+    baseBranch: 'main',
+    bucket: {
+      list: () => modelBucket.list(BUCKET, ''),
+      putMarker: (key, at) => s3.putObjects([{ key, lastModified: at, size: 0 }]),
+    },
+    serve: (env, iteration, gitSha) => health.serve(env, iteration, gitSha),
+    environments: ENVIRONMENTS.map((name) => ({
+      name,
+      deployPhase: name === 'development' ? 'pull_request' : 'merge',
+    })),
+    initial: START_STATE,
+    delays: { pullRequestMs: options.deployDelayMs ?? 3000, mergeMs: options.deployDelayMs ?? 3000 },
+    onChange: () => {
+      for (const listener of ciListeners) listener();
+    },
+  });
+  cleanups.push(() => ci.stop());
+
+  // ---- the page and the local Slack API ----
+  let alarmState: AlarmState = 'OK';
+  let worldVersion = 0;
+  const bumpWorld = () => {
+    worldVersion += 1;
+    for (const listener of ciListeners) listener();
+  };
+  /** The acting person, by user id or name (the page sends names). */
+  const person = (who: unknown): string => {
+    const found = people.find((p) => p.id === who || p.name === who);
+    if (!found) throw new DemoHttpError(400, 'act as one of the people in the demo');
+    return found.id;
+  };
+  const text = (value: unknown, name: string): string => {
+    if (typeof value !== 'string') throw new DemoHttpError(400, `${name} must be a string`);
+    return value;
+  };
+
+  const actions: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
+    async message(body) {
+      const user = person(body.as);
+      const channel = text(body.channel, 'channel');
+      const typed = text(body.text, 'text').trim();
+      const threadTs = typeof body.threadTs === 'string' ? body.threadTs : undefined;
+      if (typed === '') return { ok: true };
+      if (typed.startsWith('/')) {
+        const command = typed.split(/\s+/)[0] ?? '';
+        if (command !== '/rollback') {
+          workspace.postEphemeral({
+            channel,
+            user,
+            threadTs,
+            from: SLACKBOT.id,
+            content: {
+              text: `${escapeTyped(command)} is not a valid command. In this workspace only \`/rollback\` is installed.`,
+            },
+          });
+          return { ok: true };
+        }
+        await delivery.slashCommand({ user, channel, text: typed, threadTs });
+        return { ok: true };
+      }
+      const posted = workspace.post({ channel, user, threadTs, content: { text: escapeTyped(typed) } });
+      await delivery.messageEvent(posted);
+      return { ok: true };
+    },
+    async action(body) {
+      const user = person(body.as);
+      const source = body.source as Record<string, unknown> | undefined;
+      await delivery.blockAction({
+        user,
+        source:
+          source?.kind === 'view'
+            ? { kind: 'view', viewId: text(source.viewId, 'viewId') }
+            : {
+                kind: 'message',
+                channel: text(source?.channel, 'channel'),
+                ts: text(source?.ts, 'ts'),
+                inThread: source?.inThread === true,
+              },
+        blockId: text(body.blockId, 'blockId'),
+        actionId: text(body.actionId, 'actionId'),
+        selected: typeof body.selected === 'string' ? body.selected : undefined,
+      });
+      return { ok: true };
+    },
+    async submit(body) {
+      const user = person(body.as);
+      const values = Array.isArray(body.values) ? (body.values as Array<Record<string, unknown>>) : [];
+      return delivery.submitView({
+        user,
+        viewId: text(body.viewId, 'viewId'),
+        values: values.map((v) => ({
+          blockId: text(v.blockId, 'blockId'),
+          value: typeof v.value === 'string' ? v.value : null,
+        })),
+      });
+    },
+    async 'close-view'(body) {
+      workspace.closeView(person(body.as), text(body.viewId, 'viewId'));
+      return { ok: true };
+    },
+    async dismiss(body) {
+      workspace.dismissEphemeral(person(body.as), text(body.channel, 'channel'), text(body.ts, 'ts'));
+      return { ok: true };
+    },
+    async alarm(body) {
+      const state: AlarmState = body.state === 'OK' ? 'OK' : 'ALARM';
+      const status = await sendSnsAlarm(botUrl, state);
+      if (status !== 200) throw new DemoHttpError(502, `the bot answered ${status} to the SNS notification`);
+      alarmState = state;
+      bumpWorld();
+      return { ok: true };
+    },
+    async 'alert-message'() {
+      await postAlertMessage(workspace, delivery, TOOL_USER, ALARM);
+      return { ok: true };
+    },
+    async merge(body) {
+      const user = person(body.as);
+      const number = Number(body.number);
+      const pr = github.pulls(REPO).find((p) => p.number === number);
+      if (pr?.state !== 'open') throw new DemoHttpError(409, `PR #${number} is not open`);
+      github.mergePull(REPO, number, workspace.displayName(user));
+      bumpWorld();
+      ci.tick();
+      return { ok: true };
+    },
+    async 'close-pr'(body) {
+      person(body.as);
+      const number = Number(body.number);
+      const pr = github.pulls(REPO).find((p) => p.number === number);
+      if (pr?.state !== 'open') throw new DemoHttpError(409, `PR #${number} is not open`);
+      github.closePull(REPO, number);
+      bumpWorld();
+      return { ok: true };
+    },
+  };
+
+  const githubState = () => {
+    const main = github.fileAt(REPO, 'main', CONFIG_PATH) ?? '';
+    const version = (parse(main) as Record<string, unknown>).version;
+    return {
+      repo: REPO,
+      configPath: CONFIG_PATH,
+      main: { sha: github.branchSha(REPO, 'main')?.slice(0, 7), version },
+      pulls: github
+        .pulls(REPO)
+        .reverse()
+        .map((pr) => ({
+          number: pr.number,
+          title: pr.title,
+          state: pr.merged ? 'merged' : pr.state,
+          mergedBy: pr.merged_by?.login ?? null,
+          author: pr.user?.login,
+          branch: pr.head.ref,
+          labels: (pr.labels as Array<{ name: string }>).map((l) => l.name),
+          url: pr.html_url,
+          diff: github.diff(REPO, pr.number).map((d) => ({
+            filename: d.filename,
+            removed: d.removed,
+            added: d.added,
+          })),
+        })),
+    };
+  };
+
+  const server = await startDemoServer(
+    {
+      slack: (req, res, body) => webApi(req, res, body),
+      state(as) {
+        const me = people.find((p) => p.id === as || p.name === as)?.id ?? PEOPLE.alice.id;
+        const view = workspace.topView(me);
+        return {
+          version: workspace.version + worldVersion,
+          me,
+          service: SERVICE,
+          bot: { userId: BOT.userId, name: BOT.name },
+          people,
+          users: Object.fromEntries(
+            [...workspace.users.values()].map((u) => [
+              u.id,
+              { name: u.name, realName: u.realName, color: u.color, isBot: u.isBot },
+            ]),
+          ),
+          usergroups: Object.fromEntries(
+            [...workspace.usergroups.values()].map((g) => [g.id, { handle: g.handle, name: g.name }]),
+          ),
+          channels: [...workspace.channels.values()],
+          messages: workspace.visibleTo(me).map((m) => ({
+            channel: m.channel,
+            ts: m.ts,
+            threadTs: m.threadTs ?? null,
+            broadcast: m.broadcast,
+            user: m.user ?? null,
+            username: m.username ?? null,
+            text: m.text,
+            blocks: m.blocks ?? null,
+            attachments: m.attachments ?? null,
+            ephemeral: Boolean(m.ephemeralTo),
+            rev: m.rev,
+          })),
+          view: view ? { id: view.id, hash: view.hash, view: view.view } : null,
+          github: githubState(),
+          environments: ci.environments().map((e) => ({
+            name: e.name,
+            deployPhase: e.deployPhase,
+            iteration: e.iteration,
+            gitSha: e.gitSha,
+            source: e.source,
+            since: e.since,
+            pending: e.pending
+              ? { source: e.pending.source, inMs: Math.max(0, e.pending.due - Date.now()) }
+              : null,
+          })),
+          ci: ci.log().slice(-6),
+          alarm: { name: ALARM, state: alarmState },
+        };
+      },
+      async post(name, body) {
+        const run = Object.hasOwn(actions, name) ? actions[name] : undefined;
+        if (!run) throw new DemoHttpError(404, `no such action: ${name}`);
+        try {
+          return await run(body);
+        } catch (err) {
+          if (err instanceof SlackApiError) throw new DemoHttpError(400, err.code);
+          throw err;
+        }
+      },
+      version: () => workspace.version + worldVersion,
+      onChange(listener) {
+        const off = workspace.onChange(listener);
+        ciListeners.add(listener);
+        return () => {
+          off();
+          ciListeners.delete(listener);
+        };
+      },
+    },
+    options.port ?? 0,
+  );
+  cleanups.push(() => server.close());
+  pageUrl = server.url;
+
+  // ---- the bot: production code, configured by TOML, every client pointed at the local world ----
+  const config = parseBotConfig(
+    demoConfigToml((env) => health.urlFor(env), options.pollSeconds ?? 2),
+    'demo/config.ts (built in)',
+  );
+  const store = await openStore(`sqlite:${databasePath}`);
+  cleanups.push(() => store.close());
+  const bot = createBot({
+    config,
+    // Built here, never from process.env or .env: real credentials in the environment are ignored.
+    env: {
+      slackBotToken: BOT_TOKEN,
+      slack: { kind: 'http', signingSecret: SIGNING_SECRET },
+      slackApiUrl: `${pageUrl}/api/`,
+      logLevel: 'warn',
+      githubWebhookSecret: undefined,
+    },
+    log,
+    // Explicit endpoint, region and credentials: the SDK's own environment and profile lookup is bypassed.
+    s3: s3.client(),
+    octokit: new Octokit({
+      auth: GITHUB_TOKEN,
+      baseUrl: github.url,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    }),
+    store,
+    // A failing local call should show at once, not be retried for minutes.
+    slackRetries: 0,
+    sns: {
+      // The only place the test certificate is trusted: alarms signed by the demo's own key.
+      fetchCertificate: async () => testCertPem,
+      confirmFetch: async () => {
+        throw new Error('the demo never calls out of the machine');
+      },
+    },
+  });
+  const botPort = await bot.start(0, '127.0.0.1');
+  botUrl = `http://127.0.0.1:${botPort}`;
+  cleanups.push(() => bot.stop());
+  // Bounded: a bot given its identity up front asks nothing.
+  await Promise.race([authTested, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  // …and once its answer has been read: closing the server under it would fail Bolt's authorization.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    botUrl,
+    databasePath,
+    workspace,
+    stop() {
+      stopping ??= cleanup();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The demo in a real browser: Chromium (Debian's, driven by playwright-core) plays the people, by role
+ * and name, through the whole story, from the alarm to the verified rollback, plus the read-only
+ * commands and a refusal. Screenshots of the key steps go to test-results/demo/.
+ *
+ * Without Chromium the test is skipped with a message, unless REQUIRE_BROWSER=1 (CI), which makes a
+ * missing browser a failure.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Demo, startDemo } from '../../demo/start.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const REQUIRED = process.env.REQUIRE_BROWSER === '1';
+const HAVE_BROWSER = existsSync(CHROMIUM);
+const SHOTS = 'test-results/demo';
+
+if (!HAVE_BROWSER && !REQUIRED) {
+  console.warn(
+    `demo browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); REQUIRE_BROWSER=1 makes this a failure`,
+  );
+}
+
+describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
+  let demo: Demo;
+  let browser: Browser;
+  let page: Page;
+  let shot = 0;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!HAVE_BROWSER) throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}`);
+    mkdirSync(SHOTS, { recursive: true });
+    [demo, browser] = await Promise.all([
+      startDemo({ port: 0, pollSeconds: 1, deployDelayMs: 1500 }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      }),
+    ]);
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${demo.url}/`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  const screenshot = async (name: string) => {
+    shot += 1;
+    await page.screenshot({ path: `${SHOTS}/${String(shot).padStart(2, '0')}-${name}.png` });
+  };
+  const channelLog = () => page.getByRole('log', { name: 'Messages', exact: true });
+  const threadLog = () => page.getByRole('log', { name: 'Thread messages' });
+  const say = async (text: string) => {
+    await page.getByRole('textbox', { name: 'Message' }).fill(text);
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  };
+  const actAs = (name: string) => page.getByRole('combobox', { name: 'Acting as' }).selectOption(name);
+  const message = (where: Locator, text: string | RegExp) =>
+    where.getByRole('article').filter({ hasText: text });
+  const visible = (locator: Locator, timeout = 10_000) =>
+    locator.first().waitFor({ state: 'visible', timeout });
+  const env = (name: string) => page.locator(`[data-env="${name}"]`);
+
+  it('read-only commands and a refusal in #ml-rollbacks', async () => {
+    await visible(page.getByRole('heading', { name: '# ml-rollbacks' }));
+
+    // What people type is text: markup-looking input stays as typed, mrkdwn is formatted.
+    await say('hello <b>not bold</b> *bold* <script>alert(1)</script>');
+    const typed = message(channelLog(), 'hello');
+    await visible(typed);
+    await expect(typed.textContent()).resolves.toContain(
+      'hello <b>not bold</b> bold <script>alert(1)</script>',
+    );
+    await expect(typed.locator('b, script').count()).resolves.toBe(0);
+    await expect(typed.locator('strong').textContent()).resolves.toBe('bold');
+
+    await say('/rollback status');
+    const status = message(channelLog(), 'fpo-search: status');
+    await visible(status);
+    await expect(status.textContent()).resolves.toContain('1.25.3-3a4b5c6');
+    // in_channel: the command as typed is shown too.
+    await visible(message(channelLog(), '/rollback status'));
+
+    await say('/rollback versions');
+    const versions = message(channelLog(), 'fpo-search: versions');
+    await visible(versions);
+    const trap = versions.locator('.sk-section').filter({ hasText: /^1\.1\.1(?!0)/ });
+    await expect(trap.textContent()).resolves.toMatch(/prefix trap.*1\.1\.10-b2c3d4e/);
+    await expect(versions.getByRole('button', { name: 'Roll back to 1.25.0' }).count()).resolves.toBe(1);
+    await screenshot('versions');
+
+    await say('/rollback to 1.1.1');
+    const refusal = message(channelLog(), 'Refused.');
+    await visible(refusal);
+    await expect(refusal.textContent()).resolves.toMatch(/Only visible to you[\s\S]*prefix trap/);
+    await screenshot('refused');
+  }, 60_000);
+
+  it('from the alarm to the verified rollback', async () => {
+    await page.getByRole('button', { name: 'Raise alarm' }).click();
+    await visible(page.getByRole('heading', { name: '# ml-alerts' }));
+    // The alert card (first); the request card's "replied to a thread" line quotes it later.
+    const alert = message(channelLog(), 'Firing: fpo-search-production-5xx').first();
+    await visible(alert);
+    await screenshot('alarm');
+
+    // alice asks, from the offer on the alert.
+    await alert.getByRole('button', { name: 'Request rollback to 1.25.0' }).click();
+    const modal = page.getByRole('dialog', { name: 'Request a rollback' });
+    await visible(modal.getByRole('combobox', { name: 'Roll back to' }));
+    await expect(modal.getByRole('combobox', { name: 'Roll back to' }).inputValue()).resolves.toBe('1.25.0');
+    await expect(modal.getByRole('combobox', { name: 'Reason' }).inputValue()).resolves.toBe(
+      'PERFORMANCE_DEGRADATION',
+    );
+    await modal.getByRole('textbox', { name: 'Note' }).fill('5xx since the 1.25.3 deploy');
+    await screenshot('modal');
+    await modal.getByRole('button', { name: 'Request' }).click();
+    await modal.waitFor({ state: 'hidden' });
+
+    // The request card lands in the alert's thread, and in the channel.
+    const card = message(channelLog(), /Rollback R-[0-9A-Z]{4}: fpo-search → 1\.25\.0/);
+    await visible(card);
+    const id = /Rollback (R-[0-9A-Z]{4})/.exec((await card.first().textContent()) ?? '')?.[1] ?? '';
+    expect(id).not.toBe('');
+    await expect(card.first().textContent()).resolves.toContain('5xx since the 1.25.3 deploy');
+    await alert.getByRole('button', { name: /^\d+ repl(y|ies)$/ }).click();
+    await visible(message(threadLog(), `Rollback ${id}: fpo-search → 1.25.0`));
+
+    // The requester cannot be the second key.
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    const confirm = page.getByRole('alertdialog', { name: `Approve ${id}?` });
+    await confirm.getByRole('button', { name: 'Approve' }).click();
+    const refused = message(channelLog(), 'your approval cannot count');
+    await visible(refused);
+    await expect(refused.textContent()).resolves.toContain('Only visible to you');
+    await screenshot('requester-refused');
+
+    // bob approves; alice's private answer is not his to see.
+    await actAs('bob');
+    await refused.first().waitFor({ state: 'detached' });
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Approve' }).click();
+    await visible(message(threadLog(), 'PR opened: #1'));
+    const github = page.getByRole('region', { name: 'GitHub' });
+    const pr = github
+      .getByRole('article')
+      .filter({ hasText: '#1 fix(model): roll back fpo-search to 1.25.0' });
+    await visible(pr);
+    await expect(pr.textContent()).resolves.toMatch(/- version = "1\.25\.3"\+ version = "1\.25\.0"/);
+
+    // CI deploys the PR branch to development; the bot sees it there.
+    await expect
+      .poll(() => env('development').textContent(), { timeout: 15_000 })
+      .toContain('1.25.0-293a4b5');
+    await visible(message(threadLog(), 'Served on development'), 15_000);
+    await screenshot('pr-open');
+
+    await pr.getByRole('button', { name: 'Merge pull request' }).click();
+    await visible(message(threadLog(), 'PR #1 merged by bob'), 15_000);
+    await expect.poll(() => env('staging').textContent(), { timeout: 15_000 }).toContain('1.25.0-293a4b5');
+    await expect.poll(() => env('production').textContent(), { timeout: 15_000 }).toContain('1.25.0-293a4b5');
+    const complete = /Rollback complete: production serves 1\.25\.0-293a4b5/;
+    await visible(message(threadLog(), complete), 20_000);
+    await visible(message(channelLog(), complete));
+    await expect
+      .poll(() => card.first().textContent(), { timeout: 10_000 })
+      .toContain('production serves 1.25.0-293a4b5');
+    // The card from its title, the thread's last milestones, the world after the rollback.
+    await card.first().evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await screenshot('rollback-complete');
+  }, 90_000);
+
+  it('an alert message from another tool gets the offer in its thread', async () => {
+    await page.getByRole('button', { name: 'Post alert message' }).click();
+    const posted = message(channelLog(), 'ALARM: "fpo-search-production-5xx"');
+    await visible(posted);
+    await posted
+      .last()
+      .getByRole('button', { name: /^\d+ repl(y|ies)$/ })
+      .click({ timeout: 10_000 });
+    await visible(message(threadLog(), 'Alert for fpo-search: fpo-search-production-5xx'));
+    await screenshot('alert-message');
+    expect(pageErrors).toEqual([]);
+  });
+});
