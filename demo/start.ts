@@ -103,6 +103,8 @@ async function compose(
   const log =
     options.log ??
     createLogger(options.logLevel ?? 'warn', { app: 'rollback-bot' }, (line) => {
+      // Audit lines ignore the level by design; the page already shows what they record.
+      if (!options.logLevel && line.includes('"level":"audit"')) return;
       process.stderr.write(`${line}\n`);
     });
 

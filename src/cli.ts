@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * `rollback-bot status [service]`, `rollback-bot versions [service] [count]`: the read-only commands in
- * a terminal, for runbooks and for when Slack itself is down. Needs GitHub and AWS credentials only.
+ * a terminal, for runbooks and for when Slack itself is down. Needs GitHub and AWS credentials only, read
+ * from the environment or `./.env` like `npm start` (variables already set win).
  *
  * `rollback-bot plan [service] <version>` prints what a request would do, writing nothing.
+ * `rollback-bot history [service] [count] [--json]` prints the audit trail from the bot's database.
  *
  * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
  * read (for plan: it would be refused); 2 usage; 1 cannot run.
@@ -12,6 +14,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClients } from './adapters/clients.js';
 import { createConfigRepo } from './adapters/configRepo.js';
+import { instrumentOctokit } from './adapters/github.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { openStore } from './adapters/store/open.js';
@@ -28,14 +31,19 @@ const USAGE = `Usage:
   rollback-bot status [service]
   rollback-bot versions [service] [count]
   rollback-bot plan [service] <version|previous>   (a dry run: prints the plan and diff)
-Environment: ROLLBACK_BOT_CONFIG (default ./rollback-bot.toml), GITHUB_TOKEN, AWS credentials.`;
+  rollback-bot history [service] [count] [--json]   (the audit trail, oldest first; default 100 entries)
+  rollback-bot help
+Environment (or ./.env): ROLLBACK_BOT_CONFIG (default ./rollback-bot.toml), DATABASE_URL,
+GITHUB_TOKEN (status, versions, plan), AWS credentials and AWS_REGION (status, versions, plan).`;
+
+const SUBCOMMANDS = ['status', 'versions', 'plan', 'history', 'help'];
 
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
 }
 
-/** Runs one CLI invocation against the given dependencies; returns the exit code. */
+/** What one CLI invocation may use; built by main() from the environment, by tests from fakes. */
 export interface CliDeps {
   readonly status: StatusDeps;
   /** The bot's store when reachable, so plans see active requests and the cooldown. */
@@ -101,23 +109,78 @@ export async function runCli(
   return status.unavailable.length > 0 ? 3 : 0;
 }
 
+/** `history [service] [count] [--json]`: the audit trail, whatever LOG_LEVEL the bot ran with. */
+export async function runHistory(
+  args: readonly string[],
+  config: BotConfig,
+  store: Store,
+  io: CliIo,
+): Promise<number> {
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  const service = rest.find((a) => config.services.some((s) => s.name === a));
+  const others = rest.filter((a) => a !== service);
+  const count = others.length === 0 ? 100 : Number(others[0]);
+  if (others.length > 1 || !Number.isInteger(count) || count < 1 || count > 1_000_000) {
+    io.err(
+      `history takes a service (${config.services.map((s) => s.name).join(', ')}), a count and --json; got "${rest.join(' ')}".\n${USAGE}\n`,
+    );
+    return 2;
+  }
+  const entries = await store.auditTrail(service, count);
+  if (json) {
+    for (const e of entries) io.out(`${JSON.stringify({ ...e, at: e.at.toISOString() })}\n`);
+    return 0;
+  }
+  if (entries.length === 0) io.out(`No audit entries${service ? ` for ${service}` : ''}.\n`);
+  for (const e of entries) {
+    const who = e.actor ? ` ${e.actor}${e.actorName ? ` (${e.actorName})` : ''}` : '';
+    const detail = Object.keys(e.detail).length ? ` ${JSON.stringify(e.detail)}` : '';
+    io.out(`${e.at.toISOString()}  ${e.service}  ${e.requestId ?? '-'}  ${e.kind}${who}${detail}\n`);
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
   const args = process.argv.slice(2);
-  if (args[0] === '--help' || args[0] === '-h') args[0] = 'help';
+  // Help and a mistyped subcommand need no credentials: answer them before reading anything.
+  const sub = args[0] ?? 'help';
+  if (sub === 'help' || sub === '--help' || sub === '-h') {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (!SUBCOMMANDS.includes(sub)) {
+    io.err(`Unknown subcommand \`${sub}\`. Try one of: ${SUBCOMMANDS.join(', ')}.\n${USAGE}\n`);
+    return 2;
+  }
+  // The CLI is what operators reach for when Slack is down: it reads .env like `npm start` does.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
-    const env = readEnv(process.env, { slack: false });
+    const env = readEnv(process.env, { slack: false, github: sub !== 'history' });
     const log = createLogger(env.logLevel === 'debug' ? 'debug' : 'error');
     const config = await loadBotConfig(env.configPath);
-    const { s3, octokit } = await createClients(env, config, log);
     // Read the bot's database only if it exists: a CLI run must never create one by accident.
     const dbPath = env.databaseUrl.replace(/^sqlite:/, '');
-    const haveDb = env.databaseUrl.startsWith('sqlite:') && existsSync(dbPath);
+    const haveDb = !env.databaseUrl.startsWith('sqlite:') || existsSync(dbPath);
+    if (sub === 'history') {
+      if (!haveDb) {
+        io.err(`rollback-bot: no bot database at ${dbPath}: set DATABASE_URL to the bot's database\n`);
+        return 1;
+      }
+      const store = await openStore(env.databaseUrl);
+      try {
+        return await runHistory(args.slice(1), config, store, io);
+      } finally {
+        await store.close();
+      }
+    }
+    const { s3, octokit } = await createClients(env, config, log);
     const store = await openStore(haveDb ? env.databaseUrl : 'sqlite::memory:');
     const status: StatusDeps = {
-      bucket: createModelBucket(s3, { cacheSeconds: 0 }),
+      bucket: createModelBucket(s3, { cacheSeconds: 0, timeoutMs: config.timeouts.s3Ms }),
       healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs }),
-      configRepo: createConfigRepo(octokit),
+      configRepo: createConfigRepo(instrumentOctokit(octokit, { timeoutMs: config.timeouts.githubMs })),
       rolledBackFrom: (name) => store.rolledBackFrom(name),
     };
     const storeNote = haveDb

@@ -1,43 +1,94 @@
 /**
- * Entry point: read the environment and the bot config, build the bot, listen, stop cleanly on signals.
+ * Entry point: read the environment and the bot config, open the store, build the bot, listen, and
+ * drain on SIGTERM/SIGINT within a bounded time. Every start-up problem is one line naming the variable
+ * or file and what to do (no stack: the operator needs the fix, not our call graph).
  */
 
 import { createClients } from './adapters/clients.js';
-import { openStore } from './adapters/store/open.js';
-import { createBot } from './app.js';
+import { openStore, StoreOpenError } from './adapters/store/open.js';
+import type { Store } from './adapters/store/store.js';
+import { createBot, type RollbackBot } from './app.js';
 import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
 import { ConfigError } from './config/reader.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
+
+/** A start-up problem that is the operator's to fix, already worded. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
 
 async function main(): Promise<void> {
   const env = readEnv();
   const log = createLogger(env.logLevel, { app: 'rollback-bot' });
+  // Nothing thrown by a listener, Bolt or a client library may take the process down: the state that
+  // matters is in the database, and a replica that stays up keeps answering.
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection (kept running)', { error: reason }));
+  process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { error: err }));
+
   const config = await loadBotConfig(env.configPath);
-  const clients = await createClients(env, config, log);
+  const clients = await createClients(env, config, log).catch((err: Error) => {
+    throw new StartupError(`GitHub: ${err.message}`);
+  });
+  const region = await clients.s3.config.region().catch(() => undefined);
+  if (!region) {
+    throw new StartupError(
+      'AWS_REGION is not set (nor a region in the AWS profile): set it to the region of the model buckets, e.g. AWS_REGION=eu-west-2',
+    );
+  }
   const store = await openStore(env.databaseUrl);
   const bot = createBot({ config, env, log, store, ...clients });
-  const port = await bot.start(env.port);
+  const port = await bot.start(env.port).catch((err: NodeJS.ErrnoException) => {
+    throw new StartupError(
+      err.code === 'EADDRINUSE'
+        ? `PORT ${env.port} is already in use: stop the other process or set PORT to a free port`
+        : `cannot listen on PORT ${env.port}: ${err.message}`,
+    );
+  });
   log.info('rollback bot started', {
     port,
     slackMode: env.slack.kind,
+    database: store.dialect,
+    replica: bot.replicaId,
     services: config.services.map((s) => s.name),
     config: config.file,
   });
+  handleSignals(bot, store, log, config.shutdown);
+}
 
+function handleSignals(
+  bot: RollbackBot,
+  store: Store,
+  log: Logger,
+  shutdown: { readonly drainDelaySeconds: number; readonly timeoutSeconds: number },
+): void {
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(130);
+    }
     stopping = true;
-    log.info('stopping', { signal });
-    // Give in-flight work a bounded time; a stuck connection must not block a deploy.
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    // SIGTERM comes from an orchestrator: keep serving while load balancers see /readyz fail. SIGINT is
+    // a person at a terminal, with no load balancer to wait for.
+    const drainDelayMs = signal === 'SIGTERM' ? shutdown.drainDelaySeconds * 1000 : 0;
+    log.info('draining', { signal, drainDelayMs, timeoutSeconds: shutdown.timeoutSeconds });
+    const timer = setTimeout(() => {
+      log.error('drain did not finish in time: exiting', { inFlight: bot.inFlightCount() });
+      process.exit(1);
+    }, shutdown.timeoutSeconds * 1000);
     timer.unref();
     bot
-      .stop()
+      .stop({ drainDelayMs })
       .then(() => store.close())
       .then(
-        () => process.exit(0),
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
         (err) => {
           log.error('stop failed', { error: err });
           process.exit(1);
@@ -48,11 +99,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err) => {
-  if (err instanceof EnvError || err instanceof ConfigError) {
-    process.stderr.write(`rollback-bot cannot start.\n${err.message}\n`);
-  } else {
-    process.stderr.write(`rollback-bot failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  }
+main().catch((err: unknown) => {
+  const known =
+    err instanceof EnvError ||
+    err instanceof ConfigError ||
+    err instanceof StoreOpenError ||
+    err instanceof StartupError;
+  process.stderr.write(
+    known
+      ? `rollback-bot cannot start: ${(err as Error).message}\n`
+      : `rollback-bot failed to start: ${(err as Error).stack ?? String(err)}\n`,
+  );
   process.exit(1);
 });

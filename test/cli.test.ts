@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/adapters/store/open.js';
 import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
 import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
@@ -51,10 +52,20 @@ afterAll(async () => {
   await Promise.all([s3?.close(), github?.close(), health?.close()]);
 });
 
+const TSX = join(process.cwd(), 'node_modules/tsx/dist/loader.mjs');
+const CLI = join(process.cwd(), 'src/cli.ts');
+
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({ env }, ...args);
+}
+
+async function cliWith(
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env,
+    const { stdout, stderr } = await run(process.execPath, ['--import', TSX, CLI, ...args], {
+      ...options,
       timeout: 30_000,
     });
     return { code: 0, stdout, stderr };
@@ -108,10 +119,89 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Unknown subcommand `statsu`');
     expect(bad.stderr).toContain('rollback-bot versions [service] [count]');
-    const noConfig = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'status'], {
-      env: { ...env, ROLLBACK_BOT_CONFIG: '/nonexistent.toml' },
-    }).catch((e) => e);
+    const noConfig = await cliWith({ env: { ...env, ROLLBACK_BOT_CONFIG: '/nonexistent.toml' } }, 'status');
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toContain('/nonexistent.toml');
+  });
+
+  it('answers help and a mistyped subcommand without any credentials', async () => {
+    const bare = { PATH: process.env.PATH };
+    for (const args of [['--help'], ['help'], []]) {
+      const help = await cliWith({ env: bare }, ...args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('rollback-bot history [service] [count] [--json]');
+    }
+    const typo = await cliWith({ env: bare }, 'verisons');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      'Unknown subcommand `verisons`. Try one of: status, versions, plan, history, help.',
+    );
+  });
+
+  it('reads ./.env like npm start, and variables already set win', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollback-cli-env-'));
+    const dotenv = Object.entries({ ...env, PATH: undefined, HOME: undefined })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
+    writeFileSync(join(dir, '.env'), `${dotenv}\nGITHUB_API_URL=http://github.invalid\n`);
+    const fromFile = await cliWith({ env: { PATH: process.env.PATH }, cwd: dir }, 'status');
+    // Everything came from .env: the GitHub URL in it is unreachable, and status says so by name.
+    expect(fromFile.code).toBe(3);
+    expect(fromFile.stdout).toMatch(
+      /GitHub \(example-org\/fpo-search\): .*does not resolve \(DNS, ENOTFOUND\)/,
+    );
+    const overridden = await cliWith(
+      { env: { PATH: process.env.PATH, GITHUB_API_URL: github.url }, cwd: dir },
+      'status',
+    );
+    expect(overridden.code).toBe(0);
+  });
+
+  it('exports the audit trail from the database, as text or JSON lines, with no GitHub or AWS variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollback-cli-db-'));
+    const url = `sqlite:${join(dir, 'bot.db')}`;
+    const store = await openStore(url);
+    await store.recordEvent({
+      service: 'fpo-search',
+      requestId: 'R-AAAA',
+      kind: 'requested',
+      actor: 'U1',
+      actorName: 'alice',
+      detail: { target: '1.25.0' },
+    });
+    await store.recordEvent({
+      service: 'fpo-search',
+      requestId: 'R-AAAA',
+      kind: 'approved',
+      actor: 'U2',
+      actorName: 'bob',
+    });
+    await store.recordEvent({ service: 'other', kind: 'refused', actor: 'U3' });
+    await store.close();
+    const only = { PATH: process.env.PATH, ROLLBACK_BOT_CONFIG: env.ROLLBACK_BOT_CONFIG, DATABASE_URL: url };
+    const text = await cliWith({ env: only }, 'history', 'fpo-search');
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^\S+Z {2}fpo-search {2}R-AAAA {2}requested U1 \(alice\) \{"target":"1.25.0"\}$/),
+      expect.stringMatching(/^\S+Z {2}fpo-search {2}R-AAAA {2}approved U2 \(bob\)$/),
+    ]);
+    const json = await cliWith({ env: only }, 'history', '--json', '2');
+    expect(json.code).toBe(0);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      expect.objectContaining({ kind: 'approved', actor: 'U2', actorName: 'bob', service: 'fpo-search' }),
+      expect.objectContaining({ kind: 'refused', service: 'other' }),
+    ]);
+    const missing = await cliWith(
+      { env: { ...only, DATABASE_URL: `sqlite:${join(dir, 'none.db')}` } },
+      'history',
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no bot database at');
   });
 });

@@ -37,10 +37,13 @@ export class EnvError extends Error {
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-/** `slack: false` for the CLI, which must work when Slack itself is down or not configured. */
+/**
+ * `slack: false` for the CLI, which must work when Slack itself is down or not configured;
+ * `github: false` for the CLI's history, which reads only the database.
+ */
 export function readEnv(
   source: NodeJS.ProcessEnv = process.env,
-  needs: { slack: boolean } = { slack: true },
+  needs: { slack: boolean; github?: boolean } = { slack: true },
 ): Env {
   const problems: string[] = [];
   const get = (name: string): string | undefined => {
@@ -105,9 +108,11 @@ export function readEnv(
       installationId: installation ? Number(installation) : undefined,
     };
   } else {
-    problems.push(
-      'GITHUB_TOKEN is not set (or set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY for a GitHub App)',
-    );
+    if (needs.github ?? true) {
+      problems.push(
+        'GITHUB_TOKEN is not set (or set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY for a GitHub App)',
+      );
+    }
     github = { kind: 'token', token: '' };
   }
 

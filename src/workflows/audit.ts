@@ -1,6 +1,9 @@
 import type { WorkflowDeps } from './ports.js';
 
-/** One audit entry: stored with the request (its history, shown on the card) and logged as one JSON line. */
+/**
+ * One audit entry: stored (the request's history on the card, and `rollback-bot history --json`), and
+ * logged as one JSON line at level "audit", which no LOG_LEVEL filters out.
+ */
 export async function audit(
   deps: Pick<WorkflowDeps, 'store' | 'log'>,
   entry: {
@@ -13,7 +16,7 @@ export async function audit(
   },
 ): Promise<void> {
   await deps.store.recordEvent(entry);
-  deps.log.info(`audit: ${entry.kind.replace(/_/g, ' ')}`, {
+  deps.log.audit(`audit: ${entry.kind.replace(/_/g, ' ')}`, {
     event: entry.kind,
     request: entry.requestId,
     service: entry.service,
