@@ -1,0 +1,269 @@
+/**
+ * The bot as a process, started the way an operator starts it (`src/main.ts`, and `npm start` on the
+ * built code), with only environment variables, against the local fakes. What only a process can show:
+ * start-up errors as one line, surviving malformed requests, draining on SIGTERM, no orphan under npm.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
+import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
+import { type FakeSlack, startFakeSlack } from './fakes/slack.js';
+import { readFixture } from './support/fixtures.js';
+import { BUCKET, CHANNEL, configToml, GITHUB_TOKEN, REPO, SIGNING_SECRET, USERS } from './support/harness.js';
+import { sendSlashCommand, signSlackRequest } from './support/slackRequests.js';
+import { textOf } from './support/slackText.js';
+
+const TSX = join(process.cwd(), 'node_modules/tsx/dist/loader.mjs');
+const MAIN = join(process.cwd(), 'src/main.ts');
+let slack: FakeSlack;
+let github: FakeGitHub;
+let s3: FakeS3;
+let health: FakeHealthchecks;
+let dir: string;
+let baseEnv: NodeJS.ProcessEnv;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  [slack, github, s3, health] = await Promise.all([
+    startFakeSlack(),
+    startFakeGitHub({
+      token: GITHUB_TOKEN,
+      repos: {
+        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
+      },
+    }),
+    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
+    startFakeHealthchecks(),
+  ]);
+  health.serve('development', '1.25.4-4b5c6d7');
+  health.serve('staging', '1.25.3-3a4b5c6');
+  health.serve('production', '1.25.3-3a4b5c6');
+  dir = mkdtempSync(join(tmpdir(), 'rollback-process-'));
+  writeFileSync(
+    join(dir, 'bot.toml'),
+    configToml({ health }, { botToml: 'drain_delay_seconds = 1\nshutdown_timeout_seconds = 10' }),
+  );
+  baseEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+    SLACK_BOT_TOKEN: 'xoxb-process-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    GITHUB_TOKEN,
+    GITHUB_API_URL: github.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: s3.url,
+    ROLLBACK_BOT_CONFIG: join(dir, 'bot.toml'),
+    DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
+    LOG_LEVEL: 'info',
+  };
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([slack?.close(), github?.close(), s3?.close(), health?.close()]);
+});
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startBot(
+  env: NodeJS.ProcessEnv,
+  command: string[] = [process.execPath, '--import', TSX, MAIN],
+): Promise<Started> {
+  const port = await freePort();
+  const [bin, ...args] = command as [string, ...string[]];
+  const child = spawn(bin, args, { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bot did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url, output: () => output, exited };
+}
+
+async function startFails(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string; stdout: string }> {
+  const result = await promisify(execFile)(process.execPath, ['--import', TSX, MAIN], {
+    env,
+    timeout: 30_000,
+  }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  return { code: result.code, stderr: result.stderr, stdout: result.stdout };
+}
+
+describe('start-up problems are one line naming what to fix', () => {
+  it.each([
+    [
+      'no AWS region',
+      { AWS_REGION: undefined },
+      'rollback-bot cannot start: AWS_REGION is not set (nor a region in the AWS profile): set it to the region of the model buckets, e.g. AWS_REGION=eu-west-2',
+    ],
+    [
+      'an unwritable database',
+      { DATABASE_URL: 'sqlite:/dev/null/data/bot.db' },
+      'rollback-bot cannot start: DATABASE_URL sqlite:/dev/null/data/bot.db: cannot open /dev/null/data/bot.db (ENOTDIR); point it at a writable file, e.g. sqlite:./data/rollback-bot.db',
+    ],
+    [
+      'PostgreSQL not there',
+      { DATABASE_URL: 'postgres://bot:hunter2@127.0.0.1:9/rollbacks' },
+      'rollback-bot cannot start: DATABASE_URL postgres://bot:***@127.0.0.1:9/rollbacks: connection refused: is PostgreSQL running and listening on that host and port?',
+    ],
+    [
+      'a missing config file',
+      { ROLLBACK_BOT_CONFIG: '/nonexistent/bot.toml' },
+      'rollback-bot cannot start: Invalid bot config /nonexistent/bot.toml:',
+      // followed by one line per problem
+    ],
+  ])('%s', async (_what, change, expected) => {
+    const env: NodeJS.ProcessEnv = { ...baseEnv, ...change };
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];
+    const { code, stderr, stdout } = await startFails(env);
+    expect(code).toBe(1);
+    // (Node 20 also prints the AWS SDK's end-of-support warning; only our line is asserted.)
+    const ours = stderr.split('\n').filter((l) => l.startsWith('rollback-bot'));
+    expect(ours).toEqual([expected]);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(`${stdout}${stderr}`).not.toContain('hunter2');
+  });
+
+  it('names every missing variable at once', async () => {
+    const env = { ...baseEnv };
+    delete env.SLACK_BOT_TOKEN;
+    delete env.GITHUB_TOKEN;
+    const { code, stderr } = await startFails(env);
+    expect(code).toBe(1);
+    expect(stderr).toContain('SLACK_BOT_TOKEN is not set');
+    expect(stderr).toContain('GITHUB_TOKEN is not set');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('a running bot', () => {
+  it('answers any malformed body after a valid signature with 400, and lives on', async () => {
+    const bot = await startBot({ ...baseEnv, DATABASE_URL: `sqlite:${join(dir, 'malformed.db')}` });
+    const bodies: Array<[string, string]> = [
+      ['payload=null', 'application/x-www-form-urlencoded'],
+      ['payload=%5B%5D', 'application/x-www-form-urlencoded'],
+      ['payload=42', 'application/x-www-form-urlencoded'],
+      ['payload=%7Bnot+json', 'application/x-www-form-urlencoded'],
+      ['team_id=T1&text=status', 'application/x-www-form-urlencoded'],
+      ['null', 'application/json'],
+      ['[1,2]', 'application/json'],
+      ['{"no":"type"}', 'application/json'],
+      ['\u0000\u0001garbage', 'application/json'],
+    ];
+    for (const [body, type] of bodies) {
+      const res = await fetch(`${bot.url}/slack/events`, {
+        method: 'POST',
+        headers: signSlackRequest(SIGNING_SECRET, body, undefined, type),
+        body,
+      });
+      expect(res.status, body).toBe(400);
+    }
+    expect(bot.child.exitCode).toBeNull();
+    const help = await sendSlashCommand(bot.url, SIGNING_SECRET, {
+      text: 'help',
+      user_id: USERS.alice,
+      channel_id: CHANNEL,
+      response_url: slack.responseUrl(),
+    });
+    expect(help.status).toBe(200);
+    expect(textOf(JSON.parse(help.body))).toContain('/rollback status [service]');
+    expect(bot.output()).toContain('malformed body');
+  });
+
+  it('on SIGTERM: /readyz turns 503 at once, an acknowledged command still gets its answer, exit 0', async () => {
+    const bot = await startBot({ ...baseEnv, DATABASE_URL: `sqlite:${join(dir, 'drain.db')}` });
+    health.set('production', {
+      body: { git_sha1: '9e8d7c6', model_version: '1.25.3-3a4b5c6', healthy: true },
+      delayMs: 1500,
+    });
+    try {
+      const responseUrl = slack.responseUrl();
+      const ack = await sendSlashCommand(bot.url, SIGNING_SECRET, {
+        text: 'status',
+        user_id: USERS.alice,
+        channel_id: CHANNEL,
+        response_url: responseUrl,
+      });
+      expect(ack.status).toBe(200);
+      bot.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+      const ready = await fetch(`${bot.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ok: false, draining: true });
+      expect(await bot.exited).toBe(0);
+      const answer = slack.responsesTo(responseUrl.split('/').pop() ?? '');
+      expect(answer).toHaveLength(1);
+      expect(textOf(answer[0]?.body)).toContain('fpo-search');
+      expect(bot.output()).toMatch(/"msg":"draining"/);
+      expect(bot.output()).toMatch(/"msg":"stopped"/);
+    } finally {
+      health.serve('production', '1.25.3-3a4b5c6');
+    }
+  });
+
+  it('under npm start, SIGTERM to npm reaches the bot: no orphaned node', async () => {
+    await promisify(execFile)('npm', ['run', 'build'], { env: { PATH: process.env.PATH }, timeout: 120_000 });
+    const bot = await startBot({ ...baseEnv, DATABASE_URL: `sqlite:${join(dir, 'npm.db')}` }, [
+      'npm',
+      'start',
+    ]);
+    const pids = (await promisify(execFile)('ps', ['-o', 'pid=', '--ppid', String(bot.child.pid)])).stdout
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(pids).toHaveLength(1); // npm's only child is node itself (exec), not a shell
+    bot.child.kill('SIGTERM');
+    await bot.exited;
+    await new Promise((r) => setTimeout(r, 300));
+    const alive = await promisify(execFile)('ps', ['-o', 'pid=', '-p', String(pids[0])]).then(
+      (r) => r.stdout.trim(),
+      () => '',
+    );
+    expect(alive).toBe('');
+    expect(bot.output()).toMatch(/"msg":"stopped"/);
+  }, 150_000);
+});
