@@ -50,6 +50,12 @@ export interface FakeGitHub {
   /** Forgets recorded calls and pending failures (not repository state). */
   reset(): void;
   failNext(method: string, pathRegex: RegExp, status: number, times?: number): void;
+  /**
+   * The next matching request is carried out at once but answered only when the returned `release` is
+   * called: the client is still waiting while GitHub already holds the result (a PR exists, its number
+   * unknown to the bot yet). `arrived` resolves when the request came in.
+   */
+  holdNext(method: string, pathRegex: RegExp): { arrived: Promise<void>; release: () => void };
   /** Content of `path` at a branch name or commit sha; undefined when absent. */
   fileAt(repo: string, ref: string, path: string): string | undefined;
   /** Someone pushes a commit to `branch` changing one file (`null` deletes it). Returns the commit sha. */
@@ -794,7 +800,9 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     return match?.[1] === opts.token;
   };
 
-  const server = await startHttpServer((req, res: http.ServerResponse, raw) => {
+  const holds: Array<{ method: string; path: RegExp; arrive: () => void; released: Promise<void> }> = [];
+
+  const server = await startHttpServer(async (req, res: http.ServerResponse, raw) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     // octokit percent-encodes the slashes inside {ref} and {path} (heads%2Fmain); GitHub treats them
@@ -838,6 +846,12 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       }
     }
     call.status = reply.status;
+    const hold = holds.find((h) => h.method === method && h.path.test(call.path));
+    if (hold) {
+      holds.splice(holds.indexOf(hold), 1);
+      hold.arrive();
+      await hold.released;
+    }
     if (reply.status === 204) {
       res.writeHead(204, reply.headers);
       res.end();
@@ -869,6 +883,18 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     reset() {
       calls.length = 0;
       failures.length = 0;
+    },
+    holdNext(method, pathRegex) {
+      let arrive = () => undefined as void;
+      let release = () => undefined as void;
+      const arrived = new Promise<void>((r) => {
+        arrive = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      holds.push({ method: method.toUpperCase(), path: pathRegex, arrive, released });
+      return { arrived, release };
     },
     failNext(method, pathRegex, status, times = 1) {
       failures.push({ method: method.toUpperCase(), path: pathRegex, status, left: times });

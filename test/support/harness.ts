@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Octokit } from 'octokit';
 import { afterEach } from 'vitest';
 import { openStore } from '../../src/adapters/store/open.js';
@@ -45,6 +46,10 @@ export interface HarnessOptions {
   webhookSecret?: string;
   /** Seconds between tracking rounds (default: an hour, so tests drive rounds with trackNow()). */
   pollSeconds?: number;
+  /** Points the bot's S3 client elsewhere (a server that hangs, an unresolvable host). */
+  s3Endpoint?: string;
+  /** Points the bot's GitHub client elsewhere. */
+  githubUrl?: string;
   /**
    * Socket Mode: the bot gets `SLACK_APP_TOKEN` instead of a signing secret and connects to a fake
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
@@ -207,7 +212,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const store = await openStore(databaseUrl);
     const octokit = new Octokit({
       auth: GITHUB_TOKEN,
-      baseUrl: github.url,
+      baseUrl: opts.githubUrl ?? github.url,
       retry: { enabled: false },
       throttle: { enabled: false },
     });
@@ -223,7 +228,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         githubWebhookSecret: opts.webhookSecret,
       },
       log: silentLogger,
-      s3: s3.client(),
+      s3: opts.s3Endpoint ? new S3Client({ ...s3.clientConfig(), endpoint: opts.s3Endpoint }) : s3.client(),
       octokit,
       store,
       now: opts.now,
