@@ -10,6 +10,7 @@ import { findService } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import type { ModalContext } from '../blocks/requestModal.js';
+import { escapeMrkdwn } from '../blocks/kit.js';
 import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
 import { openRequestModal, safeTargetsModal } from '../views/openRequestModal.js';
@@ -31,10 +32,20 @@ export function openModalClick(deps: SlackDeps) {
     respond,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
-    let value: OpenModalValue;
+    let value: OpenModalValue | undefined;
     try {
-      value = JSON.parse(action.value ?? '{}') as OpenModalValue;
+      const parsed: unknown = JSON.parse(action.value ?? '');
+      if (parsed && typeof parsed === 'object' && typeof (parsed as OpenModalValue).service === 'string')
+        value = parsed as OpenModalValue;
     } catch {
+      // answered below
+    }
+    if (!value) {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: ':warning: This button no longer says what to roll back. Type `/rollback` to open the request form.',
+      });
       return;
     }
     const service = findService(deps.config, value.service);
@@ -42,7 +53,7 @@ export function openModalClick(deps: SlackDeps) {
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
-        text: `:warning: ${value.service} is no longer configured.`,
+        text: `:warning: ${escapeMrkdwn(value.service)} is not a configured service. \`/rollback help\` lists them.`,
       });
       return;
     }
@@ -80,7 +91,12 @@ export function serviceSelected(deps: SlackDeps) {
     const service = findService(deps.config, action.selected_option.value);
     const view = body.view;
     if (!service || !view) return;
-    const ctx = JSON.parse(view.private_metadata || '{}') as ModalContext;
+    let ctx: ModalContext;
+    try {
+      ctx = JSON.parse(view.private_metadata) as ModalContext;
+    } catch {
+      return; // not our modal's state: nothing to update
+    }
     await client.views.update({
       view_id: view.id,
       hash: view.hash,
@@ -98,7 +114,14 @@ export function showVersionsClick(deps: SlackDeps) {
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
     const service = findService(deps.config, action.value ?? '');
-    if (!service) return;
+    if (!service) {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:warning: ${escapeMrkdwn(action.value ?? '')} is not a configured service. \`/rollback help\` lists them.`,
+      });
+      return;
+    }
     const status = await getServiceStatus(deps.status, service);
     await respond({
       response_type: 'ephemeral',

@@ -13,15 +13,36 @@ import type { SlackDeps } from '../context.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
+/**
+ * The context a modal carries in private_metadata, if it has every field as a string. Only our own
+ * modals are submitted here, but an old or tampered form must get an answer, not an exception.
+ */
+function metadata<K extends string>(text: string, keys: readonly K[]): Record<K, string> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    const record = parsed as Record<string, unknown>;
+    return keys.every((k) => typeof record[k] === 'string') ? (record as Record<K, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const STALE_FORM = 'This form is out of date: close it and type `/rollback` again.';
+
 export function requestSubmitted(deps: SlackDeps) {
   return async ({ ack, view, body, client }: Args): Promise<void> => {
     const values = view.state.values;
     const version = values.target?.value?.selected_option?.value;
     const reasonValue = values.reason?.value?.selected_option?.value ?? 'MANUAL_REQUEST';
     const note = values.note?.value?.value ?? '';
-    const ctx = JSON.parse(view.private_metadata || '{}') as ModalContext;
-    const service = findService(deps.config, ctx.service);
-    if (!service || !version) {
+    const ctx = metadata(view.private_metadata, ['service', 'channel']) as ModalContext | undefined;
+    const service = ctx ? findService(deps.config, ctx.service) : undefined;
+    if (!ctx || !service) {
+      await ack({ response_action: 'errors', errors: { target: STALE_FORM } });
+      return;
+    }
+    if (!version) {
       await ack({ response_action: 'errors', errors: { target: 'Pick a version to roll back to.' } });
       return;
     }
@@ -63,16 +84,17 @@ export function requestSubmitted(deps: SlackDeps) {
 
 export function rejectSubmitted(deps: SlackDeps) {
   return async ({ ack, view, body, client }: Args): Promise<void> => {
+    const ctx = metadata(view.private_metadata, ['requestId', 'channel']);
+    if (!ctx) {
+      await ack({ response_action: 'errors', errors: { why: STALE_FORM } });
+      return;
+    }
     await ack();
-    const { requestId, channel } = JSON.parse(view.private_metadata || '{}') as {
-      requestId: string;
-      channel: string;
-    };
     const why = view.state.values.why?.value?.value ?? '';
-    const text = await reject(deps.workflows, requestId, actorOf(body.user), why).then(
-      (outcome) => renderClick(outcome),
+    const text = await reject(deps.workflows, ctx.requestId, actorOf(body.user), why).then(
+      (outcome) => renderClick(outcome) ?? `:no_entry: You rejected ${ctx.requestId}.`,
       (err: Error) => `:x: Reject failed: ${escapeMrkdwn(err.message)}. Nothing changed; try again.`,
     );
-    if (text && channel) await client.chat.postEphemeral({ channel, user: body.user.id, text });
+    await client.chat.postEphemeral({ channel: ctx.channel, user: body.user.id, text });
   };
 }
