@@ -3,9 +3,8 @@
  * built code), with only environment variables, against the local fakes. What only a process can show:
  * start-up errors as one line, surviving malformed requests, draining on SIGTERM, no orphan under npm.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,28 +13,18 @@ import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
 import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
 import { type FakeSlack, startFakeSlack } from './fakes/slack.js';
+import { killAll, MAIN, startBotProcess, TSX } from './support/botProcess.js';
 import { readFixture } from './support/fixtures.js';
 import { BUCKET, CHANNEL, configToml, GITHUB_TOKEN, REPO, SIGNING_SECRET, USERS } from './support/harness.js';
 import { sendSlashCommand, signSlackRequest } from './support/slackRequests.js';
 import { textOf } from './support/slackText.js';
 
-const TSX = join(process.cwd(), 'node_modules/tsx/dist/loader.mjs');
-const MAIN = join(process.cwd(), 'src/main.ts');
 let slack: FakeSlack;
 let github: FakeGitHub;
 let s3: FakeS3;
 let health: FakeHealthchecks;
 let dir: string;
 let baseEnv: NodeJS.ProcessEnv;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   [slack, github, s3, health] = await Promise.all([
@@ -80,47 +69,9 @@ afterAll(async () => {
   await Promise.all([slack?.close(), github?.close(), s3?.close(), health?.close()]);
 });
 
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+afterEach(killAll);
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startBot(
-  env: NodeJS.ProcessEnv,
-  command: string[] = [process.execPath, '--import', TSX, MAIN],
-): Promise<Started> {
-  const port = await freePort();
-  const [bin, ...args] = command as [string, ...string[]];
-  const child = spawn(bin, args, { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bot did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url, output: () => output, exited };
-}
+const startBot = startBotProcess;
 
 async function startFails(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string; stdout: string }> {
   const result = await promisify(execFile)(process.execPath, ['--import', TSX, MAIN], {

@@ -1,0 +1,263 @@
+/**
+ * Two bot processes on one real PostgreSQL, every Slack request, webhook and round landing on either:
+ * the outcomes must be those of one bot. Everything "only once" lives in the database, so this is where
+ * a check-then-act in process memory would show.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS } from '../src/slack/blocks/requestCard.js';
+import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
+import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
+import { type FakeSlack, startFakeSlack } from './fakes/slack.js';
+import { type BotProcess, killAll, startBotProcess } from './support/botProcess.js';
+import { freshPostgresUrl } from './support/databases.js';
+import { readFixture } from './support/fixtures.js';
+import {
+  BUCKET,
+  CHANNEL,
+  configToml,
+  GITHUB_TOKEN,
+  ONCALL_GROUP,
+  REPO,
+  SIGNING_SECRET,
+  USERS,
+} from './support/harness.js';
+import { blockActionsPayload } from './support/slackPayloads.js';
+import { sendInteraction, sendSlashCommand } from './support/slackRequests.js';
+import { textOf } from './support/slackText.js';
+
+let slack: FakeSlack;
+let github: FakeGitHub;
+let s3: FakeS3;
+let health: FakeHealthchecks;
+let configPath: string;
+
+beforeAll(async () => {
+  [slack, github, s3, health] = await Promise.all([
+    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
+    startFakeGitHub({
+      token: GITHUB_TOKEN,
+      repos: {
+        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
+      },
+    }),
+    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
+    startFakeHealthchecks(),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'rollback-replicas-'));
+  configPath = join(dir, 'bot.toml');
+  writeFileSync(
+    configPath,
+    configToml(
+      { health },
+      {
+        pollSeconds: 0.5,
+        healthcheckTimeoutMs: 500,
+        botToml: 'lease_ttl_seconds = 3\nrepair_after_seconds = 2\ndrain_delay_seconds = 0',
+      },
+    ),
+  );
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([slack?.close(), github?.close(), s3?.close(), health?.close()]);
+});
+afterEach(() => {
+  killAll();
+  slack.reset();
+  github.reset();
+});
+
+function serveStart(): void {
+  health.serve('development', '1.25.4-4b5c6d7');
+  health.serve('staging', '1.25.3-3a4b5c6');
+  health.serve('production', '1.25.3-3a4b5c6');
+}
+
+async function twoReplicas(databaseUrl: string): Promise<[BotProcess, BotProcess]> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    SLACK_BOT_TOKEN: 'xoxb-replicas',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    GITHUB_TOKEN,
+    GITHUB_API_URL: github.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: s3.url,
+    ROLLBACK_BOT_CONFIG: configPath,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+  };
+  return Promise.all([startBotProcess(env), startBotProcess(env)]);
+}
+
+let seq = 0;
+function command(bot: BotProcess, text: string, user: string) {
+  const responseId = `replica-${++seq}`;
+  return sendSlashCommand(bot.url, SIGNING_SECRET, {
+    text,
+    user_id: user,
+    channel_id: CHANNEL,
+    response_url: slack.responseUrl(responseId),
+  }).then((res) => ({ ...res, responseId }));
+}
+
+function approve(bot: BotProcess, id: string, user: string) {
+  return sendInteraction(
+    bot.url,
+    SIGNING_SECRET,
+    blockActionsPayload(
+      { actionId: ACTIONS.approve, value: id, user, responseUrl: slack.responseUrl(`click-${++seq}`) },
+      { channel: CHANNEL },
+    ),
+  );
+}
+
+async function until<T>(
+  what: string,
+  pick: () => Promise<T | undefined> | T | undefined,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await pick();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const cardIds = () => [
+  ...new Set(
+    slack
+      .callsTo('chat.postMessage')
+      .map((c) => /Rollback (R-[0-9A-Z]{4})/.exec(textOf(c.args))?.[1])
+      .filter((id): id is string => id !== undefined),
+  ),
+];
+const threadReplies = () =>
+  slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.args.thread_ts !== undefined && !Array.isArray(c.args.blocks))
+    .map((c) => String(c.args.text));
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('two replicas on one PostgreSQL', () => {
+  it('10 concurrent requests split across both: one active request, one card', async () => {
+    serveStart();
+    const url = await freshPostgresUrl();
+    const [a, b] = await twoReplicas(url);
+    const sent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        command(i % 2 ? a : b, 'to previous', i % 2 ? USERS.alice : USERS.mallory),
+      ),
+    );
+    expect(sent.every((r) => r.status === 200)).toBe(true);
+    const answers = await Promise.all(
+      sent.map((r) => until('an answer', () => slack.responsesTo(r.responseId)[0]?.body).then(textOf)),
+    );
+    const active = await query<{ id: string }>(url, `select id from requests where state = 'pending'`);
+    expect(active).toHaveLength(1);
+    const id = active[0]?.id;
+    expect(answers.filter((t) => t.includes(`${id} is already active for fpo-search`))).toHaveLength(9);
+    expect(cardIds()).toEqual([id]);
+  });
+
+  it('20 concurrent Approve clicks split across both: one PR, one approval, one "PR opened"', async () => {
+    serveStart();
+    const url = await freshPostgresUrl();
+    const [a, b] = await twoReplicas(url);
+    await command(a, 'to previous', USERS.alice);
+    const id = await until('the card', () => cardIds()[0]);
+    const clicks = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => approve(i % 2 ? a : b, id, i % 3 ? USERS.bob : USERS.carol)),
+    );
+    expect(clicks.every((c) => c.status === 200)).toBe(true);
+    const ours = () => github.pulls(REPO).filter((p) => String(p.head.ref).endsWith(id.toLowerCase()));
+    await until('the PR', () => ours().length > 0);
+    await until('"PR opened"', () => threadReplies().some((t) => t.includes('PR opened')));
+    await new Promise((r) => setTimeout(r, 1500)); // any second PR or reply would land by now
+    expect(ours()).toHaveLength(1);
+    expect(github.callCount({ method: 'POST', path: /\/pulls$/ })).toBe(1);
+    expect(threadReplies().filter((t) => t.includes('PR opened'))).toHaveLength(1);
+    expect(await query(url, `select user_id from approvals where request_id = '${id}'`)).toHaveLength(1);
+  });
+
+  it('kill -9 of the lease holder mid-tracking: the other takes over, the rollback completes, each step said once', async () => {
+    serveStart();
+    const url = await freshPostgresUrl();
+    const [a, b] = await twoReplicas(url);
+    await command(a, 'to previous', USERS.alice);
+    const id = await until('the card', () => cardIds()[0]);
+    await approve(b, id, USERS.bob);
+    // (The fake GitHub keeps earlier tests' PRs: find this request's by its branch.)
+    const pr = await until('the PR', () =>
+      github.pulls(REPO).find((p) => String(p.head.ref).endsWith(id.toLowerCase())),
+    );
+    // The PR deploys to development; the merge (no webhook: rounds must notice) to staging.
+    health.serve('development', '1.25.0-293a4b5');
+    github.mergePull(REPO, Number(pr.number), 'bob');
+    health.serve('staging', '1.25.0-293a4b5');
+    await until('staging verified', () => threadReplies().some((t) => t.includes('staging verified'))).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\nreplies: ${threadReplies().join('\n')}\n${a.output().slice(-3000)}\n${b.output().slice(-3000)}`,
+        );
+      },
+    );
+
+    const [lease] = await query<{ holder: string }>(
+      url,
+      `select holder from leases where name = 'background'`,
+    );
+    const holder = [a, b].find((r) => lease?.holder.includes(`-${r.child.pid}-`));
+    const survivor = holder === a ? b : a;
+    expect(holder).toBeDefined();
+    holder?.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    health.serve('production', '1.25.0-293a4b5');
+
+    await until(
+      'rollback complete',
+      () => threadReplies().some((t) => t.includes('Rollback complete')),
+      20_000,
+    );
+    const tookOver = Date.now() - killedAt;
+    expect(tookOver).toBeLessThan(3000 + 2000 + 1500); // TTL + a round + reads
+    const [after] = await query<{ holder: string }>(
+      url,
+      `select holder from leases where name = 'background'`,
+    );
+    expect(after?.holder).toContain(`-${survivor.child.pid}-`);
+    await new Promise((r) => setTimeout(r, 1500));
+    const replies = threadReplies();
+    for (const step of [
+      'PR opened',
+      'merged by bob',
+      'Served on development',
+      'staging verified',
+      'production verified',
+      'Rollback complete',
+    ])
+      expect(
+        replies.filter((t) => t.includes(step)),
+        step,
+      ).toHaveLength(1);
+    const [state] = await query<{ state: string }>(url, `select state from requests where id = '${id}'`);
+    expect(state?.state).toBe('completed');
+  }, 60_000);
+});
