@@ -59,6 +59,8 @@ export interface FakeSlackOptions {
    * `appToken` in the Authorization header (Slack refuses the token as a POST parameter).
    */
   socketMode?: { endpoint: FakeSocketMode; appToken: string };
+  /** The workspace's bot token: any other `xoxb-` token is refused with `invalid_auth`, as Slack does. */
+  botToken?: string;
 }
 
 /**
@@ -203,7 +205,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (token !== opts.socketMode.appToken) return 'invalid_auth';
       return undefined;
     }
-    return token?.startsWith('xapp-') ? 'not_allowed_token_type' : undefined;
+    if (token?.startsWith('xapp-')) return 'not_allowed_token_type';
+    if (opts.botToken && token !== opts.botToken) return token ? 'invalid_auth' : 'not_authed';
+    return undefined;
   };
 
   const server = await startHttpServer(async (req, res, body) => {

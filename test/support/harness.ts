@@ -50,6 +50,12 @@ export interface HarnessOptions {
   s3Endpoint?: string;
   /** Points the bot's GitHub client elsewhere. */
   githubUrl?: string;
+  /** The bot's SLACK_BOT_TOKEN (default the workspace's own, `xoxb-test-token`). */
+  slackToken?: string;
+  /** Return as soon as the bot listens, without waiting for /readyz (readiness tests). */
+  skipReady?: boolean;
+  /** Default: a fresh SQLite file. */
+  databaseUrl?: string;
   /**
    * Socket Mode: the bot gets `SLACK_APP_TOKEN` instead of a signing secret and connects to a fake
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
@@ -181,6 +187,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const endpoint: FakeSocketMode | undefined = opts.socketMode ? await startFakeSocketMode() : undefined;
   const [slack, github, s3, health] = await Promise.all([
     startFakeSlack({
+      botToken: 'xoxb-test-token',
       usergroups: { [ONCALL_GROUP]: [USERS.carol] },
       ...(endpoint ? { socketMode: { endpoint, appToken: APP_TOKEN } } : {}),
     }),
@@ -206,7 +213,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
   const certificates = testCertificateFetcher();
   const confirmations: string[] = [];
-  const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`;
+  const databaseUrl =
+    opts.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`;
 
   async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string }> {
     const store = await openStore(databaseUrl);
@@ -219,7 +227,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const bot = createBot({
       config,
       env: {
-        slackBotToken: 'xoxb-test-token',
+        slackBotToken: opts.slackToken ?? 'xoxb-test-token',
         slack: endpoint
           ? { kind: 'socket', appToken: APP_TOKEN }
           : { kind: 'http', signingSecret: SIGNING_SECRET },
@@ -248,7 +256,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     const port = await (endpoint ? connectedWithin(bot.start(0), slack, 5000) : bot.start(0));
     const url = `http://127.0.0.1:${port}`;
-    await untilReady(url);
+    if (!opts.skipReady) await untilReady(url);
     return { bot, store, url };
   }
 
