@@ -18,6 +18,7 @@ import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthche
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from '../fakes/socketMode.js';
+import { freshPostgresUrl } from './databases.js';
 import { readFixture } from './fixtures.js';
 import { blockActionsPayload, viewSubmissionPayload } from './slackPayloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
@@ -213,8 +214,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
   const certificates = testCertificateFetcher();
   const confirmations: string[] = [];
+  // The workflow tests run once on each database (vitest.config.ts projects).
   const databaseUrl =
-    opts.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`;
+    opts.databaseUrl ??
+    (process.env.HARNESS_DATABASE === 'postgres'
+      ? await freshPostgresUrl()
+      : `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`);
 
   async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string }> {
     const store = await openStore(databaseUrl);
