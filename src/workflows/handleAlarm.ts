@@ -128,7 +128,23 @@ async function answerAlertMessage(
   message: { channel: string; ts: string; text: string; alarmName: string },
 ): Promise<void> {
   const key = `message:${message.channel}:${message.ts}`;
+  // Once per message, whichever replica Slack delivered it (or its retry) to.
   if (!(await deps.store.claimMessage(key))) return;
+  try {
+    await offerInThread(deps, service, message, key);
+  } catch (err) {
+    // Let Slack's retry of the event try again rather than lose the offer.
+    await deps.store.releaseMessage(key).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function offerInThread(
+  deps: WorkflowDeps,
+  service: ServiceConfig,
+  message: { channel: string; ts: string; text: string; alarmName: string },
+  key: string,
+): Promise<void> {
   const alarm: Alarm = {
     name: message.alarmName,
     state: 'ALARM',

@@ -65,6 +65,25 @@ describe('alert messages posted by other tools', () => {
     expect(hh.slack.callsTo('chat.postMessage')).toEqual([]);
   });
 
+  it('when posting the offer fails, a redelivery of the event posts it (once)', async () => {
+    const hh = await start();
+    const alert = messageEvent({
+      channel: ALERT_CHANNEL,
+      user: 'UALERTBOT1',
+      text: 'ALARM fpo-search-production-5xx',
+    });
+    hh.slack.failNext('chat.postMessage', { error: 'internal_error' });
+    await sendEvent(hh.url, SIGNING_SECRET, alert);
+    await settle(hh);
+    const ts = (alert.event as { ts: string }).ts;
+    const replies = () => hh.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === ts);
+    expect(replies()).toHaveLength(1); // the failed attempt
+    await sendEvent(hh.url, SIGNING_SECRET, alert);
+    await sendEvent(hh.url, SIGNING_SECRET, alert);
+    await settle(hh);
+    expect(replies()).toHaveLength(2); // the failed attempt, then one success
+  });
+
   it('refuses a forged event with 401', async () => {
     const hh = await start();
     const res = await sendEvent(

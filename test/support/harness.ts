@@ -100,6 +100,11 @@ export interface Harness {
   socket: SocketDriver;
   /** Stops the bot and starts a new one on the same database, as a process restart would. */
   restart(): Promise<void>;
+  /**
+   * Starts another replica on the same database and fakes (PostgreSQL only: two SQLite connections in
+   * one process would block each other). In Socket Mode it opens its own connection.
+   */
+  addReplica(): Promise<{ bot: RollbackBot; store: Store; url: string }>;
   /** SNS certificate downloads and subscription confirmations the bot made. */
   snsCertificateFetches: string[];
   snsConfirmations: string[];
@@ -312,9 +317,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     await h.store.close();
     Object.assign(h, await boot());
   };
+  const replicas: Array<{ bot: RollbackBot; store: Store }> = [];
+  h.addReplica = async () => {
+    if (!databaseUrl.startsWith('postgres')) throw new Error('addReplica needs databaseUrl: a PostgreSQL URL');
+    const replica = await boot();
+    replicas.push(replica);
+    return replica;
+  };
   h.close = async () => {
-    await h.bot.stop();
-    await h.store.close();
+    for (const r of [h, ...replicas]) {
+      await r.bot.stop();
+      await r.store.close();
+    }
     await Promise.all([slack.close(), github.close(), s3.close(), health.close(), endpoint?.close()]);
   };
   return h;
