@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const log = createLogger(env.logLevel, { app: 'rollback-bot' });
   // Nothing thrown by a listener, Bolt or a client library may take the process down: the state that
   // matters is in the database, and a replica that stays up keeps answering.
-  process.on('unhandledRejection', (reason) => log.error('unhandled rejection (kept running)', { error: reason }));
+  process.on('unhandledRejection', (reason) =>
+    log.error('unhandled rejection (kept running)', { error: reason }),
+  );
   process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { error: err }));
 
   const config = await loadBotConfig(env.configPath);

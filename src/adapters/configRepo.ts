@@ -6,6 +6,7 @@
 import type { Octokit } from 'octokit';
 import type { ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt, type VersionRead } from '../domain/configFile.js';
+import { sharedCalls } from '../sharedCalls.js';
 import { explainGitHubError, GitHubError } from './github.js';
 
 export { explainGitHubError, GitHubError } from './github.js';
@@ -24,35 +25,23 @@ export interface ConfigRepo {
 
 export function createConfigRepo(octokit: Octokit): ConfigRepo {
   // The default branch of a repository changes rarely enough to read it once per process.
-  const defaultBranches = new Map<string, Promise<string>>();
-
+  const defaultBranches = sharedCalls<string, string>({ keepMs: Number.POSITIVE_INFINITY });
   function baseBranch(service: ServiceConfig): Promise<string> {
     if (service.baseBranch) return Promise.resolve(service.baseBranch);
-    const key = `${service.repo.owner}/${service.repo.name}`;
-    let branch = defaultBranches.get(key);
-    if (!branch) {
-      branch = octokit.rest.repos
-        .get({ owner: service.repo.owner, repo: service.repo.name })
-        .then((r) => r.data.default_branch);
-      defaultBranches.set(key, branch);
-      branch.catch(() => defaultBranches.delete(key));
-    }
-    return branch;
+    const { owner, name } = service.repo;
+    return defaultBranches.get(`${owner}/${name}`, () =>
+      octokit.rest.repos.get({ owner, repo: name }).then((r) => r.data.default_branch),
+    );
   }
 
   // Concurrent reads of one file share a request (a burst of commands, or status during a plan).
-  const inFlight = new Map<string, Promise<ConfiguredState>>();
-
+  const reads = sharedCalls<string, ConfiguredState>();
   return {
-    readConfigured(service) {
-      const key = `${service.repo.owner}/${service.repo.name}\u0000${service.baseBranch ?? ''}\u0000${service.configPath}`;
-      let pending = inFlight.get(key);
-      if (!pending) {
-        pending = read(service).finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
-      }
-      return pending;
-    },
+    readConfigured: (service) =>
+      reads.get(
+        `${service.repo.owner}/${service.repo.name}\u0000${service.baseBranch ?? ''}\u0000${service.configPath}`,
+        () => read(service),
+      ),
   };
 
   async function read(service: ServiceConfig): Promise<ConfiguredState> {

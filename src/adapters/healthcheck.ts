@@ -3,6 +3,7 @@
  * the reported model or a precise error, so one failing environment never hides the others.
  */
 import type { EnvironmentConfig } from '../config/botConfig.js';
+import { sharedCalls } from '../sharedCalls.js';
 import { type CallObserver, describeFailure, ignoreCalls } from './outsideCall.js';
 
 export type HealthError =
@@ -89,16 +90,9 @@ export function createHealthchecks(options: {
   }
 
   // Concurrent reads of one URL share a request: a burst of commands must not open a socket each.
-  const inFlight = new Map<string, Promise<HealthResult>>();
-  const shared = (env: EnvironmentConfig): Promise<HealthResult> => {
-    const key = `${env.name}\u0000${env.healthcheckUrl}`;
-    let pending = inFlight.get(key);
-    if (!pending) {
-      pending = read(env).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    return pending;
-  };
+  const reads = sharedCalls<string, HealthResult>();
+  const shared = (env: EnvironmentConfig): Promise<HealthResult> =>
+    reads.get(`${env.name}\u0000${env.healthcheckUrl}`, () => read(env));
   return { read: shared, readAll: (envs) => Promise.all(envs.map(shared)) };
 }
 

@@ -6,6 +6,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketObject } from '../domain/iterations.js';
+import { sharedCalls } from '../sharedCalls.js';
 import { type CallObserver, describeFailure, ignoreCalls, timed } from './outsideCall.js';
 
 export interface ModelBucket {
@@ -44,7 +45,7 @@ export function createModelBucket(
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 5000;
   const observe = options.observe ?? ignoreCalls;
-  const cache = new Map<string, { at: number; listing: Promise<BucketObject[]> }>();
+  const listings = sharedCalls<string, BucketObject[]>({ keepMs: options.cacheSeconds * 1000, now });
 
   async function listAll(bucket: string, prefix: string): Promise<BucketObject[]> {
     const objects: BucketObject[] = [];
@@ -73,20 +74,7 @@ export function createModelBucket(
   }
 
   return {
-    list(bucket, prefix) {
-      const key = `${bucket}\u0000${prefix}`;
-      const hit = cache.get(key);
-      if (hit && now() - hit.at < options.cacheSeconds * 1000) return hit.listing;
-      const listing = listAll(bucket, prefix);
-      cache.set(key, { at: now(), listing });
-      // A failed listing must not be served from the cache.
-      listing.catch(() => {
-        if (cache.get(key)?.listing === listing) cache.delete(key);
-      });
-      return listing;
-    },
-    invalidate() {
-      cache.clear();
-    },
+    list: (bucket, prefix) => listings.get(`${bucket}\u0000${prefix}`, () => listAll(bucket, prefix)),
+    invalidate: () => listings.clear(),
   };
 }

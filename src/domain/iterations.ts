@@ -84,10 +84,28 @@ interface Draft {
   reached: Record<string, Date>;
 }
 
-export function buildCatalog(
-  objects: Iterable<BucketObject>,
-  options: { prefix: string; naming: IterationNaming; environments: readonly string[]; listedAt?: Date },
-): Catalog {
+export interface CatalogOptions {
+  readonly prefix: string;
+  readonly naming: IterationNaming;
+  readonly environments: readonly string[];
+  readonly listedAt?: Date;
+}
+
+export function buildCatalog(objects: Iterable<BucketObject>, options: CatalogOptions): Catalog {
+  const builder = catalogBuilder(options);
+  builder.add(objects);
+  return builder.finish();
+}
+
+/**
+ * The catalog built in steps: `add` takes the listing in any number of slices (in listing order), and
+ * `finish` builds the indexes. A caller on an event loop can yield between slices, so a bucket of
+ * thousands of iterations never holds it for long; the result is the same as `buildCatalog`.
+ */
+export function catalogBuilder(options: CatalogOptions): {
+  add(objects: Iterable<BucketObject>): void;
+  finish(): Catalog;
+} {
   const { prefix } = options;
   // Every directory seen, in first-seen order: its draft, or null when the name is not an iteration.
   const drafts = new Map<string, Draft | null>();
@@ -97,70 +115,76 @@ export function buildCatalog(
   // prefix (`<prefix><directory>/`) finds its draft without another lookup.
   let last: { keyPrefix: string; directory: string; draft: Draft | null } | undefined;
 
-  for (const object of objects) {
-    const { key } = object;
-    if (!last || !key.startsWith(last.keyPrefix)) {
-      if (!key.startsWith(prefix)) continue;
-      const slash = key.indexOf('/', prefix.length);
-      // Root-level files (raw data, benchmark sets) are not models.
-      if (slash <= prefix.length) continue;
-      const directory = key.slice(prefix.length, slash);
-      let draft = drafts.get(directory);
-      if (draft === undefined) {
-        // Each directory's name is matched against the pattern once, not once per file.
-        const parsed = parseIterationName(directory, options.naming);
-        draft = parsed
-          ? {
-              version: parsed.version,
-              sha: parsed.sha,
-              model: undefined,
-              passed: undefined,
-              failed: undefined,
-              reached: {},
-            }
-          : null;
-        drafts.set(directory, draft);
+  const add = (objects: Iterable<BucketObject>): void => {
+    for (const object of objects) {
+      const { key } = object;
+      if (!last || !key.startsWith(last.keyPrefix)) {
+        if (!key.startsWith(prefix)) continue;
+        const slash = key.indexOf('/', prefix.length);
+        // Root-level files (raw data, benchmark sets) are not models.
+        if (slash <= prefix.length) continue;
+        const directory = key.slice(prefix.length, slash);
+        let draft = drafts.get(directory);
+        if (draft === undefined) {
+          // Each directory's name is matched against the pattern once, not once per file.
+          const parsed = parseIterationName(directory, options.naming);
+          draft = parsed
+            ? {
+                version: parsed.version,
+                sha: parsed.sha,
+                model: undefined,
+                passed: undefined,
+                failed: undefined,
+                reached: {},
+              }
+            : null;
+          drafts.set(directory, draft);
+        }
+        last = { keyPrefix: key.slice(0, slash + 1), directory, draft };
       }
-      last = { keyPrefix: key.slice(0, slash + 1), directory, draft };
+      const { directory, draft } = last;
+      const file = key.slice(last.keyPrefix.length);
+      if (file === 'model.zip') {
+        models.push({ directory, lastModified: object.lastModified, size: object.size });
+      }
+      if (draft === null) continue;
+      if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };
+      else if (file === 'passed') draft.passed = object.lastModified;
+      else if (file === 'failed') draft.failed = object.lastModified;
+      else if (envs.has(file)) draft.reached[file] = object.lastModified;
     }
-    const { directory, draft } = last;
-    const file = key.slice(last.keyPrefix.length);
-    if (file === 'model.zip') {
-      models.push({ directory, lastModified: object.lastModified, size: object.size });
-    }
-    if (draft === null) continue;
-    if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };
-    else if (file === 'passed') draft.passed = object.lastModified;
-    else if (file === 'failed') draft.failed = object.lastModified;
-    else if (envs.has(file)) draft.reached[file] = object.lastModified;
-  }
-
-  const iterations = new Map<string, Iteration>();
-  const byVersion = new Map<string, Iteration[]>();
-  for (const [name, draft] of drafts) {
-    if (draft === null) continue;
-    const iteration: Iteration = {
-      name,
-      version: draft.version,
-      sha: draft.sha,
-      ...validationOf(draft),
-      model: draft.model,
-      reached: draft.reached,
-    };
-    iterations.set(name, iteration);
-    const own = byVersion.get(iteration.version);
-    if (own) own.push(iteration);
-    else byVersion.set(iteration.version, [iteration]);
-  }
-  for (const own of byVersion.values()) own.sort(newestModelFirst);
-  return {
-    iterations,
-    models,
-    versions: sortNewestFirst(byVersion.keys()),
-    listedAt: options.listedAt ?? new Date(),
-    iterationsByVersion: byVersion,
-    modelIndex: buildPrefixIndex(models),
   };
+
+  const finish = (): Catalog => {
+    const iterations = new Map<string, Iteration>();
+    const byVersion = new Map<string, Iteration[]>();
+    for (const [name, draft] of drafts) {
+      if (draft === null) continue;
+      const iteration: Iteration = {
+        name,
+        version: draft.version,
+        sha: draft.sha,
+        ...validationOf(draft),
+        model: draft.model,
+        reached: draft.reached,
+      };
+      iterations.set(name, iteration);
+      const own = byVersion.get(iteration.version);
+      if (own) own.push(iteration);
+      else byVersion.set(iteration.version, [iteration]);
+    }
+    for (const own of byVersion.values()) own.sort(newestModelFirst);
+    return {
+      iterations,
+      models,
+      versions: sortNewestFirst(byVersion.keys()),
+      listedAt: options.listedAt ?? new Date(),
+      iterationsByVersion: byVersion,
+      modelIndex: buildPrefixIndex(models),
+    };
+  };
+
+  return { add, finish };
 }
 
 /** Newest model first; iterations without a model last, in listing order (the sort is stable). */

@@ -7,7 +7,7 @@ import type { ConfigRepo, ConfiguredState } from '../adapters/configRepo.js';
 import type { Healthchecks, HealthResult } from '../adapters/healthcheck.js';
 import type { ModelBucket } from '../adapters/modelBucket.js';
 import type { ServiceConfig } from '../config/botConfig.js';
-import { buildCatalog, type Catalog } from '../domain/iterations.js';
+import { type BucketObject, type Catalog, catalogBuilder } from '../domain/iterations.js';
 import {
   driftNotes,
   type LiveModel,
@@ -17,6 +17,7 @@ import {
   versionRows,
 } from '../domain/overview.js';
 import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from '../domain/targets.js';
+import { yieldToIo } from '../sharedCalls.js';
 
 export interface StatusDeps {
   readonly bucket: ModelBucket;
@@ -67,14 +68,41 @@ export function servedFrom(service: ServiceConfig, results: readonly HealthResul
   });
 }
 
-/** The service's bucket as a catalog of iterations. */
+/** Catalogs already built, per listing (the bucket adapter keeps a listing while it is fresh). */
+const catalogs = new WeakMap<readonly BucketObject[], Map<string, Promise<Catalog>>>();
+/** Objects folded into a catalog between two yields to the event loop (about a millisecond of work). */
+const CATALOG_SLICE = 2000;
+
+/**
+ * The service's bucket as a catalog of iterations: built once per listing and shared by every command
+ * until the listing expires, in slices so other Slack requests are acknowledged meanwhile.
+ */
 export async function loadCatalog(bucket: StatusDeps['bucket'], service: ServiceConfig): Promise<Catalog> {
   const objects = await bucket.list(service.bucket, service.prefix);
-  return buildCatalog(objects, {
+  let perService = catalogs.get(objects);
+  if (!perService) {
+    perService = new Map();
+    catalogs.set(objects, perService);
+  }
+  let catalog = perService.get(service.name);
+  if (!catalog) {
+    catalog = buildInSlices(objects, service);
+    perService.set(service.name, catalog);
+  }
+  return catalog;
+}
+
+async function buildInSlices(objects: readonly BucketObject[], service: ServiceConfig): Promise<Catalog> {
+  const builder = catalogBuilder({
     prefix: service.prefix,
     naming: service.naming,
     environments: service.environments.map((e) => e.name),
   });
+  for (let i = 0; i < objects.length; i += CATALOG_SLICE) {
+    builder.add(objects.slice(i, i + CATALOG_SLICE));
+    await yieldToIo();
+  }
+  return builder.finish();
 }
 
 export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig): Promise<ServiceStatus> {

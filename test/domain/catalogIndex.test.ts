@@ -10,6 +10,7 @@ import {
   type BucketObject,
   buildCatalog,
   type Catalog,
+  catalogBuilder,
   type IterationNaming,
   iterationsOf,
   namingFrom,
@@ -166,6 +167,32 @@ describe('the catalog of a bucket', () => {
         expect(catalog.models).toEqual(reference.models);
       }),
       RUNS,
+    );
+  });
+});
+
+describe('the catalog built in slices', () => {
+  it('is the catalog built at once, whatever the slices', () => {
+    const objects = syntheticBucket({ iterations: 300, seed: 7 });
+    const options = {
+      prefix: '',
+      naming: namingFrom(),
+      environments: ['development', 'staging', 'production'],
+    };
+    const listedAt = new Date('2026-11-01T00:00:00Z');
+    const whole = buildCatalog(objects, { ...options, listedAt });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 20 }), (sizes) => {
+        const builder = catalogBuilder({ ...options, listedAt });
+        let at = 0;
+        for (const size of sizes) {
+          builder.add(objects.slice(at, at + size));
+          at += size;
+        }
+        builder.add(objects.slice(at));
+        expect(builder.finish()).toEqual(whole);
+      }),
+      { seed: 20261127, numRuns: 50 },
     );
   });
 });

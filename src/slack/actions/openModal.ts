@@ -9,8 +9,8 @@ import type {
 import { findService } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
-import type { ModalContext } from '../blocks/requestModal.js';
 import { escapeMrkdwn } from '../blocks/kit.js';
+import type { ModalContext } from '../blocks/requestModal.js';
 import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
 import { openRequestModal, safeTargetsModal } from '../views/openRequestModal.js';

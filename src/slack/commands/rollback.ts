@@ -5,6 +5,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
 import { ACTIVE_STATES } from '../../domain/request.js';
+import { type SharedCalls, sharedCalls, yieldToIo } from '../../sharedCalls.js';
 import { type Actor, cancel } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
@@ -21,6 +22,9 @@ import { openRequestModal } from '../views/openRequestModal.js';
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export function rollbackCommand(deps: SlackDeps) {
+  // Identical commands running at the same time (a burst at the start of an incident) share one
+  // computation and one rendering; each still gets its own answer.
+  const replies = sharedCalls<string, Reply>();
   return async ({ command, ack, respond, client, context }: Args): Promise<void> => {
     const parsed = parseCommand(command.text ?? '', deps.config.services);
     if (!parsed.ok) {
@@ -34,9 +38,12 @@ export function rollbackCommand(deps: SlackDeps) {
       return;
     }
     await ack();
+    // Acknowledgements first: anything already waiting (other people's commands and clicks) is read and
+    // acknowledged before this one's slow part starts.
+    await yieldToIo();
     const log = deps.log.child({ command: cmd.kind, user: command.user_id, channel: command.channel_id });
     try {
-      await run(cmd, deps, {
+      await run(cmd, deps, replies, {
         respond,
         client,
         user: { id: command.user_id, name: command.user_name },
@@ -61,31 +68,41 @@ interface Invocation {
   readonly triggerId: string;
 }
 
-async function run(cmd: Command, deps: SlackDeps, at: Invocation): Promise<void> {
+type Reply = Parameters<Args['respond']>[0];
+
+async function run(
+  cmd: Command,
+  deps: SlackDeps,
+  replies: SharedCalls<string, Reply>,
+  at: Invocation,
+): Promise<void> {
   const { respond } = at;
   switch (cmd.kind) {
     case 'status': {
       const service = findService(deps.config, cmd.service);
       if (!service) return;
-      const [status, inFlight] = await Promise.all([
-        getServiceStatus(deps.status, service),
-        deps.workflows.store.inStates(ACTIVE_STATES),
-      ]);
-      const active = inFlight.filter((r) => r.service === service.name);
-      await respond({
-        response_type: 'in_channel',
-        ...statusMessage(status, active, deps.config.tracking.consecutiveReads),
+      const reply = await replies.get(`status\u0000${service.name}`, async () => {
+        const [status, inFlight] = await Promise.all([
+          getServiceStatus(deps.status, service),
+          deps.workflows.store.inStates(ACTIVE_STATES),
+        ]);
+        const active = inFlight.filter((r) => r.service === service.name);
+        return {
+          response_type: 'in_channel',
+          ...statusMessage(status, active, deps.config.tracking.consecutiveReads),
+        };
       });
+      await respond(reply);
       return;
     }
     case 'versions': {
       const service = findService(deps.config, cmd.service);
       if (!service) return;
-      const status = await getServiceStatus(deps.status, service);
-      await respond({
-        response_type: 'in_channel',
-        ...versionsMessage(status, versionTable(status), cmd.count),
+      const reply = await replies.get(`versions\u0000${service.name}\u0000${cmd.count}`, async () => {
+        const status = await getServiceStatus(deps.status, service);
+        return { response_type: 'in_channel', ...versionsMessage(status, versionTable(status), cmd.count) };
       });
+      await respond(reply);
       return;
     }
     case 'to': {
