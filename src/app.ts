@@ -116,10 +116,8 @@ export function createBot(options: BotOptions): RollbackBot {
     configRepo: createConfigRepo(octokit),
   };
 
-  const logger = boltLogger(
-    log.child({ component: 'bolt' }),
-    env.logLevel === 'debug' ? LogLevel.DEBUG : LogLevel.INFO,
-  );
+  // (boltLogger names its component on each line itself.)
+  const logger = boltLogger(log, env.logLevel === 'debug' ? LogLevel.DEBUG : LogLevel.INFO);
   const socket = env.slack.kind === 'socket';
   const clientOptions = {
     ...(env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {}),

@@ -10,7 +10,9 @@ describe('sharedCalls', () => {
       await new Promise((r) => setTimeout(r, 10));
       return runs;
     };
-    expect(await Promise.all([shared.get('a', run), shared.get('a', run), shared.get('b', run)])).toEqual([2, 2, 2]);
+    expect(await Promise.all([shared.get('a', run), shared.get('a', run), shared.get('b', run)])).toEqual([
+      2, 2, 2,
+    ]);
     expect(runs).toBe(2);
     expect(await shared.get('a', run)).toBe(3);
   });

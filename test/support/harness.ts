@@ -319,7 +319,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   const replicas: Array<{ bot: RollbackBot; store: Store }> = [];
   h.addReplica = async () => {
-    if (!databaseUrl.startsWith('postgres')) throw new Error('addReplica needs databaseUrl: a PostgreSQL URL');
+    if (!databaseUrl.startsWith('postgres'))
+      throw new Error('addReplica needs databaseUrl: a PostgreSQL URL');
     const replica = await boot();
     replicas.push(replica);
     return replica;
