@@ -885,8 +885,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       failures.length = 0;
     },
     holdNext(method, pathRegex) {
-      let arrive = () => undefined as void;
-      let release = () => undefined as void;
+      let arrive: () => void = () => undefined;
+      let release: () => void = () => undefined;
       const arrived = new Promise<void>((r) => {
         arrive = r;
       });
