@@ -60,8 +60,8 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
 
   /** Takes the service from `words` (any position) or falls back to the only one. */
   const takeService = (usage: string): KnownService | Parsed => {
-    const names = new Set(services.map((s) => s.name));
-    const index = words.findIndex((w) => names.has(w));
+    const known = new Set(services.map((s) => s.name));
+    const index = words.findIndex((w) => known.has(w));
     if (index >= 0) {
       const [name] = words.splice(index, 1);
       return services.find((s) => s.name === name) as KnownService;
