@@ -260,4 +260,32 @@ describe('two replicas on one PostgreSQL', () => {
     const [state] = await query<{ state: string }>(url, `select state from requests where id = '${id}'`);
     expect(state?.state).toBe('completed');
   }, 60_000);
+
+  it('kill -9 of the replica opening a PR: the other resumes it, finds the PR, says "PR opened" once', async () => {
+    serveStart();
+    const url = await freshPostgresUrl();
+    const [a, b] = await twoReplicas(url);
+    await command(a, 'to previous', USERS.alice);
+    const id = await until('the card', () => cardIds()[0]);
+    // GitHub creates the PR, but its answer never reaches the replica that asked: that one dies first.
+    const held = github.holdNext('POST', /\/pulls$/);
+    await approve(a, id, USERS.bob);
+    await held.arrived;
+    a.child.kill('SIGKILL');
+    await a.exited;
+    held.release();
+    const killedAt = Date.now();
+    // The opener's lease (4 × lease_ttl_seconds = 12 s here) expires; the survivor's round resumes it.
+    await until('"PR opened"', () => threadReplies().some((t) => t.includes('PR opened')), 30_000);
+    expect(Date.now() - killedAt).toBeGreaterThan(5_000);
+    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).endsWith(id.toLowerCase()));
+    expect(ours).toHaveLength(1);
+    expect(threadReplies().filter((t) => t.includes('PR opened'))).toHaveLength(1);
+    const [row] = await query<{ state: string; pr_number: number }>(
+      url,
+      `select state, pr_number from requests where id = '${id}'`,
+    );
+    expect(row).toEqual({ state: 'pr_open', pr_number: Number(ours[0]?.number) });
+    expect(b.child.exitCode).toBeNull();
+  }, 60_000);
 });

@@ -20,8 +20,12 @@ import { AlreadyConfiguredError, type OpenedPr, PlanStaleError, type WorkflowDep
 import { makePlan } from './requestRollback.js';
 import { loadCatalog } from './serviceStatus.js';
 
-/** Long enough for the slowest attempt (a few GitHub calls, each bounded), short enough to resume soon. */
-export const OPEN_PR_LEASE_MS = 120_000;
+/**
+ * How long one attempt may hold a request: four background-lease TTLs (2 minutes by default), well over
+ * the slowest attempt (a few GitHub calls, each bounded), and the delay before another replica resumes
+ * the request when the one opening it died.
+ */
+const openLeaseMs = (deps: WorkflowDeps) => deps.config.replicas.leaseTtlSeconds * 4000;
 
 // Concurrent calls in one process share an attempt; the lease is what holds across replicas.
 const inFlight = new Map<string, Promise<void>>();
@@ -42,7 +46,7 @@ export function openPullRequest(
 
 async function underLease(deps: WorkflowDeps, requestId: string, resume: boolean): Promise<void> {
   const lease = `open-pr:${requestId}`;
-  if (!(await deps.store.acquireLease(lease, deps.replicaId, OPEN_PR_LEASE_MS))) return;
+  if (!(await deps.store.acquireLease(lease, deps.replicaId, openLeaseMs(deps)))) return;
   try {
     await attemptOpen(deps, requestId, resume);
   } finally {
