@@ -69,6 +69,10 @@ afterEach(() => {
   killAll();
   slack.reset();
   github.reset();
+  // A merged rollback moved main; the next test starts from the reference state again.
+  const original = readFixture('search-config.toml');
+  if (github.fileAt(REPO, 'main', 'search-config.toml') !== original)
+    github.commitFile(REPO, 'main', 'search-config.toml', original, 'test: back to the fixture');
 });
 
 function serveStart(): void {
