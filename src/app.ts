@@ -31,13 +31,13 @@ import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { Logger } from './log.js';
 import { type BotMetrics, createMetrics } from './metrics.js';
+import type { WorkflowDeps } from './ports.js';
 import { createSlackAlerts } from './slack/alerts.js';
 import { boltLogger } from './slack/boltLogger.js';
 import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
 import { observeSlackRequests } from './slack/middleware.js';
 import { watchSocketMode } from './slack/socketState.js';
-import type { WorkflowDeps } from './workflows/ports.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 
 export interface BotOptions {

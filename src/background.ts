@@ -9,9 +9,9 @@
  */
 import Bottleneck from 'bottleneck';
 import type { BotConfig } from './config/botConfig.js';
+import type { WorkflowDeps } from './ports.js';
 import { expireDue, resumeInterrupted } from './workflows/decide.js';
 import { repostUnsent } from './workflows/milestones.js';
-import type { WorkflowDeps } from './workflows/ports.js';
 import { repairCardless } from './workflows/repair.js';
 import { trackAll } from './workflows/trackRollback.js';
 

@@ -7,7 +7,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { CallObserver } from './adapters/outsideCall.js';
 import type { Store } from './adapters/store/store.js';
 import { STATES } from './domain/request.js';
-import type { WorkflowMetrics } from './workflows/ports.js';
+import type { WorkflowMetrics } from './ports.js';
 
 export type SlackKind = 'command' | 'action' | 'view' | 'event' | 'other';
 

@@ -16,7 +16,7 @@ import {
   PlanStaleError,
   type PullRequests,
   type PullState,
-} from '../workflows/ports.js';
+} from '../ports.js';
 import { explainGitHubError, GitHubError } from './github.js';
 
 const status = (err: unknown) => (err as { status?: number }).status;

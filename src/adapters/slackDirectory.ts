@@ -1,8 +1,8 @@
 /** Slack user groups, for approvers given as groups. Looked up on demand and cached briefly. */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log.js';
+import type { Directory } from '../ports.js';
 import { sharedCalls } from '../sharedCalls.js';
-import type { Directory } from '../workflows/ports.js';
 
 export function createSlackDirectory(
   client: webApi.WebClient,

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../log.js';
-import type { WorkflowDeps } from '../workflows/ports.js';
+import type { WorkflowDeps } from '../ports.js';
 import { onPullRequestEvent } from '../workflows/trackRollback.js';
 import { type Route, sendJson } from './server.js';
 

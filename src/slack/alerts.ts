@@ -1,6 +1,6 @@
 /** AlertPosts over the Slack Web API. */
 import type { webApi } from '@slack/bolt';
-import type { AlertPosts } from '../workflows/ports.js';
+import type { AlertPosts } from '../ports.js';
 import { alertCard, alertOffer } from './blocks/alertCard.js';
 import { renderAlertNotice } from './blocks/notices.js';
 

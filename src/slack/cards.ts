@@ -13,7 +13,7 @@ import type { BotConfig } from '../config/botConfig.js';
 import { findService } from '../config/botConfig.js';
 import type { RollbackRequest } from '../domain/request.js';
 import type { Logger } from '../log.js';
-import type { RequestCards } from '../workflows/ports.js';
+import type { RequestCards } from '../ports.js';
 import { renderNotice } from './blocks/notices.js';
 import { requestCard } from './blocks/requestCard.js';
 

@@ -4,7 +4,7 @@
 import type { BotConfig } from '../config/botConfig.js';
 import type { AlarmRef } from '../domain/request.js';
 import type { Logger } from '../log.js';
-import type { WorkflowDeps } from '../workflows/ports.js';
+import type { WorkflowDeps } from '../ports.js';
 import type { StatusDeps } from '../workflows/serviceStatus.js';
 
 export interface SlackDeps {

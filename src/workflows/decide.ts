@@ -5,11 +5,11 @@
 import { findService } from '../config/botConfig.js';
 import { isApprover, mayApprove } from '../domain/policy.js';
 import type { RollbackRequest } from '../domain/request.js';
+import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
 import type { ClickOutcome, Denial } from './notices.js';
 import { openPullRequest } from './openPullRequest.js';
-import type { WorkflowDeps } from './ports.js';
 
 const denied = (denial: Denial): ClickOutcome => ({ kind: 'denied', denial });
 

@@ -14,7 +14,7 @@ import {
   serviceForAlarm,
 } from '../domain/alarm.js';
 import { BOT_REQUESTER } from '../domain/request.js';
-import type { AlertView, WorkflowDeps } from './ports.js';
+import type { AlertView, WorkflowDeps } from '../ports.js';
 import { requestRollback } from './requestRollback.js';
 import { getServiceStatus } from './serviceStatus.js';
 

@@ -6,8 +6,8 @@
  * lose "Rollback complete".
  */
 import type { RollbackRequest } from '../domain/request.js';
+import type { WorkflowDeps } from '../ports.js';
 import type { Notice } from './notices.js';
-import type { WorkflowDeps } from './ports.js';
 
 /** Posts `notice` in the request's thread unless `key` was claimed before; true when this call did. */
 export async function postOnce(

@@ -14,9 +14,9 @@ import { branchName, renderBody, renderTitle } from '../domain/prText.js';
 import type { RollbackRequest } from '../domain/request.js';
 import { resolveLikeCi } from '../domain/targets.js';
 import { setVersionAt } from '../domain/tomlEdit.js';
+import { AlreadyConfiguredError, type OpenedPr, PlanStaleError, type WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
-import { AlreadyConfiguredError, type OpenedPr, PlanStaleError, type WorkflowDeps } from './ports.js';
 import { makePlan } from './requestRollback.js';
 import { loadCatalog } from './serviceStatus.js';
 

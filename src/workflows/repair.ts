@@ -3,9 +3,10 @@
  * such a request is invisible and blocks every new one for its service. Post the card now, or, if the
  * request expired meanwhile, end it and say so in the channel.
  */
+
+import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { expireIfDue } from './decide.js';
-import type { WorkflowDeps } from './ports.js';
 
 export async function repairCardless(deps: WorkflowDeps, graceMs: number): Promise<number> {
   let repaired = 0;

@@ -7,8 +7,8 @@ import type { Reason, Target } from '../domain/command.js';
 import { buildPlan, failedChecks, type Plan, refuseForActive } from '../domain/plan.js';
 import { approvalsNeeded, expiresAt } from '../domain/policy.js';
 import { type AlarmRef, newRequestId, type RollbackRequest } from '../domain/request.js';
+import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
-import type { WorkflowDeps } from './ports.js';
 import { getServiceStatus } from './serviceStatus.js';
 
 export interface RollbackAsk {

@@ -10,11 +10,11 @@ import { type EnvironmentConfig, findService, type ServiceConfig } from '../conf
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
 import { requestIdInBody, requestIdInBranch } from '../domain/prText.js';
 import type { RequestState, RollbackRequest } from '../domain/request.js';
+import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
 import type { Notice } from './notices.js';
 import { announcePr } from './openPullRequest.js';
-import type { WorkflowDeps } from './ports.js';
 
 export interface TrackingRules {
   readonly consecutiveReads: number;

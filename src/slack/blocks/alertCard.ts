@@ -1,5 +1,5 @@
 /** The alert card (and the offer under other tools' alert messages): what fired, what is live, the way back. */
-import type { AlertView } from '../../workflows/ports.js';
+import type { AlertView } from '../../ports.js';
 import { type Block, code, context, escapeMrkdwn as esc, fields, header, section, slackDate } from './kit.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 

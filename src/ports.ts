@@ -1,14 +1,15 @@
 /**
- * What workflows need from the outside, as interfaces. Slack, GitHub and the database implement them
- * in adapters/ and slack/; workflows never import Bolt or octokit.
+ * What workflows need from the outside, as interfaces (the ports). Slack, GitHub and the database
+ * implement them in adapters/ and slack/; workflows never import Bolt or octokit. Neutral ground: both
+ * sides import from here, so adapters never import from workflows/.
  */
 
-import type { Store } from '../adapters/store/store.js';
-import type { BotConfig } from '../config/botConfig.js';
-import type { AlarmRef, RollbackRequest } from '../domain/request.js';
-import type { Logger } from '../log.js';
-import type { AlertNotice, Notice } from './notices.js';
-import type { StatusDeps } from './serviceStatus.js';
+import type { Store } from './adapters/store/store.js';
+import type { BotConfig } from './config/botConfig.js';
+import type { AlarmRef, RollbackRequest } from './domain/request.js';
+import type { Logger } from './log.js';
+import type { AlertNotice, Notice } from './workflows/notices.js';
+import type { StatusDeps } from './workflows/serviceStatus.js';
 
 /** The request card and its thread in Slack. */
 export interface RequestCards {
