@@ -188,15 +188,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
     );
   }
 
-  checks.push(
-    check(
-      'no_active_request',
-      !inputs.activeRequest,
-      inputs.activeRequest
-        ? `${inputs.activeRequest.id} is already active for ${service.name} (${inputs.activeRequest.state}): finish or cancel it first`
-        : `no other active request for ${service.name}`,
-    ),
-  );
+  checks.push(activeRequestCheck(service.name, inputs.activeRequest));
 
   const cooling =
     inputs.lastRollback &&
@@ -263,13 +255,20 @@ export function refuseForActive(
   service: string,
 ): Plan {
   const checks = plan.checks.map((c) =>
-    c.id === 'no_active_request'
-      ? check(
-          'no_active_request',
-          false,
-          `${active.id} is already active for ${service} (${active.state}): finish or cancel it first`,
-        )
-      : c,
+    c.id === 'no_active_request' ? activeRequestCheck(service, active) : c,
   );
   return { ...plan, checks, ok: false };
+}
+
+function activeRequestCheck(
+  service: string,
+  active?: { readonly id: string; readonly state: string },
+): Check {
+  return check(
+    'no_active_request',
+    !active,
+    active
+      ? `${active.id} is already active for ${service} (${active.state}): finish or cancel it first`
+      : `no other active request for ${service}`,
+  );
 }
