@@ -5,52 +5,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/adapters/store/open.js';
-import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
-import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
-import { readFixture } from './support/fixtures.js';
-import { BUCKET, configToml, GITHUB_TOKEN, REPO } from './support/harness.js';
+import type { FakeGitHub } from './fakes/github.js';
+import type { FakeHealthchecks } from './fakes/healthchecks.js';
+import { startWorld, type World } from './support/world.js';
 
 const run = promisify(execFile);
-let s3: FakeS3;
+let world: World;
 let github: FakeGitHub;
 let health: FakeHealthchecks;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  [s3, github, health] = await Promise.all([
-    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
-    startFakeGitHub({
-      token: GITHUB_TOKEN,
-      repos: {
-        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
-      },
-    }),
-    startFakeHealthchecks(),
-  ]);
-  health.serve('development', '1.25.4-4b5c6d7');
-  health.serve('staging', '1.25.3-3a4b5c6');
-  health.serve('production', '1.25.3-3a4b5c6');
-  const dir = mkdtempSync(join(tmpdir(), 'rollback-cli-'));
-  const configPath = join(dir, 'bot.toml');
-  writeFileSync(configPath, configToml({ health }));
+  world = await startWorld();
+  ({ github, health } = world);
   // Only what the CLI documents: no Slack variables at all.
-  env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ROLLBACK_BOT_CONFIG: configPath,
-    DATABASE_URL: `sqlite:${join(dir, 'absent.db')}`,
-    GITHUB_TOKEN,
-    GITHUB_API_URL: github.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.url,
-  };
+  env = world.env({ slack: false });
 });
-afterAll(async () => {
-  await Promise.all([s3?.close(), github?.close(), health?.close()]);
-});
+afterAll(() => world?.close());
 
 const TSX = join(process.cwd(), 'node_modules/tsx/dist/loader.mjs');
 const CLI = join(process.cwd(), 'src/cli.ts');

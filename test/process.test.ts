@@ -4,70 +4,29 @@
  * start-up errors as one line, surviving malformed requests, draining on SIGTERM, no orphan under npm.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
-import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from './fakes/slack.js';
+import type { FakeHealthchecks } from './fakes/healthchecks.js';
+import type { FakeSlack } from './fakes/slack.js';
 import { killAll, MAIN, startBotProcess, TSX } from './support/botProcess.js';
-import { readFixture } from './support/fixtures.js';
-import { BUCKET, CHANNEL, configToml, GITHUB_TOKEN, REPO, SIGNING_SECRET, USERS } from './support/harness.js';
+import { CHANNEL, SIGNING_SECRET, USERS } from './support/harness.js';
 import { sendSlashCommand, signSlackRequest } from './support/slackRequests.js';
 import { textOf } from './support/slackText.js';
+import { startWorld, type World } from './support/world.js';
 
+let world: World;
 let slack: FakeSlack;
-let github: FakeGitHub;
-let s3: FakeS3;
 let health: FakeHealthchecks;
 let dir: string;
 let baseEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  [slack, github, s3, health] = await Promise.all([
-    startFakeSlack(),
-    startFakeGitHub({
-      token: GITHUB_TOKEN,
-      repos: {
-        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
-      },
-    }),
-    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
-    startFakeHealthchecks(),
-  ]);
-  health.serve('development', '1.25.4-4b5c6d7');
-  health.serve('staging', '1.25.3-3a4b5c6');
-  health.serve('production', '1.25.3-3a4b5c6');
-  dir = mkdtempSync(join(tmpdir(), 'rollback-process-'));
-  writeFileSync(
-    join(dir, 'bot.toml'),
-    configToml({ health }, { botToml: 'drain_delay_seconds = 1\nshutdown_timeout_seconds = 10' }),
-  );
-  baseEnv = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-    SLACK_BOT_TOKEN: 'xoxb-process-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    GITHUB_TOKEN,
-    GITHUB_API_URL: github.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.url,
-    ROLLBACK_BOT_CONFIG: join(dir, 'bot.toml'),
-    DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
-    LOG_LEVEL: 'info',
-  };
+  world = await startWorld({ botToml: 'drain_delay_seconds = 1\nshutdown_timeout_seconds = 10' });
+  ({ slack, health, dir } = world);
+  baseEnv = { ...world.env(), DATABASE_URL: `sqlite:${join(dir, 'bot.db')}` };
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([slack?.close(), github?.close(), s3?.close(), health?.close()]);
-});
+afterAll(() => world?.close());
 
 afterEach(killAll);
 

@@ -3,68 +3,35 @@
  * the outcomes must be those of one bot. Everything "only once" lives in the database, so this is where
  * a check-then-act in process memory would show.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../src/slack/blocks/requestCard.js';
-import { type FakeGitHub, startFakeGitHub } from './fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from './fakes/healthchecks.js';
-import { type FakeS3, loadBucketListing, startFakeS3 } from './fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from './fakes/slack.js';
+import type { FakeGitHub } from './fakes/github.js';
+import type { FakeHealthchecks } from './fakes/healthchecks.js';
+import type { FakeSlack } from './fakes/slack.js';
 import { type BotProcess, killAll, startBotProcess } from './support/botProcess.js';
 import { freshPostgresUrl } from './support/databases.js';
 import { readFixture } from './support/fixtures.js';
-import {
-  BUCKET,
-  CHANNEL,
-  configToml,
-  GITHUB_TOKEN,
-  ONCALL_GROUP,
-  REPO,
-  SIGNING_SECRET,
-  USERS,
-} from './support/harness.js';
+import { CHANNEL, REPO, SIGNING_SECRET, USERS } from './support/harness.js';
 import { blockActionsPayload } from './support/slackPayloads.js';
 import { sendInteraction, sendSlashCommand } from './support/slackRequests.js';
 import { textOf } from './support/slackText.js';
+import { startWorld, type World } from './support/world.js';
 
+let world: World;
 let slack: FakeSlack;
 let github: FakeGitHub;
-let s3: FakeS3;
 let health: FakeHealthchecks;
-let configPath: string;
 
 beforeAll(async () => {
-  [slack, github, s3, health] = await Promise.all([
-    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
-    startFakeGitHub({
-      token: GITHUB_TOKEN,
-      repos: {
-        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
-      },
-    }),
-    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
-    startFakeHealthchecks(),
-  ]);
-  const dir = mkdtempSync(join(tmpdir(), 'rollback-replicas-'));
-  configPath = join(dir, 'bot.toml');
-  writeFileSync(
-    configPath,
-    configToml(
-      { health },
-      {
-        pollSeconds: 0.5,
-        healthcheckTimeoutMs: 500,
-        botToml: 'lease_ttl_seconds = 3\nrepair_after_seconds = 2\ndrain_delay_seconds = 0',
-      },
-    ),
-  );
+  world = await startWorld({
+    pollSeconds: 0.5,
+    healthcheckTimeoutMs: 500,
+    botToml: 'lease_ttl_seconds = 3\nrepair_after_seconds = 2\ndrain_delay_seconds = 0',
+  });
+  ({ slack, github, health } = world);
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([slack?.close(), github?.close(), s3?.close(), health?.close()]);
-});
+afterAll(() => world?.close());
 afterEach(() => {
   killAll();
   slack.reset();
@@ -75,28 +42,10 @@ afterEach(() => {
     github.commitFile(REPO, 'main', 'search-config.toml', original, 'test: back to the fixture');
 });
 
-function serveStart(): void {
-  health.serve('development', '1.25.4-4b5c6d7');
-  health.serve('staging', '1.25.3-3a4b5c6');
-  health.serve('production', '1.25.3-3a4b5c6');
-}
+const serveStart = () => world.serveStart();
 
 async function twoReplicas(databaseUrl: string): Promise<[BotProcess, BotProcess]> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    SLACK_BOT_TOKEN: 'xoxb-replicas',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    GITHUB_TOKEN,
-    GITHUB_API_URL: github.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.url,
-    ROLLBACK_BOT_CONFIG: configPath,
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'info',
-  };
+  const env = { ...world.env(), DATABASE_URL: databaseUrl };
   return Promise.all([startBotProcess(env), startBotProcess(env)]);
 }
 

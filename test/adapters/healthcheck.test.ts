@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthchecks } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { readFixture } from '../support/fixtures.js';
+import { closedPortUrl } from '../support/ports.js';
 
 let fake: FakeHealthchecks;
 const env = (name: string, url = fake.urlFor(name)): EnvironmentConfig => ({
@@ -24,14 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return `http://127.0.0.1:${port}/healthcheck`;
-}
-
 describe('healthchecks', () => {
   const checks = () => createHealthchecks({ timeoutMs: 300 });
 
@@ -49,7 +41,7 @@ describe('healthchecks', () => {
       env('failing'),
       env('partial'),
       env('sick'),
-      env('gone', await closedPortUrl()),
+      env('gone', `${await closedPortUrl()}/healthcheck`),
       env('production'),
     ]);
     // One slow environment costs one timeout, not one per environment.

@@ -2,12 +2,12 @@
  * What a platform team's probes and scrapers see: /healthz, /readyz (honest about what this replica
  * can do) and /metrics (Prometheus text), and what a drain does to them.
  */
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { freshPostgresUrl } from '../support/databases.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, USERS, untilReady, useHarness } from '../support/harness.js';
+import { closedPortUrl } from '../support/ports.js';
 import { sendSlashCommand } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { postedCard, pulls, settle, until } from '../workflows/support.js';
@@ -32,14 +32,6 @@ async function readyz(
 }
 const check = (checks: Check[], name: string) => checks.find((c) => c.name === name);
 
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}`;
-}
-
 describe('/readyz', () => {
   it('stays unready with the reason while Slack refuses the token; /healthz is still 200', async () => {
     const hh = await start({ slackToken: 'xoxb-placeholder', skipReady: true });
@@ -56,7 +48,7 @@ describe('/readyz', () => {
   });
 
   it('stays ready when GitHub and S3 are down, and says so', async () => {
-    const hh = await start({ githubUrl: 'http://github.invalid', s3Endpoint: await closedPort() });
+    const hh = await start({ githubUrl: 'http://github.invalid', s3Endpoint: await closedPortUrl() });
     const { status, body } = await readyz(hh);
     expect(status).toBe(200);
     expect(check(body.checks, 'github')).toMatchObject({ ok: false, required: false });

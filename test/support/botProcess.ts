@@ -4,8 +4,8 @@
  * signals, several replicas on one database, kill -9.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export const TSX = join(process.cwd(), 'node_modules/tsx/dist/loader.mjs');
 export const MAIN = join(process.cwd(), 'src/main.ts');
@@ -15,15 +15,6 @@ export interface BotProcess {
   readonly url: string;
   output(): string;
   readonly exited: Promise<number | null>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const running = new Set<ChildProcess>();

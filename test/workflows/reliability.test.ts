@@ -11,6 +11,7 @@ import { REJECT_MODAL, REQUEST_MODAL } from '../../src/slack/blocks/requestModal
 import { makePlan } from '../../src/workflows/requestRollback.js';
 import { closedEvent, sendWebhook } from '../support/github.js';
 import { CHANNEL, type Harness, REPO, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
+import { closedPortUrl } from '../support/ports.js';
 import { nowSeconds, sendSlashCommand } from '../support/slackRequests.js';
 import { rawTextOf, textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies, until } from './support.js';
@@ -260,18 +261,9 @@ describe('8. outside systems failing or hanging', () => {
     expect(text).toContain('production'); // the rest is still shown
   });
 
-  /** A local port nothing listens on (not one of fetch's blocked ports, such as 9). */
-  async function closedPort(): Promise<string> {
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
-    await new Promise((r) => server.close(r));
-    return `http://127.0.0.1:${port}`;
-  }
-
   it.each([
     ['an unresolvable host', async () => 'http://github.invalid', 'does not resolve (DNS, ENOTFOUND)'],
-    ['a refused connection', closedPort, 'connection refused (ECONNREFUSED 127.0.0.1:'],
+    ['a refused connection', closedPortUrl, 'connection refused (ECONNREFUSED 127.0.0.1:'],
   ])('GitHub at %s: status answers at once with the true cause', async (_what, url, cause) => {
     const hh = await start({ githubUrl: await url() });
     const started = Date.now();

@@ -1,0 +1,96 @@
+/**
+ * The outside world for tests that run the bot or the CLI as a process: fake Slack, GitHub, S3 and
+ * healthchecks serving the reference deployment, a bot config file pointing at them, and the
+ * environment an operator would set.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
+import { type FakeS3, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
+import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
+import { readFixture } from './fixtures.js';
+import {
+  BUCKET,
+  configToml,
+  GITHUB_TOKEN,
+  type HarnessOptions,
+  ONCALL_GROUP,
+  REPO,
+  SIGNING_SECRET,
+  USERS,
+} from './harness.js';
+
+export interface World {
+  readonly slack: FakeSlack;
+  readonly github: FakeGitHub;
+  readonly s3: FakeS3;
+  readonly health: FakeHealthchecks;
+  /** A directory of the world's own (the config file, databases). */
+  readonly dir: string;
+  readonly configPath: string;
+  /** Serves the reference deployment's models again (development ahead, staging and production on 1.25.3). */
+  serveStart(): void;
+  /** What an operator sets for the bot (Slack too) or the CLI (`slack: false`), pointing at the fakes. */
+  env(options?: { slack?: boolean }): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startWorld(config: HarnessOptions = {}): Promise<World> {
+  const [slack, github, s3, health] = await Promise.all([
+    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
+    startFakeGitHub({
+      token: GITHUB_TOKEN,
+      repos: {
+        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
+      },
+    }),
+    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
+    startFakeHealthchecks(),
+  ]);
+  const serveStart = () => {
+    health.serve('development', '1.25.4-4b5c6d7');
+    health.serve('staging', '1.25.3-3a4b5c6');
+    health.serve('production', '1.25.3-3a4b5c6');
+  };
+  serveStart();
+  const dir = mkdtempSync(join(tmpdir(), 'rollback-world-'));
+  const configPath = join(dir, 'bot.toml');
+  writeFileSync(configPath, configToml({ health }, config));
+  return {
+    slack,
+    github,
+    s3,
+    health,
+    dir,
+    configPath,
+    serveStart,
+    env: ({ slack: withSlack = true } = {}) => ({
+      PATH: process.env.PATH,
+      // No AWS profile of the machine's may leak in: credentials and region come from here only.
+      HOME: dir,
+      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+      ...(withSlack
+        ? {
+            SLACK_BOT_TOKEN: 'xoxb-process-test',
+            SLACK_SIGNING_SECRET: SIGNING_SECRET,
+            SLACK_API_URL: slack.apiUrl,
+          }
+        : {}),
+      GITHUB_TOKEN,
+      GITHUB_API_URL: github.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_S3: s3.url,
+      ROLLBACK_BOT_CONFIG: configPath,
+      DATABASE_URL: `sqlite:${join(dir, 'absent.db')}`,
+      LOG_LEVEL: 'info',
+    }),
+    close: async () => {
+      await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
+    },
+  };
+}
