@@ -64,9 +64,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const sizesOf = (text: string) => text.split(',').map(Number);
 const SIZES = sizesOf(argument('sizes') ?? (QUICK ? '1000,10000' : '1000,10000,100000'));
-const RUNS = Number(argument('runs') ?? (QUICK ? 2 : 3));
-/** First calls at this size and above are slow: one run. */
-const ONE_RUN_FROM = 100_000;
+/**
+ * Runs per size: small buckets are cheap and noisy (a 1k listing is 5 pages, ~0.5 s), so more runs; a
+ * 100k first call takes ~40 s: one run. `--runs n` sets every size below 100k.
+ */
+const runsFor = (iterations: number): number =>
+  iterations >= 100_000
+    ? 1
+    : Number(argument('runs') ?? (iterations <= 1000 ? (QUICK ? 3 : 5) : QUICK ? 2 : 3));
+/** Help-stream runs at STALL_SIZE, pooled: one versions call has one stall at its end. */
+const STALL_RUNS = QUICK ? 1 : 2;
 const BEFORE_ROOT = argument('before') ? resolve(argument('before') as string) : undefined;
 const BEFORE_SIZES = sizesOf(argument('before-sizes') ?? '1000,10000');
 const CACHED_CALLS = 5;
@@ -262,14 +269,17 @@ interface Measured {
   readonly firsts: number[];
   /** Per run: first call / floor. */
   readonly ratios: number[];
+  /** Per run: first call − floor, what the bot adds to the listing. */
+  readonly overheads: number[];
   readonly cached: number[];
 }
 
 interface Stall {
   readonly code: string;
+  /** Every run's help acks, pooled and (at the end) sorted. */
   readonly idle: number[];
   readonly busy: number[];
-  readonly versionsMs: number;
+  readonly versionsMs: number[];
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -310,11 +320,12 @@ async function main(): Promise<void> {
               floors: [],
               firsts: [],
               ratios: [],
+              overheads: [],
               cached: [],
             } as Measured,
           ]),
         );
-        const runs = iterations >= ONE_RUN_FROM ? 1 : RUNS;
+        const runs = runsFor(iterations);
         // Every bot run sits between two floor listings; its ratio is to their mean, so a machine that
         // drifts during the run moves both sides.
         let floorBefore = await rawListing(client, MODELS);
@@ -344,6 +355,7 @@ async function main(): Promise<void> {
             row.floors.push(floor);
             row.firsts.push(first.ms);
             row.ratios.push(first.ms / floor);
+            row.overheads.push(first.ms - floor);
             Object.assign(row, { keys: floorAfter.keys, versions: first.versions });
             log(
               `  run ${run} ${code.name}: floor ${ms(floorBefore.ms)} / ${ms(floorAfter.ms)} ms (${floorAfter.pages} pages), ` +
@@ -358,28 +370,41 @@ async function main(): Promise<void> {
         results.push(...rows.values());
 
         if (iterations === STALL_SIZE) {
-          for (const code of here) {
-            const bot = await startBot(
-              botEnv(world, {
-                configPath: configOf(code),
-                databaseUrl: sqliteUrl(world, 'stall'),
-                s3Url: s3.url,
-              }),
-              code.root,
-            );
-            try {
-              await warmUp(world, bot);
-              const idle = await helpStream(world, bot, sleep(IDLE_HELP_MS));
-              const running = versions(world, bot, 'fpo-search', timeoutMs);
-              const busy = await helpStream(world, bot, running);
-              const versionsMs = (await running).ms;
-              stalls.push({ code: code.name, idle, busy, versionsMs });
-              log(
-                `  stall ${code.name}: help p99 idle ${ms(percentile(idle, 99))} ms, during versions ${ms(percentile(busy, 99))} ms (versions ${ms(versionsMs)} ms)`,
+          for (let run = 1; run <= STALL_RUNS; run++) {
+            for (const code of here) {
+              const bot = await startBot(
+                botEnv(world, {
+                  configPath: configOf(code),
+                  databaseUrl: sqliteUrl(world, 'stall'),
+                  s3Url: s3.url,
+                }),
+                code.root,
               );
-            } finally {
-              await bot.stop();
+              try {
+                await warmUp(world, bot);
+                const idle = await helpStream(world, bot, sleep(IDLE_HELP_MS));
+                const running = versions(world, bot, 'fpo-search', timeoutMs);
+                const busy = await helpStream(world, bot, running);
+                const versionsMs = (await running).ms;
+                let stall = stalls.find((s) => s.code === code.name);
+                if (!stall) {
+                  stall = { code: code.name, idle: [], busy: [], versionsMs: [] };
+                  stalls.push(stall);
+                }
+                stall.idle.push(...idle);
+                stall.busy.push(...busy);
+                stall.versionsMs.push(versionsMs);
+                log(
+                  `  stall run ${run} ${code.name}: help p99 idle ${ms(percentile(idle, 99))} ms, during versions ${ms(percentile(busy, 99))} ms, max ${ms(busy.at(-1))} ms (versions ${ms(versionsMs)} ms)`,
+                );
+              } finally {
+                await bot.stop();
+              }
             }
+          }
+          for (const stall of stalls) {
+            stall.idle.sort((a, b) => a - b);
+            stall.busy.sort((a, b) => a - b);
           }
         }
       } finally {
@@ -423,7 +448,7 @@ function report(
   const out = (text = '') => console.log(text);
   out(`\n## /rollback versions on big buckets (Node ${process.version}, ${new Date().toISOString()})\n`);
   out(
-    `Medians of ${RUNS} runs (1 run from ${int(ONE_RUN_FROM)} iterations); first / floor: median of the runs' ratios (range). ` +
+    `Medians over the runs (${SIZES.map((n) => `${runsFor(n)} at ${int(n)}`).join(', ')}); first / floor and first − floor: medians of the runs' values (range). ` +
       `Floor: the raw listing of the same prefix, the mean of the listings just before and just after each bot run. ` +
       `Cached: every call after each first call. Bot: \`src/main.ts\` as a process on SQLite; S3: s3rver in its own process.` +
       (BEFORE_ROOT ? ` before = the bot of ${BEFORE_ROOT}.` : ''),
@@ -439,6 +464,7 @@ function report(
         'raw listing (floor)',
         'versions, first call',
         'first / floor',
+        'first − floor',
         'target ≤ ×1.1',
         'versions, cached (p50 / max)',
         'cached target < 100 ms @10k',
@@ -459,6 +485,7 @@ function report(
           `${ms(median(r.floors))} ms`,
           `${ms(median(r.firsts))} ms`,
           `×${ratioP50.toFixed(2)}${spread}`,
+          `${ms(median(r.overheads))} ms${r.overheads.length > 1 ? ` (${ms(Math.min(...r.overheads))}–${ms(Math.max(...r.overheads))})` : ''}`,
           verdict(ratioP50 <= 1.1),
           `${ms(cachedP50)} / ${ms(cachedMax)} ms`,
           r.iterations === 10_000 ? verdict(cachedP50 < 100) : '',
@@ -474,11 +501,10 @@ function report(
     if (!a || !b) continue;
     const keys = `×${(b.keys / a.keys).toFixed(2)}`;
     const grow = (pick: (r: Measured) => number[]) => ratio(median(pick(b)), median(pick(a)));
-    const over = (r: Measured) => median(r.firsts) - median(r.floors);
     growth.push(
       [code.name, 'raw listing (floor)', grow((r) => r.floors), keys],
       [code.name, 'versions, first call', grow((r) => r.firsts), keys],
-      [code.name, 'first call minus floor', ratio(over(b), over(a)), keys],
+      [code.name, 'first call − floor (what the bot adds)', grow((r) => r.overheads), keys],
       [code.name, 'versions, cached', grow((r) => r.cached), keys],
     );
   }
@@ -489,7 +515,7 @@ function report(
 
   if (stalls.length > 0) {
     out(
-      `\n### Ack of \`/rollback help\` (another user, every ${HELP_EVERY_MS} ms) while \`versions\` runs uncached on ${int(STALL_SIZE)} iterations\n`,
+      `\n### Ack of \`/rollback help\` (another user, every ${HELP_EVERY_MS} ms) while \`versions\` runs uncached on ${int(STALL_SIZE)} iterations (${STALL_RUNS} runs pooled)\n`,
     );
     const rows: string[][] = [];
     for (const s of stalls) {
@@ -506,7 +532,7 @@ function report(
         ],
         [
           s.code,
-          `during versions (${ms(s.versionsMs)} ms)`,
+          `during versions (${s.versionsMs.map(ms).join(', ')} ms)`,
           String(s.busy.length),
           ms(percentile(s.busy, 50)),
           ms(percentile(s.busy, 99)),
