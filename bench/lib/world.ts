@@ -3,7 +3,7 @@
  * and response_url), GitHub and healthchecks, plus what a bot process needs to find them (config file,
  * environment). S3 runs in its own process (s3Process.ts), the bot in its own (processes.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeGitHub, startFakeGitHub } from '../../test/fakes/github.js';
@@ -27,6 +27,7 @@ export interface World {
   readonly slack: FakeSlack;
   readonly github: FakeGitHub;
   readonly health: FakeHealthchecks;
+  /** Config files and SQLite databases of this run; removed by close(). */
   readonly dir: string;
   close(): Promise<void>;
 }
@@ -42,13 +43,16 @@ export async function startWorld(options: { extraRepos?: readonly string[] } = {
     }),
     startFakeHealthchecks(),
   ]);
+  const dir = mkdtempSync(join(tmpdir(), 'rollback-bench-'));
   return {
     slack,
     github,
     health,
-    dir: mkdtempSync(join(tmpdir(), 'rollback-bench-')),
+    dir,
     close: async () => {
       await Promise.all([slack.close(), github.close(), health.close()]);
+      // Config files and the bots' SQLite databases (the bots have stopped by now).
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
