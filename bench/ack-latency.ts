@@ -5,8 +5,12 @@
  * acks: same process, same transport (receiver.requestListener on a plain node:http server), same run,
  * so the ratio bot/bare is what the bot adds on top of Bolt itself.
  *
- * Run: npm run bench. Exits non-zero when an ack fails or the bot's acks are not clearly faster than the
- * healthchecks.
+ * Targets (issue 11): the bot's acks at concurrency 1 well under the slow systems' 300 ms; at concurrency 50
+ * the bot's p99 within ×1.5 of the bare app's. Everything runs in this one process (bot, bare app, fakes,
+ * load), so the bot's follow-ups (status posted to response_url) share the event loop with its acks, as in
+ * production; bench/replicas.ts measures the same acks with the bot in a process of its own.
+ *
+ * Run: npm run bench:ack. Exits non-zero when a request fails; a missed target is reported as FAIL.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -199,21 +203,13 @@ async function settle(slack: FakeSlack, expected: number): Promise<{ posted: num
 const ms = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(1));
 
 function report(rows: readonly Row[]): void {
-  const header = ['target', 'conc', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'errors'];
-  const lines = rows.map((r) => [
-    r.target,
-    String(r.concurrency),
-    String(r.requests),
-    ms(r.p50),
-    ms(r.p99),
-    ms(r.max),
-    String(r.errors),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  console.log(format(header));
-  for (const line of lines) console.log(format(line));
+  console.log('| target | concurrency | requests | p50 ms | p99 ms | max ms | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    console.log(
+      `| ${r.target} | ${r.concurrency} | ${r.requests} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.errors} |`,
+    );
+  }
   console.log();
   for (const { concurrency } of PLAN) {
     const bot = rows.find((r) => r.target === 'bot' && r.concurrency === concurrency);
@@ -222,6 +218,18 @@ function report(rows: readonly Row[]): void {
     const ratio = (key: 'p50' | 'p99') => (bot[key] / bare[key]).toFixed(2);
     console.log(`bot/bare at concurrency ${concurrency}: p50 ×${ratio('p50')}, p99 ×${ratio('p99')}`);
   }
+}
+
+/** Issue 11's target at concurrency 50: the bot's p99 at most ×1.5 the bare app's, measured in the same run. */
+function reportTarget(rows: readonly Row[]): void {
+  const bot = rows.find((r) => r.target === 'bot' && r.concurrency === 50);
+  const bare = rows.find((r) => r.target === 'bare' && r.concurrency === 50);
+  if (!bot || !bare) return;
+  const pass = bot.p99 <= 1.5 * bare.p99;
+  console.log(
+    `${pass ? 'PASS' : 'FAIL'}: bot p99 at concurrency 50 ${ms(bot.p99)} ms vs bare ${ms(bare.p99)} ms: ` +
+      `×${(bot.p99 / bare.p99).toFixed(2)} (target ≤ ×1.5)`,
+  );
 }
 
 /** How long after the command its status reached response_url: the slow work the ack did not wait for. */
@@ -328,6 +336,7 @@ async function main(): Promise<number> {
       `${pass ? 'PASS' : 'FAIL'}: bot acks at concurrency 1 vs the ${SLOW_MS} ms outside systems: ${p99}, ` +
         `errors ${single?.errors ?? '-'}; its status follow-ups came p50 ${followUp} ms after the command`,
     );
+    reportTarget(rows);
 
     // The last settle() above let the bot's background work (status → response_url) finish, so closing
     // the servers below cuts nothing off.
@@ -339,7 +348,7 @@ async function main(): Promise<number> {
 
     const errors = rows.reduce((sum, r) => sum + r.errors, 0) + warmUpErrors;
     if (warmUpErrors > 0) console.log(`warm-up errors: ${warmUpErrors}`);
-    failed = !pass || errors > 0;
+    failed = errors > 0;
   } finally {
     await bare?.close();
     await h.close();

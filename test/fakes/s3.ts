@@ -15,6 +15,16 @@
  * ("error:0308010C:digital envelope routines::unsupported"). That flag can only be given at process
  * start, so instead `installContinuationTokens` swaps the tokens for plain opaque ones; it works with or
  * without the flag.
+ *
+ * Big buckets (benchmarks: a synthetic bucket of 100,000 iterations is ~460,000 objects) have two options.
+ * `bulkLoad` writes the initial objects with one mkdir per directory and nothing else than the object and
+ * its `.md5` file (about 2x faster: 460k objects in ~12 s on tmpfs). `indexedListing` answers
+ * ListObjectsV2 from a sorted index of the keys written through this fake: s3rver's own listing walks the
+ * bucket's directory tree from the top on every page (a readdir and a stat of every iteration directory),
+ * so a page of a 100k-iteration bucket costs about 1 s where S3's pages cost the same whatever the bucket's
+ * size. With the index only the walk goes: each listed key's LastModified, Size and ETag are still read
+ * from its files by s3rver's store, as without it. Keys uploaded through the S3 API (not `putObjects`) are
+ * not in the index.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -28,6 +38,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +59,11 @@ export interface FakeS3 {
   /** Endpoint for the S3 client (`endpoint`, or `AWS_ENDPOINT_URL_S3`). */
   url: string;
   bucket: string;
+  /**
+   * s3rver's directory, removed by close(). A process holding a big bucket may instead remove it with
+   * `rm -rf` and exit: close() removes files one by one (~45 s for 460k objects).
+   */
+  directory: string;
   /** Client options that work against this server; `client()` uses them. */
   clientConfig(): S3ClientConfig;
   /** A new real S3Client pointed at this server; destroyed by close(). */
@@ -62,6 +78,10 @@ export interface FakeS3 {
 export interface StartFakeS3Options {
   bucket: string;
   objects: FakeS3Object[];
+  /** Big buckets: write the initial objects without per-object checks (see the file comment). */
+  bulkLoad?: boolean;
+  /** Big buckets: list from an index of the keys instead of walking the directories (file comment). */
+  indexedListing?: boolean;
 }
 
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -78,7 +98,8 @@ export async function startFakeS3(opts: StartFakeS3Options): Promise<FakeS3> {
     directory,
     configureBuckets: [{ name: opts.bucket }],
   });
-  installContinuationTokens(s3rver);
+  const index = opts.indexedListing ? new KeyIndex() : undefined;
+  installContinuationTokens(s3rver, index ? { bucket: opts.bucket, index } : undefined);
 
   let address: Awaited<ReturnType<S3rver['run']>>;
   try {
@@ -91,10 +112,18 @@ export async function startFakeS3(opts: StartFakeS3Options): Promise<FakeS3> {
   const clients: S3Client[] = [];
 
   const putObjects = async (objects: FakeS3Object[]): Promise<void> => {
-    for (const object of objects) writeObject(s3rver, opts.bucket, object);
+    for (const object of objects) {
+      writeObject(s3rver, opts.bucket, object);
+      index?.add(object.key);
+    }
   };
   try {
-    await putObjects(opts.objects);
+    if (opts.bulkLoad) {
+      writeFreshObjects(s3rver, opts.bucket, opts.objects);
+      index?.addMany(opts.objects.map((o) => o.key));
+    } else {
+      await putObjects(opts.objects);
+    }
   } catch (err) {
     s3rver.httpServer?.closeAllConnections();
     await s3rver.close();
@@ -117,6 +146,7 @@ export async function startFakeS3(opts: StartFakeS3Options): Promise<FakeS3> {
   return {
     url,
     bucket: opts.bucket,
+    directory,
     clientConfig,
     client() {
       const client = new S3Client(clientConfig());
@@ -126,6 +156,7 @@ export async function startFakeS3(opts: StartFakeS3Options): Promise<FakeS3> {
     putObjects,
     async deleteObjects(keys) {
       for (const key of keys) {
+        index?.delete(key);
         const objectPath = s3rver.store.getResourcePath(opts.bucket, key, 'object');
         await Promise.all(
           [
@@ -182,6 +213,126 @@ function writeObject(s3rver: S3rver, bucket: string, object: FakeS3Object): void
   rmSync(s3rver.store.getResourcePath(bucket, object.key, 'metadata.json'), { force: true });
 }
 
+/**
+ * `writeObject` for many objects into a fresh bucket: one mkdir per directory, no metadata file to remove
+ * (none exists yet), no truncate for empty objects. The same files, half the system calls.
+ */
+function writeFreshObjects(s3rver: S3rver, bucket: string, objects: readonly FakeS3Object[]): void {
+  const directories = new Set<string>();
+  for (const object of objects) {
+    if (object.body !== undefined) {
+      writeObject(s3rver, bucket, object);
+      continue;
+    }
+    const modified = new Date(object.lastModified);
+    if (Number.isNaN(modified.getTime())) {
+      throw new Error(`fake S3: bad lastModified ${String(object.lastModified)} for ${object.key}`);
+    }
+    const objectPath = s3rver.store.getResourcePath(bucket, object.key, 'object');
+    const directory = dirname(objectPath);
+    if (!directories.has(directory)) {
+      mkdirSync(directory, { recursive: true });
+      directories.add(directory);
+    }
+    const size = object.size ?? 0;
+    const fd = openSync(objectPath, 'w');
+    try {
+      if (size > 0) ftruncateSync(fd, size);
+      futimesSync(fd, modified, modified);
+    } finally {
+      closeSync(fd);
+    }
+    writeFileSync(`${objectPath}.md5`, zeroFilledEtag(size));
+  }
+}
+
+/** The keys of a bucket in S3's listing order, for `indexedListing`. */
+class KeyIndex {
+  private keys: string[] = [];
+
+  addMany(keys: readonly string[]): void {
+    this.keys = [...new Set([...this.keys, ...keys])].sort(byKey);
+  }
+
+  add(key: string): void {
+    const at = this.lowerBound(key);
+    if (this.keys[at] !== key) this.keys.splice(at, 0, key);
+  }
+
+  delete(key: string): void {
+    const at = this.lowerBound(key);
+    if (this.keys[at] === key) this.keys.splice(at, 1);
+  }
+
+  /** Up to `max` keys after `startAfter` that start with `prefix`; `more` when the next one would too. */
+  page(prefix: string, startAfter: string, max: number): { keys: string[]; more: boolean } {
+    let at = this.lowerBound(startAfter > prefix ? startAfter : prefix);
+    if (this.keys[at] === startAfter) at += 1;
+    const keys: string[] = [];
+    for (; at < this.keys.length; at++) {
+      const key = this.keys[at] as string;
+      if (!key.startsWith(prefix)) break;
+      if (keys.length === max) return { keys, more: true };
+      keys.push(key);
+    }
+    return { keys, more: false };
+  }
+
+  /** Index of the first key not below `key`. */
+  private lowerBound(key: string): number {
+    let [low, high] = [0, this.keys.length];
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.keys[mid] as string) < key) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
+
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// s3rver's object model, to build listing entries exactly as its own store does (no typings: internal).
+const S3rverObject = createRequire(import.meta.url)('s3rver/lib/models/object') as new (
+  bucket: string,
+  key: string,
+  content: null,
+  metadata: Record<string, unknown>,
+) => { key: string };
+
+/** One ListObjectsV2 page from the index; LastModified, Size and ETag from s3rver's store, as it lists. */
+async function listFromIndex(
+  store: S3rver['store'],
+  bucket: string,
+  index: KeyIndex,
+  options: Record<string, unknown>,
+): Promise<{ objects: Array<{ key: string }>; commonPrefixes: string[]; isTruncated: boolean }> {
+  const prefix = typeof options.prefix === 'string' ? options.prefix : '';
+  const startAfter = typeof options.startAfter === 'string' ? options.startAfter : '';
+  const max = typeof options.maxKeys === 'number' ? options.maxKeys : 1000;
+  const { keys, more } = index.page(prefix, startAfter, max);
+  const metadataStore = store as unknown as {
+    getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
+  };
+  const entries = await Promise.all(
+    keys.map((key) =>
+      metadataStore.getMetadata(bucket, key).then(
+        (metadata) => new S3rverObject(bucket, key, null, metadata),
+        (err: NodeJS.ErrnoException) => {
+          // deleted behind the index's back: not listed, as s3rver does for a vanished file
+          if (err.code === 'ENOENT') return undefined;
+          throw err;
+        },
+      ),
+    ),
+  );
+  return {
+    objects: entries.filter((e): e is { key: string } => e !== undefined),
+    commonPrefixes: [],
+    isTruncated: more,
+  };
+}
+
 const PART_SIZE = 8 * 1024 * 1024;
 const etagCache = new Map<number, string>();
 const zeroPartMd5 = new Map<number, Buffer>();
@@ -225,7 +376,10 @@ const TOKEN_PREFIX = 'fake-s3:';
  * calls DES, and the truncation is put back into the response object before it is rendered as XML.
  * Must be called before `run()`: Koa composes its middleware when the server starts.
  */
-function installContinuationTokens(s3rver: S3rver): void {
+function installContinuationTokens(
+  s3rver: S3rver,
+  indexed?: { readonly bucket: string; readonly index: KeyIndex },
+): void {
   const routerIndex = s3rver.middleware.findIndex((mw) => mw.router !== undefined);
   if (routerIndex < 0) throw new Error('fake S3: s3rver router middleware not found (s3rver changed?)');
 
@@ -247,7 +401,11 @@ function installContinuationTokens(s3rver: S3rver): void {
     ctx.store = Object.create(store, {
       listObjects: {
         value: async (name: string, options: Record<string, unknown>) => {
-          const result = await store.listObjects(name, options);
+          // A delimiter (common prefixes) is left to s3rver's walk: the bot never lists with one.
+          const result =
+            indexed && name === indexed.bucket && !options.delimiter
+              ? await listFromIndex(store, name, indexed.index, options)
+              : await store.listObjects(name, options);
           if (!result.isTruncated) return result;
           lastKey = result.objects.at(-1)?.key;
           return { ...result, isTruncated: false };
