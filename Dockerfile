@@ -6,13 +6,10 @@
 # then replace the digest here (or build with --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest>).
 ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
-# Build stage: compiles TypeScript and native modules, then drops dev dependencies.
+# Build stage: compiles TypeScript, then drops dev dependencies. (The SQLite driver ships Node-API
+# binaries in its package, so no compiler is needed.)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# Native addons (the SQLite driver) compile from source: they need a toolchain here, not at run time.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

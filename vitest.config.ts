@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The verdict reporter lets `npm test` fail a run in which a test worker died (see its header).
+    reporters: ['default', './test/support/verdict.ts'],
     // One real PostgreSQL server for the run; tests that need it make their own database in it.
     globalSetup: ['test/support/postgres.global.ts'],
     testTimeout: 20_000,
