@@ -104,7 +104,9 @@ export async function runCli(
   if (!service) return 2;
   const status = await getServiceStatus(deps.status, service);
   io.out(
-    cmd.kind === 'status' ? renderStatus(status) : renderVersions(status, versionTable(status), cmd.count),
+    cmd.kind === 'status'
+      ? renderStatus(status)
+      : renderVersions(status, versionTable(status, cmd.count), cmd.count),
   );
   return status.unavailable.length > 0 ? 3 : 0;
 }

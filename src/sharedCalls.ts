@@ -46,3 +46,21 @@ export function sharedCalls<K, V>(
 
 /** Lets pending I/O (new Slack requests among it) run before the caller goes on. */
 export const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const turns: Array<() => void> = [];
+function nextOne(): void {
+  turns.shift()?.();
+  if (turns.length > 0) setImmediate(nextOne);
+}
+
+/**
+ * Waits for a turn of the event loop of one's own: callers resume one per turn, in order, with pending
+ * I/O between each. Fifty follow-ups released together (a shared answer arriving) then cannot hold the
+ * loop in one go, and other people's requests are acknowledged between them.
+ */
+export function takeTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    turns.push(resolve);
+    if (turns.length === 1) setImmediate(nextOne);
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sharedCalls } from '../src/sharedCalls.js';
+import { sharedCalls, takeTurn } from '../src/sharedCalls.js';
 
 describe('sharedCalls', () => {
   it('shares a running call among concurrent callers, then forgets it', async () => {
@@ -34,5 +34,14 @@ describe('sharedCalls', () => {
     });
     await expect(failing).rejects.toThrow('down');
     expect(await shared.get('f', ok)).toBe('v4');
+  });
+
+  it('takeTurn resumes waiters one per event-loop turn, in order, with I/O between', async () => {
+    const order: string[] = [];
+    const waiters = [1, 2, 3].map((n) => takeTurn().then(() => order.push(`turn ${n}`)));
+    // An immediate queued after the three waiters runs before the second one: each took its own turn.
+    setImmediate(() => order.push('other work'));
+    await Promise.all(waiters);
+    expect(order).toEqual(['turn 1', 'other work', 'turn 2', 'turn 3']);
   });
 });

@@ -5,7 +5,7 @@
  * (default `<semver>-<7 hex sha>`). Inside: `model.zip`, the validation markers `passed`/`failed`, and one
  * empty marker per environment the iteration was first deployed to.
  */
-import { buildPrefixIndex, type PrefixIndex } from './prefixIndex.js';
+import { type PrefixIndex, prefixIndexSteps, runSteps } from './prefixIndex.js';
 import { sortNewestFirst } from './semver.js';
 
 export interface BucketObject {
@@ -105,6 +105,8 @@ export function buildCatalog(objects: Iterable<BucketObject>, options: CatalogOp
 export function catalogBuilder(options: CatalogOptions): {
   add(objects: Iterable<BucketObject>): void;
   finish(): Catalog;
+  /** `finish` in steps (each a few sorts or passes at most), for a caller that yields in between. */
+  finishSteps(): Generator<void, Catalog>;
 } {
   const { prefix } = options;
   // Every directory seen, in first-seen order: its draft, or null when the name is not an iteration.
@@ -155,7 +157,7 @@ export function catalogBuilder(options: CatalogOptions): {
     }
   };
 
-  const finish = (): Catalog => {
+  function* finishSteps(): Generator<void, Catalog> {
     const iterations = new Map<string, Iteration>();
     const byVersion = new Map<string, Iteration[]>();
     for (const [name, draft] of drafts) {
@@ -173,18 +175,22 @@ export function catalogBuilder(options: CatalogOptions): {
       if (own) own.push(iteration);
       else byVersion.set(iteration.version, [iteration]);
     }
+    yield;
     for (const own of byVersion.values()) own.sort(newestModelFirst);
+    const versions = sortNewestFirst(byVersion.keys());
+    yield;
+    const modelIndex = yield* prefixIndexSteps(models);
     return {
       iterations,
       models,
-      versions: sortNewestFirst(byVersion.keys()),
+      versions,
       listedAt: options.listedAt ?? new Date(),
       iterationsByVersion: byVersion,
-      modelIndex: buildPrefixIndex(models),
+      modelIndex,
     };
-  };
+  }
 
-  return { add, finish };
+  return { add, finish: () => runSteps(finishSteps()), finishSteps };
 }
 
 /** Newest model first; iterations without a model last, in listing order (the sort is stable). */

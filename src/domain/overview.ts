@@ -96,7 +96,21 @@ export function versionRows(
   configuredVersion: string | undefined,
   rules: TargetRules,
   naming: IterationNaming,
+  /** Only the newest `limit` versions (a message shows at most 50; a big bucket has thousands). */
+  limit = Number.POSITIVE_INFINITY,
 ): VersionRow[] {
+  const row = versionRowOf(catalog, served, configuredVersion, rules, naming);
+  return catalog.versions.slice(0, limit).map(row);
+}
+
+/** The row of one version, for callers that stop early (e.g. after enough safe targets). */
+export function versionRowOf(
+  catalog: Catalog,
+  served: readonly Served[],
+  configuredVersion: string | undefined,
+  rules: TargetRules,
+  naming: IterationNaming,
+): (version: string) => VersionRow {
   const servedBy = new Map<string, string[]>();
   for (const s of served) {
     if (!s.modelVersion) continue;
@@ -105,7 +119,7 @@ export function versionRows(
     if (environments) environments.push(s.environment);
     else servedBy.set(version, [s.environment]);
   }
-  return catalog.versions.map((version) => {
+  return (version) => {
     const assessment = assessVersion(catalog, version, rules);
     const deploys = assessment.iteration?.version === version ? assessment.iteration : undefined;
     return {
@@ -116,5 +130,5 @@ export function versionRows(
       servedBy: servedBy.get(version) ?? [],
       configured: configuredVersion === version,
     };
-  });
+  };
 }

@@ -40,7 +40,8 @@ function newerFirstListed(models: readonly Dated[], times: Float64Array, a: numb
   return b - a;
 }
 
-export function buildPrefixIndex<T extends Dated>(models: readonly T[]): PrefixIndex<T> {
+/** Builds the index in steps: a caller on an event loop may yield between the two sorts and the tree. */
+export function* prefixIndexSteps<T extends Dated>(models: readonly T[]): Generator<void, PrefixIndex<T>> {
   const n = models.length;
   const times = Float64Array.from(models, (m) => m.lastModified.getTime());
   const positions = Array.from({ length: n }, (_, i) => i);
@@ -50,7 +51,9 @@ export function buildPrefixIndex<T extends Dated>(models: readonly T[]): PrefixI
     const y = (models[b] as T).directory;
     return x < y ? -1 : x > y ? 1 : a - b;
   });
+  yield;
   const oldestFirst = positions.sort((a, b) => newerFirstListed(models, times, a, b));
+  yield;
   const rankOf = new Int32Array(n);
   for (const [rank, model] of oldestFirst.entries()) rankOf[model] = rank;
 
@@ -64,6 +67,14 @@ export function buildPrefixIndex<T extends Dated>(models: readonly T[]): PrefixI
     byRank: oldestFirst.map((model) => models[model] as T),
     tree,
   };
+}
+
+/** Runs a stepwise computation to its end at once. */
+export function runSteps<R>(steps: Generator<void, R>): R {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 /** The newest model whose directory starts with `prefix`, exactly as a scan of all models finds it. */

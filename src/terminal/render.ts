@@ -3,7 +3,7 @@ import { describeHealthError } from '../adapters/healthcheck.js';
 import type { VersionRow } from '../domain/overview.js';
 import type { Plan } from '../domain/plan.js';
 import { describeReason } from '../domain/targets.js';
-import type { ServiceStatus } from '../workflows/serviceStatus.js';
+import { type ServiceStatus, versionCount } from '../workflows/serviceStatus.js';
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
@@ -62,7 +62,7 @@ export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[
     ];
   });
   const lines = [
-    `${status.service.name} versions (${shown.length} of ${rows.length}, newest first)`,
+    `${status.service.name} versions (${shown.length} of ${Math.max(rows.length, versionCount(status))}, newest first)`,
     table([['VERSION', 'CI DEPLOYS', 'DATE', 'VALIDATION', 'REACHED', 'NOW', 'TARGET'], ...body]),
     ...unavailable(status),
   ];

@@ -14,6 +14,7 @@ import {
   liveModel,
   type Served,
   type VersionRow,
+  versionRowOf,
   versionRows,
 } from '../domain/overview.js';
 import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from '../domain/targets.js';
@@ -102,7 +103,12 @@ async function buildInSlices(objects: readonly BucketObject[], service: ServiceC
     builder.add(objects.slice(i, i + CATALOG_SLICE));
     await yieldToIo();
   }
-  return builder.finish();
+  const steps = builder.finishSteps();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await yieldToIo();
+  }
 }
 
 export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig): Promise<ServiceStatus> {
@@ -161,7 +167,8 @@ export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig)
   };
 }
 
-export function versionTable(status: ServiceStatus): VersionRow[] {
+/** The version table, newest first; `limit` rows at most (what a message shows). */
+export function versionTable(status: ServiceStatus, limit?: number): VersionRow[] {
   if (!status.catalog.ok) return [];
   return versionRows(
     status.catalog.value,
@@ -169,5 +176,29 @@ export function versionTable(status: ServiceStatus): VersionRow[] {
     status.configuredVersion,
     status.rules,
     status.service.naming,
+    limit,
   );
 }
+
+/** The newest `max` safe rollback targets (the request form's choices), assessing no more than needed. */
+export function safeTargets(status: ServiceStatus, max: number): VersionRow[] {
+  if (!status.catalog.ok) return [];
+  const row = versionRowOf(
+    status.catalog.value,
+    servedFrom(status.service, status.environments),
+    status.configuredVersion,
+    status.rules,
+    status.service.naming,
+  );
+  const found: VersionRow[] = [];
+  for (const version of status.catalog.value.versions) {
+    const candidate = row(version);
+    if (candidate.assessment.safe) found.push(candidate);
+    if (found.length >= max) break;
+  }
+  return found;
+}
+
+/** How many versions the bucket holds (for "10 of 4,281 versions"). */
+export const versionCount = (status: ServiceStatus): number =>
+  status.catalog.ok ? status.catalog.value.versions.length : 0;

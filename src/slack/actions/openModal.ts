@@ -126,7 +126,7 @@ export function showVersionsClick(deps: SlackDeps) {
     await respond({
       response_type: 'ephemeral',
       replace_original: false,
-      ...versionsMessage(status, versionTable(status), 10),
+      ...versionsMessage(status, versionTable(status, 10), 10),
     });
   };
 }

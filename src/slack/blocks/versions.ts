@@ -2,7 +2,7 @@
 
 import type { VersionRow } from '../../domain/overview.js';
 import { describeReason } from '../../domain/targets.js';
-import type { ServiceStatus } from '../../workflows/serviceStatus.js';
+import { type ServiceStatus, versionCount } from '../../workflows/serviceStatus.js';
 import { type Block, code, context, header, MAX_BLOCKS, packSections, section, slackDate } from './kit.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 import { unavailableBlock } from './status.js';
@@ -56,12 +56,13 @@ function withRequestButton(block: Block, row: VersionRow, service: string): Bloc
 export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow[], count: number) {
   const { service } = status;
   const shown = rows.slice(0, count);
+  const total = Math.max(rows.length, versionCount(status));
   const envs = service.environments.map((e) => e.name);
   const intro: Block[] = [header(`${service.name}: versions`), ...unavailableBlock(status.unavailable)];
   const footer = context(
-    `${shown.length} of ${rows.length} versions, newest first · bucket ${code(service.bucket)}${
+    `${shown.length} of ${total} versions, newest first · bucket ${code(service.bucket)}${
       status.catalog.ok ? ` listed ${slackDate(status.catalog.value.listedAt, '{time}')}` : ''
-    }${rows.length > shown.length ? ` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, rows.length)}`)}` : ''}`,
+    }${total > shown.length ? ` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, total)}`)}` : ''}`,
   );
   const room = MAX_BLOCKS - intro.length - 1;
   const body =

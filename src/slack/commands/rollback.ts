@@ -5,7 +5,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
 import { ACTIVE_STATES } from '../../domain/request.js';
-import { type SharedCalls, sharedCalls, yieldToIo } from '../../sharedCalls.js';
+import { type SharedCalls, sharedCalls, takeTurn } from '../../sharedCalls.js';
 import { type Actor, cancel } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
@@ -40,7 +40,7 @@ export function rollbackCommand(deps: SlackDeps) {
     await ack();
     // Acknowledgements first: anything already waiting (other people's commands and clicks) is read and
     // acknowledged before this one's slow part starts.
-    await yieldToIo();
+    await takeTurn();
     const log = deps.log.child({ command: cmd.kind, user: command.user_id, channel: command.channel_id });
     try {
       await run(cmd, deps, replies, {
@@ -92,6 +92,8 @@ async function run(
           ...statusMessage(status, active, deps.config.tracking.consecutiveReads),
         };
       });
+      // Every caller of a shared answer resumes at once: answer them one per turn of the loop.
+      await takeTurn();
       await respond(reply);
       return;
     }
@@ -100,8 +102,12 @@ async function run(
       if (!service) return;
       const reply = await replies.get(`versions\u0000${service.name}\u0000${cmd.count}`, async () => {
         const status = await getServiceStatus(deps.status, service);
-        return { response_type: 'in_channel', ...versionsMessage(status, versionTable(status), cmd.count) };
+        return {
+          response_type: 'in_channel',
+          ...versionsMessage(status, versionTable(status, cmd.count), cmd.count),
+        };
       });
+      await takeTurn();
       await respond(reply);
       return;
     }

@@ -5,7 +5,7 @@
 import type { webApi } from '@slack/bolt';
 import type { ServiceConfig } from '../../config/botConfig.js';
 import type { Reason } from '../../domain/command.js';
-import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
+import { getServiceStatus, safeTargets } from '../../workflows/serviceStatus.js';
 import { loadingModal, type ModalContext, requestModal } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 
@@ -16,7 +16,8 @@ export async function safeTargetsModal(
   prefill?: { version?: string; reason?: Reason; note?: string },
 ) {
   const status = await getServiceStatus(deps.status, service);
-  const targets = versionTable(status).filter((r) => r.assessment.safe);
+  // A static select holds 100 options at most: the newest 100 safe targets.
+  const targets = safeTargets(status, 100);
   return requestModal({
     services: deps.config.services,
     service,
