@@ -4,6 +4,7 @@
  * does, so a new call in the bot shows up instead of silently succeeding.
  */
 import type http from 'node:http';
+import { parseArgs } from '../../test/fakes/slack.js';
 import { SlackApiError, type Workspace } from './workspace.js';
 
 export interface WebApiOptions {
@@ -21,29 +22,10 @@ export interface WebApiOptions {
 
 type Args = Record<string, unknown>;
 
-/** Form-encoded calls carry structures as JSON strings (the WebClient's serializeBody). */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
-
-function parseArgs(req: http.IncomingMessage, body: Buffer, query: URLSearchParams): Args {
-  const args: Args = Object.fromEntries(query);
-  const text = body.toString('utf8');
-  if (text === '') return args;
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    return { ...args, ...(JSON.parse(text) as Args) };
-  }
-  for (const [key, value] of new URLSearchParams(text)) args[key] = value;
-  for (const key of JSON_FIELDS) {
-    const value = args[key];
-    if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
-      try {
-        args[key] = JSON.parse(value);
-      } catch {
-        throw new SlackApiError(`invalid_${key}`);
-      }
-    }
-  }
-  return args;
-}
+const readArgs = (req: http.IncomingMessage, body: Buffer, query: URLSearchParams): Args =>
+  parseArgs(req, body, query, (field) => {
+    throw new SlackApiError(`invalid_${field}`);
+  });
 
 const truthy = (value: unknown): boolean => value === true || value === 'true' || value === '1';
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -250,7 +232,7 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
     const method = url.pathname.slice('/api/'.length);
     let args: Args;
     try {
-      args = parseArgs(req, body, url.searchParams);
+      args = readArgs(req, body, url.searchParams);
     } catch (err) {
       send(res, 200, { ok: false, error: err instanceof SlackApiError ? err.code : 'invalid_arguments' });
       return true;

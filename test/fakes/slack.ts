@@ -69,7 +69,17 @@ export interface FakeSlackOptions {
  */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurls', 'user_auth_blocks']);
 
-function parseArgs(req: http.IncomingMessage, body: Buffer, query: URLSearchParams): Record<string, unknown> {
+/**
+ * The arguments of a Web API call as Slack reads them (query, form or JSON body). A structured field
+ * holding malformed JSON is handed to `onMalformed` (the demo answers `invalid_<field>` like Slack); by
+ * default it is left as the string the client sent, so a test sees it.
+ */
+export function parseArgs(
+  req: http.IncomingMessage,
+  body: Buffer,
+  query: URLSearchParams,
+  onMalformed: (field: string) => void = () => undefined,
+): Record<string, unknown> {
   const args: Record<string, unknown> = Object.fromEntries(query);
   const text = body.toString('utf8');
   if (text === '') return args;
@@ -86,7 +96,7 @@ function parseArgs(req: http.IncomingMessage, body: Buffer, query: URLSearchPara
       try {
         args[key] = JSON.parse(value);
       } catch {
-        // leave malformed JSON as the string the client sent; the test will see it
+        onMalformed(key);
       }
     }
   }
