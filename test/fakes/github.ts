@@ -58,14 +58,44 @@ export interface FakeGitHub {
   holdNext(method: string, pathRegex: RegExp): { arrived: Promise<void>; release: () => void };
   /** Content of `path` at a branch name or commit sha; undefined when absent. */
   fileAt(repo: string, ref: string, path: string): string | undefined;
-  /** Someone pushes a commit to `branch` changing one file (`null` deletes it). Returns the commit sha. */
-  commitFile(repo: string, branch: string, path: string, content: string | null, message?: string): string;
+  /**
+   * Someone pushes a commit to `branch` changing one file (`null` deletes it). Returns the commit sha.
+   * `author` is the GitHub login the commit maps to (a person by default, not the bot).
+   */
+  commitFile(
+    repo: string,
+    branch: string,
+    path: string,
+    content: string | null,
+    message?: string,
+    author?: string,
+  ): string;
+  /** Someone with push access creates `branch` at `from` (a branch name or sha). */
+  createBranch(repo: string, branch: string, from: string): void;
+  deleteBranch(repo: string, branch: string): void;
+  /**
+   * Someone opens a pull request: from a branch of the repository, or (with `fork`) from a fork's
+   * branch, whose head commit changes `files` on top of the base. Returns its number.
+   */
+  openPull(
+    repo: string,
+    pr: {
+      head: string;
+      base?: string;
+      title?: string;
+      body?: string;
+      user: string;
+      fork?: { fullName: string; files: Record<string, string> };
+    },
+  ): number;
   branchSha(repo: string, branch: string): string | undefined;
   /** Pull requests in GitHub's JSON shape (full, as GET /pulls/{n}), oldest first. */
   pulls(repo: string): PullJson[];
   /** Merges like the "Merge pull request" button. Returns the merge commit sha. */
   mergePull(repo: string, number: number, byLogin: string): string;
   closePull(repo: string, number: number): void;
+  /** Someone reopens a closed (unmerged) pull request. */
+  reopenPull(repo: string, number: number): void;
   labels(repo: string, number: number): string[];
   comments(repo: string, number: number): string[];
   /** Changed files of a PR between its merge base and its head, line by line. */
@@ -79,6 +109,8 @@ interface Commit {
   files: ReadonlyMap<string, string>;
   message: string;
   date: string;
+  /** The GitHub login the commit's author maps to. */
+  author: string;
 }
 
 interface Pull {
@@ -100,6 +132,8 @@ interface Pull {
   updatedAt: string;
   closedAt: string | null;
   user: string;
+  /** `owner/name` of a fork the PR comes from; undefined for a branch of the repository itself. */
+  headRepo?: string;
 }
 
 interface Comment {
@@ -133,7 +167,10 @@ class HttpError extends Error {
 }
 
 const DOCS = 'https://docs.github.com/rest';
-const BOT_LOGIN = 'rollback-bot';
+/** The login of the token the fake accepts: the bot's own account. */
+export const BOT_LOGIN = 'rollback-bot';
+/** Author of commits someone else pushes (commitFile's default). */
+const PERSON_LOGIN = 'octocat';
 const notFound = (): HttpError => new HttpError(404, { message: 'Not Found', documentation_url: DOCS });
 const validationFailed = (errors: Array<Record<string, unknown>>): HttpError =>
   new HttpError(422, { message: 'Validation Failed', errors, documentation_url: DOCS });
@@ -163,7 +200,13 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
 
   // ---- model ----
 
-  const makeCommit = (repo: Repo, parents: string[], files: Map<string, string>, message: string): Commit => {
+  const makeCommit = (
+    repo: Repo,
+    parents: string[],
+    files: Map<string, string>,
+    message: string,
+    author = BOT_LOGIN,
+  ): Commit => {
     commitSeq += 1;
     const tree = [...files.keys()]
       .sort()
@@ -173,7 +216,7 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     const sha = sha1(
       `tree ${sha1(tree)}\n${parents.map((p) => `parent ${p}\n`).join('')}\n${message}\n${commitSeq}`,
     );
-    const commit: Commit = { sha, parents, files, message, date: isoNow() };
+    const commit: Commit = { sha, parents, files, message, date: isoNow(), author };
     repo.commits.set(sha, commit);
     return commit;
   };
@@ -247,18 +290,58 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     return undefined;
   };
 
-  const pushCommit = (repo: Repo, branch: string, files: Map<string, string>, message: string): Commit => {
+  const pushCommit = (
+    repo: Repo,
+    branch: string,
+    files: Map<string, string>,
+    message: string,
+    author = BOT_LOGIN,
+  ): Commit => {
     const parent = repo.branches.get(branch);
     if (!parent) throw new HttpError(404, { message: `Branch ${branch} not found`, documentation_url: DOCS });
-    const commit = makeCommit(repo, [parent], files, message);
+    const commit = makeCommit(repo, [parent], files, message, author);
     repo.branches.set(branch, commit.sha);
     return commit;
   };
 
-  /** A PR's head follows its branch while open, as on GitHub. */
+  /** A PR's head follows its branch while open, as on GitHub (a fork's branch is not ours to follow). */
   const headSha = (repo: Repo, pr: Pull): string => {
-    if (pr.state === 'open') pr.headSha = repo.branches.get(pr.headRef) ?? pr.headSha;
+    if (pr.state === 'open' && !pr.headRepo) pr.headSha = repo.branches.get(pr.headRef) ?? pr.headSha;
     return pr.headSha;
+  };
+
+  /** Commits reachable from `head` and not from `base`, oldest first (first-parent order reversed). */
+  const commitsBetween = (repo: Repo, base: string, head: string): Commit[] => {
+    const known = ancestors(repo, base);
+    const out: Commit[] = [];
+    const stack = [head];
+    const seen = new Set<string>();
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      if (known.has(next) || seen.has(next)) continue;
+      seen.add(next);
+      const c = commitOf(repo, next);
+      out.push(c);
+      stack.push(...c.parents);
+    }
+    return out.reverse();
+  };
+
+  /** Changed files between two commits, in GitHub's `files` shape. */
+  const filesBetween = (repo: Repo, from: string, to: string): FileDiff[] => {
+    const before = commitOf(repo, from).files;
+    const after = commitOf(repo, to).files;
+    const out: FileDiff[] = [];
+    for (const filename of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const a = before.get(filename);
+      const b = after.get(filename);
+      if (a === b) continue;
+      out.push({
+        filename,
+        status: a === undefined ? 'added' : b === undefined ? 'removed' : 'modified',
+        ...diffLines(a ?? '', b ?? ''),
+      });
+    }
+    return out;
   };
 
   const pullMergeBase = (repo: Repo, pr: Pull): string => {
@@ -272,24 +355,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     headSha(repo, pr);
   };
 
-  const pullFiles = (repo: Repo, pr: Pull): FileDiff[] => {
-    const before = commitOf(repo, pullMergeBase(repo, pr)).files;
-    const after = commitOf(repo, headSha(repo, pr)).files;
-    const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
-    const out: FileDiff[] = [];
-    for (const filename of paths) {
-      const a = before.get(filename);
-      const b = after.get(filename);
-      if (a === b) continue;
-      const d = diffLines(a ?? '', b ?? '');
-      out.push({
-        filename,
-        status: a === undefined ? 'added' : b === undefined ? 'removed' : 'modified',
-        ...d,
-      });
-    }
-    return out;
-  };
+  const pullFiles = (repo: Repo, pr: Pull): FileDiff[] =>
+    filesBetween(repo, pullMergeBase(repo, pr), headSha(repo, pr));
 
   const pullOrThrow = (repo: Repo, number: number): Pull => {
     const pr = repo.pulls.get(number);
@@ -321,8 +388,27 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     sha: commit.sha,
     url: `${apiUrl}/repos/${repo.fullName}/commits/${commit.sha}`,
     html_url: `https://github.com/${repo.fullName}/commit/${commit.sha}`,
-    commit: { message: commit.message, author: { name: BOT_LOGIN, date: commit.date } },
+    commit: {
+      message: commit.message,
+      author: { name: commit.author, email: `${commit.author}@users.noreply.github.com`, date: commit.date },
+      committer: { name: commit.author, date: commit.date },
+    },
+    author: { login: commit.author, type: commit.author === BOT_LOGIN ? 'Bot' : 'User' },
+    committer: { login: commit.author },
     parents: commit.parents.map((sha) => ({ sha })),
+  });
+
+  const fileJson = (repo: Repo, head: string, f: FileDiff) => ({
+    sha: f.status === 'removed' ? null : gitBlobSha(fileIn(repo, head, f.filename)),
+    filename: f.filename,
+    status: f.status,
+    additions: f.added.length,
+    deletions: f.removed.length,
+    changes: f.added.length + f.removed.length,
+    blob_url: `https://github.com/${repo.fullName}/blob/${head}/${f.filename}`,
+    raw_url: `https://github.com/${repo.fullName}/raw/${head}/${f.filename}`,
+    contents_url: `${apiUrl}/repos/${repo.fullName}/contents/${f.filename}?ref=${head}`,
+    patch: f.patch,
   });
 
   const labelJson = (name: string) => ({
@@ -351,10 +437,12 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       merged_at: pr.mergedAt,
       merge_commit_sha: pr.mergeCommitSha,
       head: {
-        label: `${repo.owner}:${pr.headRef}`,
+        label: `${(pr.headRepo ?? repo.fullName).split('/')[0]}:${pr.headRef}`,
         ref: pr.headRef,
         sha: headSha(repo, pr),
-        repo: branchRepo,
+        repo: pr.headRepo
+          ? { name: repo.name, full_name: pr.headRepo, owner: { login: pr.headRepo.split('/')[0] } }
+          : branchRepo,
       },
       base: {
         label: `${repo.owner}:${pr.baseRef}`,
@@ -431,6 +519,10 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       const core = { limit: 5000, used: 0, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
       return ok({ resources: { core }, rate: core });
     }
+    if (root === 'user' && segments.length === 1 && method === 'GET') {
+      // The token's own account (a GitHub App installation token would get 403 here).
+      return ok({ login: BOT_LOGIN, id: 4242, type: 'User', html_url: `https://github.com/${BOT_LOGIN}` });
+    }
     if (root !== 'repos' || !owner || !name) throw notFound();
     const repo = repos.get(`${owner}/${name}`.toLowerCase());
     if (!repo) throw notFound();
@@ -491,23 +583,45 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       if (tail.length === 1 && method === 'GET') return ok(pullJson(repo, pr, true));
       if (tail.length === 1 && method === 'PATCH') return updatePull(repo, pr, input);
       if (tail.length === 2 && tail[1] === 'files' && method === 'GET') {
-        const files = pullFiles(repo, pr).map((f) => {
-          const sha = f.status === 'removed' ? null : gitBlobSha(fileIn(repo, headSha(repo, pr), f.filename));
-          return {
-            sha,
-            filename: f.filename,
-            status: f.status,
-            additions: f.added.length,
-            deletions: f.removed.length,
-            changes: f.added.length + f.removed.length,
-            blob_url: `https://github.com/${repo.fullName}/blob/${pr.headSha}/${f.filename}`,
-            raw_url: `https://github.com/${repo.fullName}/raw/${pr.headSha}/${f.filename}`,
-            contents_url: `${apiUrl}${base}/contents/${f.filename}?ref=${pr.headSha}`,
-            patch: f.patch,
-          };
-        });
+        const files = pullFiles(repo, pr).map((f) => fileJson(repo, headSha(repo, pr), f));
         return paginate(files, query, `${base}/pulls/${pr.number}/files`);
       }
+      if (tail.length === 2 && tail[1] === 'commits' && method === 'GET') {
+        const commits = commitsBetween(repo, pullMergeBase(repo, pr), headSha(repo, pr));
+        return paginate(
+          commits.map((c) => commitJson(repo, c)),
+          query,
+          `${base}/pulls/${pr.number}/commits`,
+        );
+      }
+    }
+
+    if (section === 'compare' && tail.length > 0 && method === 'GET') {
+      // `base...head` (three dots): what head adds since the merge base, as GitHub's compare does.
+      const [baseRef, headRef] = tail.join('/').split('...');
+      const baseCommit = baseRef ? resolveRef(repo, baseRef) : undefined;
+      const headCommit = headRef ? resolveRef(repo, headRef) : undefined;
+      if (!baseCommit || !headCommit) throw notFound();
+      const mb = mergeBase(repo, headCommit.sha, baseCommit.sha) ?? baseCommit.sha;
+      const ahead = commitsBetween(repo, baseCommit.sha, headCommit.sha);
+      const behind = commitsBetween(repo, headCommit.sha, baseCommit.sha);
+      return ok({
+        status:
+          ahead.length && behind.length
+            ? 'diverged'
+            : ahead.length
+              ? 'ahead'
+              : behind.length
+                ? 'behind'
+                : 'identical',
+        ahead_by: ahead.length,
+        behind_by: behind.length,
+        total_commits: ahead.length,
+        merge_base_commit: commitJson(repo, commitOf(repo, mb)),
+        base_commit: commitJson(repo, baseCommit),
+        commits: ahead.map((c) => commitJson(repo, c)),
+        files: filesBetween(repo, mb, headCommit.sha).map((f) => fileJson(repo, headCommit.sha, f)),
+      });
     }
 
     if (section === 'issues' && tail.length >= 2) {
@@ -672,7 +786,9 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     let list = [...repo.pulls.values()].filter(
       (pr) =>
         (state === 'all' || pr.state === state) &&
-        (head === undefined || `${repo.owner}:${pr.headRef}`.toLowerCase() === head.toLowerCase()) &&
+        (head === undefined ||
+          `${(pr.headRepo ?? repo.fullName).split('/')[0]}:${pr.headRef}`.toLowerCase() ===
+            head.toLowerCase()) &&
         (query.base === undefined || pr.baseRef === query.base),
     );
     list = list.sort((a, b) => b.number - a.number); // default: created, newest first
@@ -900,14 +1016,58 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       failures.push({ method: method.toUpperCase(), path: pathRegex, status, left: times });
     },
     fileAt: (repoName, ref, path) => resolveRef(repoOrThrow(repoName), ref)?.files.get(path),
-    commitFile(repoName, branch, path, content, message = `Update ${path}`) {
+    commitFile(repoName, branch, path, content, message = `Update ${path}`, author = PERSON_LOGIN) {
       const repo = repoOrThrow(repoName);
       const tip = repo.branches.get(branch);
       if (!tip) throw new Error(`fake GitHub: no branch ${branch} in ${repoName}`);
       const files = new Map(commitOf(repo, tip).files);
       if (content === null) files.delete(path);
       else files.set(path, content);
-      return pushCommit(repo, branch, files, message).sha;
+      return pushCommit(repo, branch, files, message, author).sha;
+    },
+    createBranch(repoName, branch, from) {
+      const repo = repoOrThrow(repoName);
+      const commit = resolveRef(repo, from);
+      if (!commit) throw new Error(`fake GitHub: no ref ${from} in ${repoName}`);
+      repo.branches.set(branch, commit.sha);
+    },
+    deleteBranch(repoName, branch) {
+      repoOrThrow(repoName).branches.delete(branch);
+    },
+    openPull(repoName, input) {
+      const repo = repoOrThrow(repoName);
+      const baseRef = input.base ?? repo.defaultBranch;
+      const baseTip = repo.branches.get(baseRef);
+      if (!baseTip) throw new Error(`fake GitHub: no base ${baseRef}`);
+      let head = repo.branches.get(input.head);
+      if (input.fork) {
+        const files = new Map(commitOf(repo, baseTip).files);
+        for (const [path, text] of Object.entries(input.fork.files)) files.set(path, text);
+        head = makeCommit(repo, [baseTip], files, input.title ?? 'fork change', input.user).sha;
+      }
+      if (!head) throw new Error(`fake GitHub: no branch ${input.head}`);
+      const now = isoNow();
+      const pr: Pull = {
+        number: repo.nextNumber++,
+        title: input.title ?? 'A pull request',
+        body: input.body ?? null,
+        state: 'open',
+        draft: false,
+        headRef: input.head,
+        headSha: head,
+        baseRef,
+        merged: false,
+        mergedAt: null,
+        mergedBy: null,
+        mergeCommitSha: null,
+        createdAt: now,
+        updatedAt: now,
+        closedAt: null,
+        user: input.user,
+        headRepo: input.fork?.fullName,
+      };
+      repo.pulls.set(pr.number, pr);
+      return pr.number;
     },
     branchSha: (repoName, branch) => repoOrThrow(repoName).branches.get(branch),
     pulls(repoName) {
@@ -962,6 +1122,10 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       pr.state = 'closed';
       pr.closedAt = isoNow();
       pr.updatedAt = pr.closedAt;
+    },
+    reopenPull(repoName, number) {
+      const repo = repoOrThrow(repoName);
+      updatePull(repo, pullOrThrow(repo, number), { state: 'open' });
     },
     labels: (repoName, number) => [...(repoOrThrow(repoName).labels.get(number) ?? [])],
     comments: (repoName, number) =>
