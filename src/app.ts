@@ -13,6 +13,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Octokit } from 'octokit';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { explainGitHubError, instrumentOctokit } from './adapters/github.js';
+import type { RetryPolicy } from './adapters/githubRetry.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { boundedFetch, describeFailure } from './adapters/outsideCall.js';
@@ -61,6 +62,10 @@ export interface BotOptions {
   };
   /** Spacing of PR polls (bottleneck); tests set 0. */
   readonly githubMinTimeMs?: number;
+  /** The bot's own GitHub login when known up front (a GitHub App); else asked of GET /user. */
+  readonly githubLogin?: string;
+  /** Back-off of retried GitHub writes; tests shorten it. */
+  readonly githubRetry?: RetryPolicy;
   /** This process in leases; default: host, pid and a random part. */
   readonly replicaId?: string;
   readonly metrics?: BotMetrics;
@@ -161,7 +166,7 @@ export function createBot(options: BotOptions): RollbackBot {
       updateIntervalMs: config.cardUpdateIntervalMs,
     }),
     directory: createSlackDirectory(bolt.client, { cacheSeconds: config.usergroupCacheSeconds, log }),
-    pulls: createPullRequests(octokit),
+    pulls: createPullRequests(octokit, { botLogin: options.githubLogin, retry: options.githubRetry }),
     alerts: createSlackAlerts(bolt.client),
     log,
     now: options.now ?? (() => new Date()),

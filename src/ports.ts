@@ -31,6 +31,8 @@ export interface AlertPosts {
   updateCard(channel: string, ts: string, view: AlertView): Promise<void>;
   /** A reply in an alert's thread: a state change, or the offer under another tool's alert message. */
   notify(channel: string, threadTs: string, notice: AlertNotice, offer?: AlertView): Promise<void>;
+  /** A link to a message (the alert that made the bot open a request: for the audit trail). */
+  permalink(channel: string, ts: string): Promise<string | undefined>;
 }
 
 export interface AlertView {
@@ -45,8 +47,11 @@ export interface AlertView {
 }
 
 export interface Directory {
-  /** Members of Slack user groups, cached briefly. */
-  membersOf(groups: readonly string[]): Promise<Set<string>>;
+  /**
+   * Members of Slack user groups, cached briefly; `fresh` asks Slack now (a click that would complete an
+   * approval: someone just removed from the group must not count).
+   */
+  membersOf(groups: readonly string[], options?: { readonly fresh?: boolean }): Promise<Set<string>>;
 }
 
 export interface OpenPrInput {
@@ -57,6 +62,8 @@ export interface OpenPrInput {
   readonly path: string;
   readonly plannedBlobSha: string;
   readonly plannedText: string;
+  /** The one line the plan changes: a reused branch or found PR must hold exactly this, by the bot. */
+  readonly plannedDiff?: { readonly before: string; readonly after: string };
   /**
    * Rewrites the file's text for the rollback, or says why it cannot (the version line changed).
    * Returns the text unchanged when it already holds the target (a retry after the commit landed).
@@ -86,14 +93,23 @@ export interface OpenedPr {
 }
 
 export interface PullState {
+  readonly number: number;
+  readonly url: string;
   readonly state: 'open' | 'closed';
   readonly merged: boolean;
   readonly mergedBy?: string;
   readonly mergedAt?: Date;
+  readonly closedAt?: Date;
+  /** Who opened it, from which repository and branch: only the bot's own PR is ever a request's. */
+  readonly authorLogin?: string;
+  readonly headRepo?: string;
+  readonly headRef?: string;
 }
 
 export interface PullRequests {
   open(input: OpenPrInput): Promise<OpenedPr>;
+  /** The bot's own GitHub login (the token's user, or `<app-slug>[bot]`). */
+  botLogin(): Promise<string>;
   label(owner: string, repo: string, number: number, labels: readonly string[]): Promise<void>;
   get(owner: string, repo: string, number: number): Promise<PullState>;
 }

@@ -20,11 +20,11 @@ export async function createClients(
   env: Pick<Env, 'github' | 'githubApiUrl'>,
   config: BotConfig,
   log: Logger,
-): Promise<{ s3: S3Client; octokit: Octokit }> {
+): Promise<{ s3: S3Client; octokit: Octokit; githubLogin?: string }> {
   const first = config.services[0];
-  const octokit = await createGitHubClient(
+  const github = await createGitHubClient(
     { auth: env.github, baseUrl: env.githubApiUrl, log },
     first ? { owner: first.repo.owner, repo: first.repo.name } : undefined,
   );
-  return { s3: createS3Client(), octokit };
+  return { s3: createS3Client(), octokit: github.octokit, githubLogin: github.login };
 }

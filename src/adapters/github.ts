@@ -43,10 +43,14 @@ export function explainGitHubError(err: unknown, what: string, timeoutMs?: numbe
   return Object.assign(new GitHubError(`${what}: ${detail}`, status), { cause: err });
 }
 
+/**
+ * The client, and the bot's own login when it is a GitHub App (`<slug>[bot]`, read once with the app's
+ * key: an installation token cannot ask GET /user). With a token the login is asked of GET /user later.
+ */
 export async function createGitHubClient(
   options: GitHubClientOptions,
   installationFor?: { owner: string; repo: string },
-): Promise<Octokit> {
+): Promise<{ octokit: Octokit; login?: string }> {
   const common = {
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/$/, '') } : {}),
     // No automatic retries: a person waiting on an answer has no time for back-off, and background work
@@ -72,7 +76,7 @@ export async function createGitHubClient(
       },
     },
   };
-  if (options.auth.kind === 'token') return new Octokit({ ...common, auth: options.auth.token });
+  if (options.auth.kind === 'token') return { octokit: new Octokit({ ...common, auth: options.auth.token }) };
   const app = new App({
     appId: options.auth.appId,
     privateKey: options.auth.privateKey,
@@ -85,7 +89,11 @@ export async function createGitHubClient(
     const { data } = await app.octokit.rest.apps.getRepoInstallation(installationFor);
     installationId = data.id;
   }
-  return app.getInstallationOctokit(installationId);
+  const { data: me } = await app.octokit.rest.apps.getAuthenticated();
+  return {
+    octokit: await app.getInstallationOctokit(installationId),
+    login: me?.slug ? `${me.slug}[bot]` : undefined,
+  };
 }
 
 /**

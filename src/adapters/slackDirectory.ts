@@ -9,22 +9,23 @@ export function createSlackDirectory(
   options: { cacheSeconds: number; log: Logger; now?: () => number },
 ): Directory {
   const groups = sharedCalls<string, string[]>({ keepMs: options.cacheSeconds * 1000, now: options.now });
-  function members(group: string): Promise<string[]> {
-    return groups.get(group, () =>
-      client.usergroups.users.list({ usergroup: group }).then(
-        (r) => r.users ?? [],
-        (err: unknown) => {
-          options.log.warn('user group lookup failed', { usergroup: group, error: err });
-          throw err;
-        },
-      ),
+  // Fresh reads are shared only while running: concurrent clicks ask Slack once, later ones ask again.
+  const fresh = sharedCalls<string, string[]>();
+  const read = (group: string) =>
+    client.usergroups.users.list({ usergroup: group }).then(
+      (r) => r.users ?? [],
+      (err: unknown) => {
+        options.log.warn('user group lookup failed', { usergroup: group, error: err });
+        throw err;
+      },
     );
-  }
 
   return {
-    async membersOf(groups) {
+    async membersOf(list, opts) {
+      const members = (g: string) =>
+        opts?.fresh ? fresh.get(g, () => read(g)) : groups.get(g, () => read(g));
       // A group that cannot be read grants nobody: failing closed is the safe side of an approval check.
-      const lists = await Promise.all(groups.map((g) => members(g).catch(() => [] as string[])));
+      const lists = await Promise.all(list.map((g) => members(g).catch(() => [] as string[])));
       return new Set(lists.flat());
     },
   };

@@ -70,6 +70,11 @@ export interface BotConfig {
   readonly sns: { readonly topicArns: readonly string[]; readonly autoConfirm: boolean };
   /** Channels where other tools post alert messages the bot should answer. */
   readonly alertMessageChannels: readonly string[];
+  /**
+   * Integrations (Slack bot ids, `B…`) whose messages count as alerts; empty: any integration. A person's
+   * message never counts, whatever it says.
+   */
+  readonly alertMessageBots: readonly string[];
   readonly tracking: {
     /** How often active rollbacks are checked (healthchecks; the PR too without webhooks). */
     readonly pollSeconds: number;
@@ -125,7 +130,7 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     max: 60_000,
     integer: true,
   });
-  const usergroupCacheSeconds = bot.number('usergroup_cache_seconds', { default: 60, min: 0, max: 3600 });
+  const usergroupCacheSeconds = bot.number('usergroup_cache_seconds', { default: 60, min: 0, max: 300 });
   const expirySweepSeconds = bot.number('expiry_sweep_seconds', { default: 30, min: 0.05, max: 3600 });
   const ms = (key: string, fallback: number) =>
     bot.number(key, { default: fallback, min: 100, max: 120_000, integer: true });
@@ -153,6 +158,10 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
   const alertMessageChannels = bot.strings('alert_message_channels', {
     pattern: CHANNEL_ID,
     hint: 'Slack channel IDs',
+  });
+  const alertMessageBots = bot.strings('alert_message_bots', {
+    pattern: /^B[A-Z0-9]{2,}$/,
+    hint: 'Slack bot IDs like "B0123456789" (the bot_id of the alerting integration)',
   });
   const tracking = {
     pollSeconds: bot.number('poll_seconds', { default: 30, min: 0.05, max: 3600 }),
@@ -185,6 +194,7 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     shutdown,
     sns,
     alertMessageChannels,
+    alertMessageBots,
     tracking,
     services,
   };

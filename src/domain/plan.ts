@@ -272,3 +272,34 @@ function activeRequestCheck(
       : `no other active request for ${service}`,
   );
 }
+
+/**
+ * What a plan rebuilt right before a write means for the approvals given to `approved`. Approvals bind
+ * the iteration CI will deploy and the version line they change; anything else (what environments serve
+ * now, an unrelated edit of the file) leaves them standing. Any failed check refuses the write, except
+ * that the base branch configuring the target already means there is nothing left to do.
+ */
+export type Rebinding =
+  | { readonly kind: 'same' }
+  | { readonly kind: 'changed'; readonly why: string }
+  | { readonly kind: 'failed'; readonly failed: readonly Check[] }
+  | { readonly kind: 'already_configured' };
+
+export function rebind(approved: Plan, now: Plan): Rebinding {
+  const failed = failedChecks(now);
+  if (failed.length === 1 && failed[0]?.id === 'not_configured') return { kind: 'already_configured' };
+  if (failed.length > 0) return { kind: 'failed', failed };
+  if (now.targetIteration !== approved.targetIteration) {
+    return {
+      kind: 'changed',
+      why: `CI now resolves ${now.targetVersion} to ${now.targetIteration ?? 'nothing'}, not ${approved.targetIteration}`,
+    };
+  }
+  if (now.configuredVersion !== approved.configuredVersion) {
+    return {
+      kind: 'changed',
+      why: `${now.branch} now configures ${now.configuredVersion ?? 'nothing readable'}, not ${approved.configuredVersion}`,
+    };
+  }
+  return { kind: 'same' };
+}

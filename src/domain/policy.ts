@@ -27,9 +27,16 @@ export function mayApprove(input: {
   return { ok: true };
 }
 
-/** Break-glass (cooldown lifted with --force) needs one more key than usual. */
-export function approvalsNeeded(configured: number, forced: boolean): number {
-  return configured + (forced ? 1 : 0);
+/**
+ * Approvals a request needs. Break-glass (cooldown lifted with --force) needs one more key than usual.
+ * Nobody stands behind a request the bot opened itself (on an alarm), so it needs one more approval than
+ * a person's request: two distinct people, as behind every rollback.
+ */
+export function approvalsNeeded(
+  configured: number,
+  options: { readonly forced: boolean; readonly botOpened: boolean },
+): number {
+  return configured + (options.forced ? 1 : 0) + (options.botOpened ? 1 : 0);
 }
 
 /** Listed, or in a listed user group. Says nothing of whether this person asked (see mayApprove). */

@@ -1,24 +1,26 @@
 /**
- * The texts of a rollback PR: branch, title, commit message and body. Deterministic, so a retry
- * produces the same branch and finds its own PR.
+ * The texts of a rollback PR: branch, title, commit message and body. The branch is fixed when the
+ * request is made and stored with it (its random part makes it unguessable), so a retry uses the same
+ * branch and finds its own PR.
  */
 import type { RollbackRequest } from './request.js';
 
+/** For people reading the PR; never used to match a PR to a request (anyone can write it in a body). */
 export const REQUEST_MARKER = (id: string) => `<!-- rollback-bot request=${id} -->`;
 
-/** The request id a PR body's hidden marker names, if any. */
-export function requestIdInBody(body: string): string | undefined {
-  return /<!-- rollback-bot request=(R-[0-9A-Z]{4}) -->/.exec(body)?.[1];
-}
-
-export function branchName(prefix: string, service: string, version: string, requestId: string): string {
-  return `${prefix}${service}-${version}-${requestId.toLowerCase()}`.replace(/[^A-Za-z0-9._/-]/g, '-');
-}
-
-/** The request a branch was made for, when it is one of ours (`branchName` read backwards). */
-export function requestIdInBranch(branch: string, prefix: string): string | undefined {
-  if (!branch.startsWith(prefix)) return undefined;
-  return /-(r-[0-9a-z]{4})$/.exec(branch)?.[1]?.toUpperCase();
+/**
+ * `token` is the request's random part (`newBranchToken`); requests stored before it existed have none
+ * and keep the name they were given then.
+ */
+export function branchName(
+  prefix: string,
+  service: string,
+  version: string,
+  requestId: string,
+  token?: string,
+): string {
+  const name = `${prefix}${service}-${version}-${requestId.toLowerCase()}${token ? `-${token}` : ''}`;
+  return name.replace(/[^A-Za-z0-9._/-]/g, '-');
 }
 
 /**

@@ -19,7 +19,7 @@ export const STATES = [
   'rejected',
   'cancelled',
   'expired',
-  'refused', // a check failed when it was asked for; kept for the audit trail
+  'refused', // a check of its plan failed when re-checked before the PR: ended, never approvable
   'dry_run', // shown, never meant to be acted on
 ] as const;
 export type RequestState = (typeof STATES)[number];
@@ -58,13 +58,15 @@ export type RequestEvent =
   | 'closed_unmerged'
   | 'reopened'
   | 'plan_changed'
-  | 'already_configured';
+  | 'already_configured'
+  | 'plan_failed';
 
 const MOVES: Record<RequestEvent, Partial<Record<RequestState, RequestState>>> = {
   approve_last: { pending: 'approved' },
   reject: { pending: 'rejected' },
   cancel: { pending: 'cancelled', pr_failed: 'cancelled' },
-  expire: { pending: 'expired' },
+  // A failed PR attempt is not retryable forever: it ends after request_ttl_minutes like a pending one.
+  expire: { pending: 'expired', pr_failed: 'expired' },
   pr_opened: { approved: 'pr_open', pr_failed: 'pr_open' },
   pr_failed: { approved: 'pr_failed' },
   retry: { pr_failed: 'approved' },
@@ -77,11 +79,34 @@ const MOVES: Record<RequestEvent, Partial<Record<RequestState, RequestState>>> =
   plan_changed: { approved: 'pending', pr_failed: 'pending' },
   // Someone set the target on main by hand before the PR was opened: there is nothing left to change.
   already_configured: { approved: 'no_change', pr_failed: 'no_change' },
+  // The plan, rebuilt before a PR attempt, fails a check: the request ends; nobody may approve it again.
+  plan_failed: { approved: 'refused', pr_failed: 'refused' },
 };
 
 /** The state after `event`, or undefined when the move is not allowed from `state`. */
 export function nextState(state: RequestState, event: RequestEvent): RequestState | undefined {
   return MOVES[event][state];
+}
+
+/** What a person may do with a request by its buttons. */
+export type RequestAction = 'approve' | 'reject' | 'retry' | 'cancel';
+
+/**
+ * The actions a request allows now. A plan with a failed check is never approvable, whatever its state:
+ * the card shows no Approve button for it and a click on an old one is refused.
+ */
+export function allowedActions(r: Pick<RollbackRequest, 'state' | 'plan'>): ReadonlySet<RequestAction> {
+  const actions = new Set<RequestAction>();
+  if (r.state === 'pending') {
+    if (r.plan.ok) actions.add('approve');
+    actions.add('reject');
+    actions.add('cancel');
+  }
+  if (r.state === 'pr_failed') {
+    actions.add('retry');
+    actions.add('cancel');
+  }
+  return actions;
 }
 
 export interface Approval {
@@ -118,6 +143,13 @@ export interface RollbackRequest {
   };
   readonly lastError?: string;
   readonly alarm?: AlarmRef;
+  /**
+   * The head branch of the rollback PR, fixed (with a random part) when the request is made. Only a PR
+   * from exactly this branch of the config repository, opened by the bot, is ever this request's PR.
+   */
+  readonly branch?: string;
+  /** What made the bot open this request by itself (an alarm), for the audit trail. */
+  readonly trigger?: Trigger;
   readonly decidedBy?: string;
   readonly decisionNote?: string;
   readonly completedAt?: Date;
@@ -126,6 +158,20 @@ export interface RollbackRequest {
 
 /** Requester of requests the bot opens by itself on an alarm (`on_alarm = "request"`). */
 export const BOT_REQUESTER = 'rollback-bot';
+
+/** The alarm (SNS) or the integration's alert message that made the bot open a request. */
+export type Trigger =
+  | { readonly kind: 'sns'; readonly alarm: string; readonly topicArn?: string; readonly messageId?: string }
+  | {
+      readonly kind: 'alert_message';
+      readonly alarm: string;
+      readonly channel: string;
+      readonly ts: string;
+      /** The integration that posted it: its bot id, and its name when Slack said. */
+      readonly botId: string;
+      readonly username?: string;
+      readonly permalink?: string;
+    };
 
 export interface AlarmRef {
   readonly name: string;
@@ -141,4 +187,14 @@ export function newRequestId(random: () => number = Math.random): string {
   let id = 'R-';
   for (let i = 0; i < 4; i++) id += ALPHABET[Math.floor(random() * ALPHABET.length)];
   return id;
+}
+
+/**
+ * The unguessable part of a request's branch: the id is on the card for everyone to read, so a branch
+ * named from it alone could be pushed in advance. 40 bits from the CSPRNG, lower-case for a branch.
+ */
+export function newBranchToken(bytes: (n: number) => Uint8Array): string {
+  let token = '';
+  for (const b of bytes(8)) token += ALPHABET[b & 31];
+  return token.toLowerCase();
 }

@@ -18,20 +18,13 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The parts of GitHub's pull_request payload the bot reads. */
+/**
+ * The parts of GitHub's pull_request payload the bot reads: which PR it is about, nothing more. What
+ * the PR is (merged, closed, whose) is read from GitHub itself, so a replayed delivery changes nothing.
+ */
 interface PullRequestPayload {
-  action?: string;
   repository?: { full_name?: string };
-  pull_request?: {
-    number?: number;
-    html_url?: string;
-    head?: { ref?: string };
-    body?: string | null;
-    merged?: boolean;
-    merged_at?: string | null;
-    merged_by?: { login?: string } | null;
-  };
-  sender?: { login?: string };
+  pull_request?: { number?: number; head?: { ref?: string } };
 }
 
 export function githubWebhookRoute(deps: {
@@ -62,8 +55,9 @@ export function githubWebhookRoute(deps: {
       } catch {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
-      const pr = payload.pull_request;
-      if (!pr?.number) return sendJson(res, 400, { error: 'no pull_request.number' });
+      const pr = payload?.pull_request;
+      if (!Number.isSafeInteger(pr?.number) || (pr?.number ?? 0) <= 0)
+        return sendJson(res, 400, { error: 'no pull_request.number' });
       const delivery = req.headers['x-github-delivery'];
       const seenKey = typeof delivery === 'string' && delivery ? `github:${delivery}` : undefined;
       if (seenKey && !(await deps.workflows.store.claimMessage(seenKey))) {
@@ -72,15 +66,9 @@ export function githubWebhookRoute(deps: {
       let handled: string | undefined;
       try {
         handled = await onPullRequestEvent(deps.workflows, {
-          repo: payload.repository?.full_name ?? '',
-          number: pr.number,
-          url: pr.html_url,
-          branch: pr.head?.ref,
-          body: pr.body ?? '',
-          action: payload.action ?? '',
-          merged: pr.merged === true,
-          mergedAt: pr.merged_at ? new Date(pr.merged_at) : undefined,
-          actor: pr.merged_by?.login ?? payload.sender?.login,
+          repo: String(payload?.repository?.full_name ?? ''),
+          number: Number(pr?.number),
+          branch: typeof pr?.head?.ref === 'string' ? pr.head.ref : undefined,
         });
       } catch (err) {
         // Let GitHub's redelivery (or the next tracking round) try again.

@@ -54,7 +54,10 @@ export function snsRoute(deps: {
       }
       let receipt: AlarmReceipt;
       try {
-        receipt = await receiveAlarm(deps.workflows, message.Message);
+        receipt = await receiveAlarm(deps.workflows, message.Message, {
+          topicArn: message.TopicArn,
+          messageId: message.MessageId,
+        });
       } catch (err) {
         // Let SNS deliver it again rather than lose the alarm.
         await deps.store.releaseMessage(seenKey);

@@ -26,5 +26,9 @@ export function createSlackAlerts(client: webApi.WebClient): AlertPosts {
         unfurl_links: false,
       });
     },
+    async permalink(channel, ts) {
+      const res = await client.chat.getPermalink({ channel, message_ts: ts });
+      return res.permalink;
+    },
   };
 }

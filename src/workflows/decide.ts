@@ -3,8 +3,9 @@
  * against the approver lists and the request's state, and every outcome is recorded.
  */
 import { findService } from '../config/botConfig.js';
+import { failedChecks } from '../domain/plan.js';
 import { isApprover, mayApprove } from '../domain/policy.js';
-import type { RollbackRequest } from '../domain/request.js';
+import { allowedActions, type RollbackRequest } from '../domain/request.js';
 import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
@@ -48,22 +49,34 @@ const auditClick = (
     detail,
   });
 
-/** Expires the request if its time is up; true when it is (now) expired. */
+/**
+ * Expires the request if its time is up; true when it is (now) expired. A pending request waits
+ * request_ttl_minutes for approvals; a failed PR attempt waits as long for a Retry.
+ */
 export async function expireIfDue(deps: WorkflowDeps, request: RollbackRequest): Promise<boolean> {
-  if (request.state !== 'pending' || deps.now() < request.expiresAt) return request.state === 'expired';
-  if (await deps.store.transition(request.id, ['pending'], 'expired')) {
-    await auditClick(deps, request, 'expired', 'rollback-bot', { approvals: request.approvals.length });
+  const waiting = request.state === 'pending' || request.state === 'pr_failed';
+  if (!waiting || deps.now() < request.expiresAt) return request.state === 'expired';
+  if (await deps.store.transition(request.id, [request.state], 'expired')) {
+    await auditClick(deps, request, 'expired', 'rollback-bot', {
+      approvals: request.approvals.length,
+      from: request.state,
+    });
     await postOnce(deps, request, 'expired', {
       kind: 'expired',
       id: request.id,
       service: request.service,
       version: request.plan.targetVersion,
       cardPosted: request.cardTs !== undefined,
+      afterFailure: request.state === 'pr_failed',
     });
     deps.cards.refresh(request.id);
   }
   return true;
 }
+
+/** Whether `user` approves through a user group only, and the click would complete the approvals. */
+const completesThroughGroup = (request: RollbackRequest, users: readonly string[], user: string) =>
+  !users.includes(user) && request.approvals.length + 1 >= request.approvalsRequired;
 
 export async function approve(deps: WorkflowDeps, id: string, actor: Actor): Promise<ClickOutcome> {
   const user = actor.id;
@@ -71,6 +84,9 @@ export async function approve(deps: WorkflowDeps, id: string, actor: Actor): Pro
   if (!found) return denied({ kind: 'gone', id });
   const { request, service, groupMembers } = found;
   if (await expireIfDue(deps, request)) return denied({ kind: 'expired', id });
+  if (request.state === 'pending' && !allowedActions(request).has('approve')) {
+    return denied({ kind: 'plan_fails', id, failed: failedChecks(request.plan).map((c) => c.text) });
+  }
   const verdict = mayApprove({
     user,
     requester: request.requester,
@@ -91,6 +107,20 @@ export async function approve(deps: WorkflowDeps, id: string, actor: Actor): Pro
             approvers: service.approvers,
           },
     );
+  }
+  // Group membership is cached; the click that would open the PR asks Slack again, so someone just
+  // removed from the approvers' group cannot complete a rollback.
+  if (completesThroughGroup(request, service.approvers.users, user)) {
+    const now = await deps.directory.membersOf(service.approvers.usergroups, { fresh: true });
+    if (!now.has(user)) {
+      await auditClick(deps, request, 'unauthorized_click', actor, { action: 'approve', why: 'left_group' });
+      return denied({
+        kind: 'not_approver',
+        service: service.name,
+        requester: request.requester,
+        approvers: service.approvers,
+      });
+    }
   }
   const outcome = await deps.store.approve(id, user, deps.now(), request.approvalsRequired, actor.name);
   if (outcome.kind === 'not_pending') {
@@ -175,6 +205,11 @@ export async function retry(deps: WorkflowDeps, id: string, actor: Actor): Promi
     await auditClick(deps, request, 'unauthorized_click', actor, { action: 'retry' });
     return denied({ kind: 'retry_not_allowed', id, requester: request.requester });
   }
+  if (request.state === 'pr_failed' && (await expireIfDue(deps, request))) {
+    return denied({ kind: 'expired', id, afterFailure: true });
+  }
+  // The attempt rebuilds the whole plan first: validation, GC, the prefix trap and cooldown, not only
+  // the iteration's name.
   if (!(await deps.store.transition(id, ['pr_failed'], 'approved'))) {
     return denied({ kind: 'wrong_state', id, state: request.state, action: 'retry' });
   }
@@ -183,10 +218,10 @@ export async function retry(deps: WorkflowDeps, id: string, actor: Actor): Promi
   return { kind: 'done' };
 }
 
-/** Expires every pending request past its time (run periodically). */
+/** Expires every pending or failed request past its time (run periodically). */
 export async function expireDue(deps: WorkflowDeps): Promise<number> {
   let count = 0;
-  for (const request of await deps.store.inStates(['pending'])) {
+  for (const request of await deps.store.inStates(['pending', 'pr_failed'])) {
     if (deps.now() >= request.expiresAt && (await expireIfDue(deps, request))) count++;
   }
   return count;

@@ -13,7 +13,7 @@ import {
   parseCloudWatchAlarm,
   serviceForAlarm,
 } from '../domain/alarm.js';
-import { BOT_REQUESTER } from '../domain/request.js';
+import { BOT_REQUESTER, type Trigger } from '../domain/request.js';
 import type { AlertView, WorkflowDeps } from '../ports.js';
 import { requestRollback } from './requestRollback.js';
 import { getServiceStatus } from './serviceStatus.js';
@@ -59,7 +59,19 @@ async function viewFor(
 /** A replica that claimed an episode and did not post its card within this long is presumed dead. */
 const CLAIM_STALE_MS = 60_000;
 
-export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, alarm: Alarm): Promise<void> {
+/** Where an SNS alarm came from, for the audit trail of a request the bot opens on it. */
+export interface SnsOrigin {
+  readonly topicArn?: string;
+  readonly messageId?: string;
+}
+
+export async function handleAlarm(
+  deps: WorkflowDeps,
+  service: ServiceConfig,
+  alarm: Alarm,
+  origin: SnsOrigin = {},
+): Promise<void> {
+  const trigger: Trigger = { kind: 'sns', alarm: alarm.name, ...origin };
   const key = `alarm:${alarm.name}`;
   const log = deps.log.child({ service: service.name, alarm: alarm.name, state: alarm.state });
   let previous = await deps.store.alertThread(key);
@@ -94,7 +106,7 @@ export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, al
     await deps.store.saveAlertThread({ ...thread, threadTs: ts, cardTs: ts });
     log.info('alert card posted', { channel: service.alertChannel });
     if (service.onAlarm === 'request')
-      await openOnAlarm(deps, service, { key, channel: service.alertChannel, threadTs: ts, alarm });
+      await openOnAlarm(deps, service, { key, channel: service.alertChannel, threadTs: ts, alarm, trigger });
     return;
   }
 
@@ -117,15 +129,31 @@ export async function handleAlarm(deps: WorkflowDeps, service: ServiceConfig, al
   await deps.alerts.notify(previous.channel, previous.threadTs, { kind: 'transition', alarm });
   if (previous.cardTs) await deps.alerts.updateCard(previous.channel, previous.cardTs, view);
   if (alarm.state === 'ALARM' && service.onAlarm === 'request') {
-    await openOnAlarm(deps, service, { key, channel: previous.channel, threadTs: previous.threadTs, alarm });
+    await openOnAlarm(deps, service, {
+      key,
+      channel: previous.channel,
+      threadTs: previous.threadTs,
+      alarm,
+      trigger,
+    });
   }
+}
+
+/** An alert message an integration posted (its text, and who posted it). */
+export interface AlertMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly text: string;
+  /** The integration's Slack bot id: people's messages never get here. */
+  readonly botId: string;
+  readonly botName?: string;
 }
 
 /** An alert message another tool posted: reply in its thread with the same offer. */
 async function answerAlertMessage(
   deps: WorkflowDeps,
   service: ServiceConfig,
-  message: { channel: string; ts: string; text: string; alarmName: string },
+  message: AlertMessage & { alarmName: string },
 ): Promise<void> {
   const key = `message:${message.channel}:${message.ts}`;
   // Once per message, whichever replica Slack delivered it (or its retry) to.
@@ -142,7 +170,7 @@ async function answerAlertMessage(
 async function offerInThread(
   deps: WorkflowDeps,
   service: ServiceConfig,
-  message: { channel: string; ts: string; text: string; alarmName: string },
+  message: AlertMessage & { alarmName: string },
   key: string,
 ): Promise<void> {
   const alarm: Alarm = {
@@ -168,14 +196,37 @@ async function offerInThread(
     { kind: 'offer', service: service.name, alarmName: message.alarmName },
     view,
   );
-  if (service.onAlarm === 'request')
-    await openOnAlarm(deps, service, { key, channel: message.channel, threadTs: message.ts, alarm });
+  if (service.onAlarm === 'request') {
+    const permalink = await deps.alerts.permalink(message.channel, message.ts).catch(() => undefined);
+    const trigger: Trigger = {
+      kind: 'alert_message',
+      alarm: message.alarmName,
+      channel: message.channel,
+      ts: message.ts,
+      botId: message.botId,
+      username: message.botName,
+      permalink,
+    };
+    await openOnAlarm(deps, service, {
+      key,
+      channel: message.channel,
+      threadTs: message.ts,
+      alarm: { ...alarm, permalink },
+      trigger,
+    });
+  }
 }
 
 async function openOnAlarm(
   deps: WorkflowDeps,
   service: ServiceConfig,
-  at: { key: string; channel: string; threadTs: string; alarm: Alarm },
+  at: {
+    key: string;
+    channel: string;
+    threadTs: string;
+    alarm: Alarm & { permalink?: string };
+    trigger: Trigger;
+  },
 ): Promise<void> {
   const outcome = await requestRollback(deps, {
     service,
@@ -187,7 +238,14 @@ async function openOnAlarm(
     requester: BOT_REQUESTER,
     channel: at.channel,
     threadTs: at.threadTs,
-    alarm: { name: at.alarm.name, state: at.alarm.state, reason: at.alarm.reason, at: at.alarm.at },
+    alarm: {
+      name: at.alarm.name,
+      state: at.alarm.state,
+      reason: at.alarm.reason,
+      at: at.alarm.at,
+      permalink: at.alarm.permalink,
+    },
+    trigger: at.trigger,
   });
   if (outcome.kind === 'refused' || outcome.kind === 'unavailable' || outcome.kind === 'card_failed') {
     const why =
@@ -206,13 +264,17 @@ export type AlarmReceipt =
   | { readonly kind: 'no_service'; readonly alarm: string };
 
 /** A CloudWatch alarm message (SNS `Message`): parsed, mapped to its service, and answered. */
-export async function receiveAlarm(deps: WorkflowDeps, message: string): Promise<AlarmReceipt> {
+export async function receiveAlarm(
+  deps: WorkflowDeps,
+  message: string,
+  origin: SnsOrigin = {},
+): Promise<AlarmReceipt> {
   const parsed = parseCloudWatchAlarm(message);
   if (!parsed.ok) return { kind: 'not_an_alarm', problem: parsed.problem };
   const name = serviceForAlarm(parsed.alarm.name, alarmRoutes(deps.config));
   const service = deps.config.services.find((s) => s.name === name);
   if (!service) return { kind: 'no_service', alarm: parsed.alarm.name };
-  await handleAlarm(deps, service, parsed.alarm);
+  await handleAlarm(deps, service, parsed.alarm, origin);
   return { kind: 'handled', alarm: parsed.alarm.name, service: service.name };
 }
 
@@ -222,10 +284,7 @@ export function alarmRoutes(config: BotConfig): AlarmRoute[] {
 }
 
 /** A message another tool posted: if it is in an alert channel and names mapped alarms, offer the rollback. */
-export async function receiveAlertMessage(
-  deps: WorkflowDeps,
-  message: { channel: string; ts: string; text: string },
-): Promise<void> {
+export async function receiveAlertMessage(deps: WorkflowDeps, message: AlertMessage): Promise<void> {
   if (!deps.config.alertMessageChannels.includes(message.channel)) return;
   for (const hit of alarmNamesIn(message.text, alarmRoutes(deps.config))) {
     const service = findService(deps.config, hit.service);

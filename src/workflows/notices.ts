@@ -14,11 +14,21 @@ export type Notice =
       readonly version: string;
       /** False when the bot died before posting the card: the channel never saw the request. */
       readonly cardPosted?: boolean;
+      /** Its PR could not be opened and nobody retried in time (it was `pr_failed`). */
+      readonly afterFailure?: boolean;
     }
   | { readonly kind: 'rejected'; readonly id: string; readonly by: string; readonly why: string }
   | { readonly kind: 'cancelled'; readonly id: string; readonly by: string }
-  /** `newPlanProblem` undefined: the new plan passes its checks and can be approved again. */
-  | { readonly kind: 'approvals_void'; readonly why: string; readonly newPlanProblem?: string }
+  /** The plan changed and the new one passes its checks: it waits for approvals again. */
+  | { readonly kind: 'approvals_void'; readonly why: string }
+  /** The plan, rebuilt before the PR, fails a check: the request ends without a PR. */
+  | {
+      readonly kind: 'plan_failed';
+      readonly id: string;
+      readonly service: string;
+      readonly version: string;
+      readonly failed: readonly string[];
+    }
   | {
       readonly kind: 'pr_opened';
       readonly number: number;
@@ -28,7 +38,8 @@ export type Notice =
       /** Set when the base branch had moved and the PR was built on its new head. */
       readonly movedBase?: string;
     }
-  | { readonly kind: 'pr_failed'; readonly error: string }
+  /** `retryUntil` (ISO time): after it the request expires and Retry is refused. */
+  | { readonly kind: 'pr_failed'; readonly error: string; readonly retryUntil?: string }
   | { readonly kind: 'labels_failed'; readonly number: number; readonly error: string }
   | {
       readonly kind: 'no_change';
@@ -79,8 +90,10 @@ export type Notice =
 export type Denial =
   | { readonly kind: 'gone'; readonly id: string }
   | { readonly kind: 'unknown_request'; readonly id: string }
-  | { readonly kind: 'expired'; readonly id: string }
+  | { readonly kind: 'expired'; readonly id: string; readonly afterFailure?: boolean }
   | { readonly kind: 'already_approved'; readonly id: string }
+  /** A request stored before plans were re-checked may wait with a failing plan: never approvable. */
+  | { readonly kind: 'plan_fails'; readonly id: string; readonly failed: readonly string[] }
   | {
       readonly kind: 'already_decided';
       readonly id: string;

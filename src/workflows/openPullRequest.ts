@@ -1,7 +1,8 @@
 /**
- * After the last approval: check the plan still holds, open the config PR once, and tell the thread.
- * Failures leave the request retryable (`pr_failed` + Retry); a changed plan voids the approvals; main
- * already holding the target ends the request without a PR.
+ * After the last approval: rebuild the whole plan, open the config PR once, and tell the thread.
+ * Failures leave the request retryable (`pr_failed` + Retry, until request_ttl_minutes); a changed plan
+ * voids the approvals; a plan that fails a check ends the request; main already holding the target ends
+ * it without a PR.
  *
  * One attempt per request at a time across replicas: each holds the lease `open-pr:<id>`. A replica that
  * dies mid-attempt leaves the request `approved`; the background round resumes it once the lease expires.
@@ -9,16 +10,15 @@
 import { findService, type ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt } from '../domain/configFile.js';
 import { parseIterationName } from '../domain/iterations.js';
-import { failedChecks } from '../domain/plan.js';
+import { failedChecks, type Plan, rebind } from '../domain/plan.js';
+import { expiresAt } from '../domain/policy.js';
 import { branchName, renderBody, renderTitle } from '../domain/prText.js';
 import type { RollbackRequest } from '../domain/request.js';
-import { resolveLikeCi } from '../domain/targets.js';
 import { setVersionAt } from '../domain/tomlEdit.js';
 import { AlreadyConfiguredError, type OpenedPr, PlanStaleError, type WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
 import { makePlan } from './requestRollback.js';
-import { loadCatalog } from './serviceStatus.js';
 
 /**
  * How long one attempt may hold a request: four background-lease TTLs (2 minutes by default), well over
@@ -73,55 +73,60 @@ export function editFor(request: RollbackRequest, service: ServiceConfig) {
   };
 }
 
+/** The version the request rolls back to, re-planned from fresh facts (bucket, config file, store). */
+function replan(deps: WorkflowDeps, request: RollbackRequest, service: ServiceConfig) {
+  deps.status.bucket.invalidate();
+  const target = { kind: 'version' as const, version: request.plan.targetVersion };
+  return makePlan(deps, { service, target, force: request.force }, request.id);
+}
+
+/**
+ * The plan changed under the approvals. A new plan that passes waits for approvals again (plan and
+ * approvals swapped in one transaction); one that fails a check ends the request.
+ */
 async function voidApprovals(
   deps: WorkflowDeps,
   request: RollbackRequest,
   service: ServiceConfig,
   why: string,
-) {
-  const target = { kind: 'version' as const, version: request.plan.targetVersion };
-  const fresh = await makePlan(deps, { service, target, force: request.force }, request.id);
-  const moved = await deps.store.transition(
-    request.id,
-    ['approved', 'pr_failed'],
-    'pending',
-    fresh.ok ? { plan: fresh.plan } : {},
-  );
-  if (!moved) return;
-  await deps.store.clearApprovals(request.id);
+  fresh: Plan,
+): Promise<void> {
+  if (!fresh.ok) return endOnFailedPlan(deps, request, fresh);
+  if (!(await deps.store.voidApprovals(request.id, ['approved', 'pr_failed'], fresh))) return;
   await audit(deps, {
     requestId: request.id,
     service: service.name,
     kind: 'approvals_void',
-    detail: { why },
+    detail: { why, approvals: request.approvals.map((a) => a.user) },
   });
-  const problem = !fresh.ok
-    ? fresh.why
-    : fresh.plan.ok
-      ? undefined
-      : failedChecks(fresh.plan)
-          .map((c) => c.text)
-          .join('; ');
-  await postOnce(deps, request, `approvals_void:${Date.now()}`, {
-    kind: 'approvals_void',
-    why,
-    newPlanProblem: problem,
-  });
+  await postOnce(deps, request, `approvals_void:${deps.now().getTime()}`, { kind: 'approvals_void', why });
   deps.cards.refresh(request.id);
 }
 
-async function resolvedNow(
-  deps: WorkflowDeps,
-  service: ServiceConfig,
-  version: string,
-): Promise<{ ok: true; iteration?: string } | { ok: false; why: string }> {
-  deps.status.bucket.invalidate();
-  try {
-    const catalog = await loadCatalog(deps.status.bucket, service);
-    return { ok: true, iteration: resolveLikeCi(catalog, version)?.directory };
-  } catch (err) {
-    return { ok: false, why: `the model bucket could not be read: ${(err as Error).message}` };
-  }
+/** A check of the rebuilt plan fails: no PR, ever, for this request; the thread says which and why. */
+async function endOnFailedPlan(deps: WorkflowDeps, request: RollbackRequest, fresh: Plan): Promise<void> {
+  const failed = failedChecks(fresh).map((c) => c.text);
+  const moved = await deps.store.transition(request.id, ['approved', 'pr_failed'], 'refused', {
+    plan: fresh,
+    completedAt: deps.now(),
+    decisionNote: failed.join('; '),
+    lastError: null,
+  });
+  if (!moved) return;
+  await audit(deps, {
+    requestId: request.id,
+    service: request.service,
+    kind: 'plan_failed',
+    detail: { failed: failedChecks(fresh).map((c) => c.id), checks: failed },
+  });
+  await postOnce(deps, request, 'plan_failed', {
+    kind: 'plan_failed',
+    id: request.id,
+    service: request.service,
+    version: request.plan.targetVersion,
+    failed,
+  });
+  deps.cards.refresh(request.id);
 }
 
 async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolean): Promise<void> {
@@ -132,31 +137,28 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolea
   const log = deps.log.child({ request: request.id, service: service.name });
   if (resume) log.info('resuming an approved request without its PR');
 
-  // Approvals are bound to the plan: the target must still resolve to the same iteration. (The config
-  // file is re-checked by the commit itself, which names the planned blob.)
-  const recheck = await resolvedNow(deps, service, request.plan.targetVersion);
-  if (recheck.ok && recheck.iteration !== request.plan.targetIteration) {
-    return voidApprovals(
-      deps,
-      request,
-      service,
-      `CI now resolves ${request.plan.targetVersion} to ${recheck.iteration ?? 'nothing'}, not ${request.plan.targetIteration}`,
-    );
-  }
-
   try {
-    if (!recheck.ok)
-      throw new Error(`the target could not be re-checked before opening the PR: ${recheck.why}`);
+    // Before every attempt (first, retry, resume) the whole plan is rebuilt: any failed check refuses,
+    // and approvals are bound to what it deploys. The config file is re-checked once more by the commit
+    // itself, which names the planned blob.
+    const fresh = await replan(deps, request, service);
+    if (!fresh.ok) throw new Error(`the plan could not be checked again before opening the PR: ${fresh.why}`);
+    const verdict = rebind(request.plan, fresh.plan);
+    if (verdict.kind === 'failed') return await endOnFailedPlan(deps, request, fresh.plan);
+    if (verdict.kind === 'changed')
+      return await voidApprovals(deps, request, service, verdict.why, fresh.plan);
+
     const permalink = await deps.cards.permalink(request).catch(() => undefined);
     const title = renderTitle(service.pr.titleTemplate, request);
     const opened = await deps.pulls.open({
       owner: service.repo.owner,
       repo: service.repo.name,
       base: request.plan.branch,
-      branch: branchName(service.pr.branchPrefix, service.name, request.plan.targetVersion, request.id),
+      branch: branchOf(request, service),
       path: service.configPath,
       plannedBlobSha: request.plan.blobSha,
       plannedText: request.plan.configText,
+      plannedDiff: request.plan.diff,
       edit: editFor(request, service),
       commitMessage: `${title}\n\nRollback request ${request.id}.`,
       title,
@@ -166,21 +168,52 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolea
     });
     await recordOpened(deps, request, service, opened);
   } catch (err) {
-    if (err instanceof PlanStaleError) return voidApprovals(deps, request, service, err.why);
+    if (err instanceof PlanStaleError) {
+      const fresh = await replan(deps, request, service).catch(() => undefined);
+      if (fresh?.ok) return voidApprovals(deps, request, service, err.why, fresh.plan);
+    }
     if (err instanceof AlreadyConfiguredError) return endWithoutChange(deps, request, err);
-    const what = (err as Error).message;
-    log.error('opening the pull request failed', { error: err });
-    if (!(await deps.store.transition(request.id, ['approved'], 'pr_failed', { lastError: what }))) return;
-    await audit(deps, {
-      requestId: request.id,
-      service: service.name,
-      kind: 'pr_failed',
-      detail: { error: what },
-    });
-    await postOnce(deps, request, `pr_failed:${Date.now()}`, { kind: 'pr_failed', error: what });
+    await failAttempt(deps, request, (err as Error).message, log, err);
   } finally {
     deps.cards.refresh(request.id);
   }
+}
+
+/** The PR could not be opened: retryable (`pr_failed` + Retry) until request_ttl_minutes from now. */
+async function failAttempt(
+  deps: WorkflowDeps,
+  request: RollbackRequest,
+  what: string,
+  log: WorkflowDeps['log'],
+  err: unknown,
+): Promise<void> {
+  log.error('opening the pull request failed', { error: err });
+  const service = findService(deps.config, request.service);
+  const retryUntil = expiresAt(deps.now(), service?.requestTtlMinutes ?? 60);
+  const moved = await deps.store.transition(request.id, ['approved'], 'pr_failed', {
+    lastError: what,
+    expiresAt: retryUntil,
+  });
+  if (!moved) return;
+  await audit(deps, {
+    requestId: request.id,
+    service: request.service,
+    kind: 'pr_failed',
+    detail: { error: what, retryUntil: retryUntil.toISOString() },
+  });
+  await postOnce(deps, request, `pr_failed:${deps.now().getTime()}`, {
+    kind: 'pr_failed',
+    error: what,
+    retryUntil: retryUntil.toISOString(),
+  });
+}
+
+/** The request's PR branch: stored when it was made; requests from before that keep their old name. */
+export function branchOf(request: RollbackRequest, service: ServiceConfig): string {
+  return (
+    request.branch ??
+    branchName(service.pr.branchPrefix, service.name, request.plan.targetVersion, request.id)
+  );
 }
 
 /** The PR exists: store it (unless an early webhook did), tell the thread, then label it. */

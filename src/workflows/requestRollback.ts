@@ -6,7 +6,15 @@ import type { ServiceConfig } from '../config/botConfig.js';
 import type { Reason, Target } from '../domain/command.js';
 import { buildPlan, failedChecks, type Plan, refuseForActive } from '../domain/plan.js';
 import { approvalsNeeded, expiresAt } from '../domain/policy.js';
-import { type AlarmRef, newRequestId, type RollbackRequest } from '../domain/request.js';
+import { branchName } from '../domain/prText.js';
+import {
+  type AlarmRef,
+  BOT_REQUESTER,
+  newBranchToken,
+  newRequestId,
+  type RollbackRequest,
+  type Trigger,
+} from '../domain/request.js';
 import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { getServiceStatus } from './serviceStatus.js';
@@ -25,6 +33,8 @@ export interface RollbackAsk {
   /** Post the card as a reply in this thread (an alert's), also shown in the channel. */
   readonly threadTs?: string;
   readonly alarm?: AlarmRef;
+  /** When the bot opens the request itself: the alarm or alert message behind it. */
+  readonly trigger?: Trigger;
 }
 
 export type AskOutcome =
@@ -78,9 +88,13 @@ export async function makePlan(
 async function store(
   deps: WorkflowDeps,
   request: RollbackRequest,
+  service: ServiceConfig,
 ): Promise<{ ok: true; request: RollbackRequest } | { ok: false; active?: RollbackRequest }> {
   for (let i = 0; i < 20; i++) {
-    const candidate = i === 0 ? request : { ...request, id: newRequestId() };
+    const id = i === 0 ? request.id : newRequestId();
+    const token = newBranchToken((n) => crypto.getRandomValues(new Uint8Array(n)));
+    const branch = branchName(service.pr.branchPrefix, service.name, request.plan.targetVersion, id, token);
+    const candidate = { ...request, id, branch };
     const created = await deps.store.createRequest(candidate);
     if (created.ok) return { ok: true, request: candidate };
     if (created.conflict === 'active')
@@ -132,7 +146,10 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     note: ask.note,
     force: plan.forced,
     plan,
-    approvalsRequired: approvalsNeeded(service.approvalsRequired, plan.forced),
+    approvalsRequired: approvalsNeeded(service.approvalsRequired, {
+      forced: plan.forced,
+      botOpened: ask.requester === BOT_REQUESTER,
+    }),
     approvals: [],
     createdAt: now,
     expiresAt: expiresAt(now, service.requestTtlMinutes),
@@ -140,8 +157,9 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     channel: ask.channel ?? service.channel,
     threadTs: ask.threadTs,
     alarm: ask.alarm,
+    trigger: ask.trigger,
   };
-  const stored = await store(deps, draft);
+  const stored = await store(deps, draft, service);
   if (!stored.ok) {
     // Another request won the race between the plan's check and the insert.
     const active = stored.active ?? { id: 'another request', state: 'pending' as const };
@@ -162,7 +180,13 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     kind: 'requested',
     actor: ask.requester,
     actorName: ask.requesterName,
-    detail: { ...summary, note: ask.note, forced: plan.forced },
+    detail: {
+      ...summary,
+      note: ask.note,
+      forced: plan.forced,
+      approvalsRequired: request.approvalsRequired,
+      ...(ask.trigger ? { trigger: ask.trigger } : {}),
+    },
   });
 
   try {

@@ -7,14 +7,14 @@
 
 import type { RequestPatch } from '../adapters/store/store.js';
 import { type EnvironmentConfig, findService, type ServiceConfig } from '../config/botConfig.js';
+import { judgePull } from '../domain/prOwnership.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
-import { requestIdInBody, requestIdInBranch } from '../domain/prText.js';
 import type { RequestState, RollbackRequest } from '../domain/request.js';
-import type { WorkflowDeps } from '../ports.js';
+import type { PullState, WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
 import type { Notice } from './notices.js';
-import { announcePr } from './openPullRequest.js';
+import { announcePr, branchOf } from './openPullRequest.js';
 
 export interface TrackingRules {
   readonly consecutiveReads: number;
@@ -190,6 +190,11 @@ export async function pollPr(deps: WorkflowDeps, r: RollbackRequest): Promise<vo
   const service = findService(deps.config, r.service);
   if (!service || !r.pr || (r.state !== 'pr_open' && r.state !== 'abandoned')) return;
   const pr = await deps.pulls.get(service.repo.owner, service.repo.name, r.pr.number);
+  await applyPullState(deps, r, pr);
+}
+
+/** Moves the request to what GitHub says of its PR now (merged, closed, reopened). */
+async function applyPullState(deps: WorkflowDeps, r: RollbackRequest, pr: PullState): Promise<void> {
   if (pr.merged) await onMerged(deps, r, pr.mergedBy, pr.mergedAt ?? deps.now());
   else if (pr.state === 'closed' && r.state === 'pr_open') await onClosedUnmerged(deps, r);
   else if (pr.state === 'open' && r.state === 'abandoned') await onReopened(deps, r);
@@ -215,43 +220,63 @@ export async function trackAll(
 }
 
 export interface PullRequestEvent {
+  /** `owner/name` of the repository the delivery is about (the PR's base). */
   readonly repo: string;
   readonly number: number;
-  readonly url?: string;
-  /** The PR's head branch: ours carry the request id, so an early delivery is still matched. */
+  /** The PR's head branch: a delivery that beats the opener to storing the number is matched by it. */
   readonly branch?: string;
-  readonly body: string;
-  readonly action: string;
-  readonly merged: boolean;
-  readonly mergedAt?: Date;
-  readonly actor?: string;
 }
 
 /**
- * A pull_request event (webhook): finds the rollback it belongs to (by PR number, our branch name or the
- * marker in the body) and moves it. A delivery that beats the opener to storing the PR number (a fast
- * merge, an auto-merge rule) records the PR itself. Returns the request id, if the PR is ours.
+ * A pull_request delivery (webhook). It only says which PR changed: the request is found by the PR
+ * number it stored, or by the exact branch stored with it; then GitHub itself is asked what the PR is
+ * now, so a replayed, stale or out-of-order delivery changes nothing that is not true. A PR the opener
+ * has not recorded yet (a fast merge, an auto-merge rule) is adopted only if it is the bot's own: from
+ * the request's branch in the config repository, opened by the bot. Returns the request id, if ours.
  */
 export async function onPullRequestEvent(
   deps: WorkflowDeps,
   e: PullRequestEvent,
 ): Promise<string | undefined> {
-  const services = deps.config.services.filter((s) => `${s.repo.owner}/${s.repo.name}` === e.repo);
+  const services = deps.config.services.filter(
+    (s) => `${s.repo.owner}/${s.repo.name}`.toLowerCase() === e.repo.toLowerCase(),
+  );
   let request: RollbackRequest | undefined;
   for (const s of services) request ??= await deps.store.findByPr(s.name, e.number);
-  const candidates = [
-    requestIdInBody(e.body),
-    ...services.map((s) => (e.branch ? requestIdInBranch(e.branch, s.pr.branchPrefix) : undefined)),
-  ];
-  for (const id of candidates) if (id && !request) request = await deps.store.getRequest(id);
+  if (!request && e.branch) {
+    for (const s of services) request ??= await deps.store.findByBranch(s.name, e.branch);
+  }
   const service = request ? services.find((s) => s.name === request?.service) : undefined;
   if (!request || !service) return undefined;
+  if (request.pr && request.pr.number !== e.number) return undefined;
+  if (!request.pr && !['approved', 'pr_failed'].includes(request.state)) return undefined;
+
+  const pr = await deps.pulls.get(service.repo.owner, service.repo.name, e.number);
   if (!request.pr) {
-    if (!e.url || !e.branch || !['approved', 'pr_failed'].includes(request.state)) return undefined;
+    const expected = {
+      botLogin: await deps.pulls.botLogin(),
+      repo: `${service.repo.owner}/${service.repo.name}`,
+      branch: branchOf(request, service),
+    };
+    const verdict = judgePull(pr, expected);
+    if (!verdict.ok) {
+      deps.log.warn('a pull request under a request’s branch is not the bot’s own: ignored', {
+        request: request.id,
+        number: e.number,
+        problem: verdict.problem,
+      });
+      await audit(deps, {
+        requestId: request.id,
+        service: service.name,
+        kind: 'foreign_pr_ignored',
+        detail: { number: e.number, problem: verdict.problem },
+      });
+      return undefined;
+    }
     await deps.store.setPrIfUnset(request.id, {
-      number: e.number,
-      url: e.url,
-      branch: e.branch,
+      number: pr.number,
+      url: pr.url,
+      branch: expected.branch,
       openedAt: deps.now(),
     });
     await deps.store.transition(request.id, ['approved', 'pr_failed'], 'pr_open', { lastError: null });
@@ -260,8 +285,6 @@ export async function onPullRequestEvent(
     await announcePr(deps, request, service);
   }
   if (request.pr?.number !== e.number) return undefined;
-  if (e.action === 'closed' && e.merged) await onMerged(deps, request, e.actor, e.mergedAt ?? deps.now());
-  else if (e.action === 'closed') await onClosedUnmerged(deps, request, e.actor);
-  else if (e.action === 'reopened') await onReopened(deps, request);
+  await applyPullState(deps, request, pr);
   return request.id;
 }

@@ -58,13 +58,18 @@ describe('mayApprove', () => {
 
 describe('approvalsNeeded', () => {
   it('is the configured number normally', () => {
-    expect(approvalsNeeded(1, false)).toBe(1);
-    expect(approvalsNeeded(2, false)).toBe(2);
+    expect(approvalsNeeded(1, { forced: false, botOpened: false })).toBe(1);
+    expect(approvalsNeeded(2, { forced: false, botOpened: false })).toBe(2);
   });
 
   it('needs one more key when the cooldown was lifted with --force', () => {
-    expect(approvalsNeeded(1, true)).toBe(2);
-    expect(approvalsNeeded(2, true)).toBe(3);
+    expect(approvalsNeeded(1, { forced: true, botOpened: false })).toBe(2);
+    expect(approvalsNeeded(2, { forced: true, botOpened: false })).toBe(3);
+  });
+
+  it('needs one more key when the bot opened the request itself: two people, never one', () => {
+    expect(approvalsNeeded(1, { forced: false, botOpened: true })).toBe(2);
+    expect(approvalsNeeded(1, { forced: true, botOpened: true })).toBe(3);
   });
 });
 

@@ -73,6 +73,12 @@ describe('branchName', () => {
     );
   });
 
+  it('ends with the random token when the request has one, so the card does not give the branch away', () => {
+    expect(branchName('rollback/', 'fpo-search', '1.25.0', 'R-7KQ2', 'x3k9q0ab')).toBe(
+      'rollback/fpo-search-1.25.0-r-7kq2-x3k9q0ab',
+    );
+  });
+
   it('is deterministic, so a retry finds its own branch', () => {
     const a = branchName('rollback/', 'fpo-search', '1.25.0', 'R-7KQ2');
     const b = branchName('rollback/', 'fpo-search', '1.25.0', 'R-7KQ2');

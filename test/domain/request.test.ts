@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACTIVE_STATES,
+  allowedActions,
   FINAL_STATES,
+  newBranchToken,
   newRequestId,
   nextState,
   type RequestEvent,
   type RequestState,
+  type RollbackRequest,
   STATES,
 } from '../../src/domain/request.js';
 
@@ -16,6 +19,7 @@ const ALLOWED: readonly (readonly [RequestState, RequestEvent, RequestState])[] 
   ['pending', 'cancel', 'cancelled'],
   ['pr_failed', 'cancel', 'cancelled'],
   ['pending', 'expire', 'expired'],
+  ['pr_failed', 'expire', 'expired'],
   ['approved', 'pr_opened', 'pr_open'],
   ['pr_failed', 'pr_opened', 'pr_open'],
   ['approved', 'pr_failed', 'pr_failed'],
@@ -32,6 +36,8 @@ const ALLOWED: readonly (readonly [RequestState, RequestEvent, RequestState])[] 
   ['pr_failed', 'plan_changed', 'pending'],
   ['approved', 'already_configured', 'no_change'],
   ['pr_failed', 'already_configured', 'no_change'],
+  ['approved', 'plan_failed', 'refused'],
+  ['pr_failed', 'plan_failed', 'refused'],
 ];
 
 const EVENTS: readonly RequestEvent[] = [
@@ -49,6 +55,7 @@ const EVENTS: readonly RequestEvent[] = [
   'reopened',
   'plan_changed',
   'already_configured',
+  'plan_failed',
 ];
 
 describe('nextState', () => {
@@ -75,6 +82,8 @@ describe('nextState', () => {
     ['dry_run', 'pr_opened'],
     ['pending', 'plan_changed'],
     ['pr_open', 'plan_changed'],
+    ['pending', 'plan_failed'],
+    ['pr_open', 'plan_failed'],
   ] as const)('refuses %s --%s-->', (from, event) => {
     expect(nextState(from, event)).toBeUndefined();
   });
@@ -107,6 +116,35 @@ describe('nextState', () => {
   it('splits every state into active or final', () => {
     expect([...ACTIVE_STATES, ...FINAL_STATES].sort()).toEqual([...STATES].sort());
     expect(ACTIVE_STATES.filter((s) => FINAL_STATES.includes(s))).toEqual([]);
+  });
+});
+
+describe('allowedActions', () => {
+  const plan = (ok: boolean) => ({ ok }) as RollbackRequest['plan'];
+  const actions = (state: RequestState, ok = true) => [...allowedActions({ state, plan: plan(ok) })].sort();
+
+  it('lets a pending request with a passing plan be approved, rejected or cancelled', () => {
+    expect(actions('pending')).toEqual(['approve', 'cancel', 'reject']);
+  });
+
+  it('never lets a plan with a failed check be approved', () => {
+    for (const state of STATES) expect(actions(state, false)).not.toContain('approve');
+    expect(actions('pending', false)).toEqual(['cancel', 'reject']);
+  });
+
+  it('offers retry and cancel after a failed PR, nothing once a PR is open or the request ended', () => {
+    expect(actions('pr_failed')).toEqual(['cancel', 'retry']);
+    for (const state of STATES.filter((s) => s !== 'pending' && s !== 'pr_failed'))
+      expect(actions(state), state).toEqual([]);
+  });
+});
+
+describe('newBranchToken', () => {
+  it('draws 8 lower-case symbols of the id alphabet from the random bytes', () => {
+    expect(newBranchToken(() => new Uint8Array([0, 1, 2, 31, 32, 63, 255, 18]))).toBe('012z0zzj');
+    expect(newBranchToken(() => crypto.getRandomValues(new Uint8Array(8)))).toMatch(
+      /^[0-9a-hjkmnp-tv-z]{8}$/,
+    );
   });
 });
 

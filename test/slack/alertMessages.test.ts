@@ -5,7 +5,7 @@ import { ALERT_CHANNEL, CHANNEL, SIGNING_SECRET, USERS, useHarness } from '../su
 import { sendEvent } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { signSns } from '../support/snsSign.js';
-import { pulls, settle, until } from '../workflows/support.js';
+import { latestCard, pulls, settle, until } from '../workflows/support.js';
 
 const start = useHarness();
 
@@ -69,7 +69,7 @@ describe('alert messages posted by other tools', () => {
     const hh = await start();
     const alert = messageEvent({
       channel: ALERT_CHANNEL,
-      user: 'UALERTBOT1',
+      bot_id: 'BALERTS',
       text: 'ALARM fpo-search-production-5xx',
     });
     hh.slack.failNext('chat.postMessage', { error: 'internal_error' });
@@ -99,7 +99,7 @@ describe('alert messages posted by other tools', () => {
 });
 
 describe('on_alarm = "request"', () => {
-  it('opens the pending request in the alert thread by itself; approvals still apply', async () => {
+  it('opens the pending request in the alert thread by itself; it needs two different approvers', async () => {
     const hh = await start({ serviceToml: 'on_alarm = "request"' });
     const fixture = JSON.parse(readFixture('sns-cloudwatch-alarm.json')) as Record<string, unknown>;
     const message = signSns({ ...fixture, MessageId: 'auto-1', Timestamp: new Date().toISOString() }, '2');
@@ -111,10 +111,22 @@ describe('on_alarm = "request"', () => {
     expect(text).toContain('*rollback-bot* (on alarm)');
     expect(text).toContain('`PERFORMANCE_DEGRADATION`');
     const id = /Rollback (R-[0-9A-Z]{4})/.exec(text)?.[1] ?? '';
+    expect(text).toContain('0 of 2 approvals');
     await settle(hh);
     expect(pulls(hh)).toEqual([]);
     await hh.click(ACTIONS.approve, id, USERS.bob);
+    await hh.slack.waitFor(() => latestCard(hh, id).includes('1 of 2 approvals'));
+    expect((await hh.store.getRequest(id))?.state).toBe('pending');
+    expect(pulls(hh)).toEqual([]);
+    await hh.click(ACTIONS.approve, id, USERS.carol);
     await hh.slack.waitFor(() => pulls(hh).length === 1);
     await until(async () => (await hh.store.getRequest(id))?.state === 'pr_open');
+    const requested = (await hh.store.events(id)).find((e) => e.kind === 'requested');
+    expect(requested?.detail.trigger).toEqual({
+      kind: 'sns',
+      alarm: 'fpo-search-production-5xx',
+      topicArn: fixture.TopicArn,
+      messageId: 'auto-1',
+    });
   });
 });

@@ -74,7 +74,7 @@ describe('two replicas, two Socket Mode connections, one database', () => {
       {
         type: 'message',
         channel: ALERT_CHANNEL,
-        user: 'UALERTBOT1',
+        bot_id: 'BALERTS',
         text: 'ALARM: fpo-search-production-5xx',
         ts: '1700000555.000100',
       },

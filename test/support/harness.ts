@@ -29,10 +29,19 @@ export const SIGNING_SECRET = 'test-signing-secret';
 /** App-level token (Socket Mode); the fake Slack opens connections only for this one. */
 export const APP_TOKEN = 'xapp-1-A1-1-testtoken';
 export const GITHUB_TOKEN = 'ghs_testtoken';
+/** GitHub writes are tried 4 times: a test that wants a failure to stick fails the call this often. */
+export const GITHUB_TEST_RETRY = { attempts: 4, baseDelayMs: 2, maxDelayMs: 50 } as const;
 export const CHANNEL = 'CROLLBACK1';
 export const REPO = 'example-org/fpo-search';
 export const BUCKET = 'fpo-search-models';
-export const USERS = { alice: 'UALICE0001', bob: 'UBOB000001', carol: 'UCAROL0001', mallory: 'UMALLORY01' };
+export const USERS = {
+  alice: 'UALICE0001',
+  bob: 'UBOB000001',
+  carol: 'UCAROL0001',
+  mallory: 'UMALLORY01',
+  /** An approver only through the on-call user group. */
+  dave: 'UDAVE00001',
+};
 export const ONCALL_GROUP = 'SONCALL001';
 
 export interface HarnessOptions {
@@ -108,6 +117,8 @@ export interface Harness {
   /** SNS certificate downloads and subscription confirmations the bot made. */
   snsCertificateFetches: string[];
   snsConfirmations: string[];
+  /** The fake Slack's user groups (id → members); change them to move people in or out. */
+  usergroups: Record<string, string[]>;
   post(
     path: string,
     body: string,
@@ -191,10 +202,11 @@ deploy_phase = "merge"
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const endpoint: FakeSocketMode | undefined = opts.socketMode ? await startFakeSocketMode() : undefined;
+  const usergroups: Record<string, string[]> = { [ONCALL_GROUP]: [USERS.carol, USERS.dave] };
   const [slack, github, s3, health] = await Promise.all([
     startFakeSlack({
       botToken: 'xoxb-test-token',
-      usergroups: { [ONCALL_GROUP]: [USERS.carol] },
+      usergroups,
       ...(endpoint ? { socketMode: { endpoint, appToken: APP_TOKEN } } : {}),
     }),
     startFakeGitHub({
@@ -253,6 +265,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
       slackRetries: 0,
       githubMinTimeMs: 0,
+      // The production policy (4 tries), with waits short enough for a test.
+      githubRetry: GITHUB_TEST_RETRY,
       // A reconnect waits this long; low enough for tests, high enough that a busy machine's pong is
       // never late (a missed pong makes the client reconnect on its own).
       socketPingTimeoutMs: 1000,
@@ -304,6 +318,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (endpoint) h.socket = socketDriver(endpoint, slack, { channel: CHANNEL, user: USERS.alice });
   h.snsCertificateFetches = certificates.calls;
   h.snsConfirmations = confirmations;
+  h.usergroups = usergroups;
   h.post = async (path, body, headers = {}) => {
     const res = await fetch(`${h.url}${path}`, {
       method: 'POST',

@@ -243,6 +243,7 @@ describe('from an alarm to a verified rollback', () => {
     expect(String(said[0]?.args.reply_broadcast)).toBe('true');
 
     // Reopening the PR resumes the rollback.
+    hh.github.reopenPull(REPO, pr?.number ?? 0);
     const reopened = { ...closedEvent(REPO, pr ?? { number: 0 }, false), action: 'reopened' };
     expect((await sendWebhook(hh, 'pull_request', reopened, SECRET)).status).toBe(200);
     await settle(hh);

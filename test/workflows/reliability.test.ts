@@ -67,7 +67,11 @@ describe('2. webhooks are an accelerator, never the only path', () => {
     await hh.click(ACTIONS.approve, id, USERS.bob);
     await held.arrived;
     const pr = pulls(hh)[0];
-    expect(pr?.head.ref).toBe(branchName('rollback/', 'fpo-search', '1.25.0', id));
+    const stored = await hh.store.getRequest(id);
+    expect(stored?.branch).toMatch(
+      new RegExp(`^${branchName('rollback/', 'fpo-search', '1.25.0', id)}-[0-9a-z]{8}$`),
+    );
+    expect(pr?.head.ref).toBe(stored?.branch);
     hh.github.mergePull(REPO, Number(pr?.number), 'bob');
     const merged = await sendWebhook(
       hh,
@@ -226,7 +230,7 @@ describe('7. main already configures the target', () => {
     expect(reply).toContain('fix(model): manual rollback to 1.25.0');
     expect(reply).toContain(`${id} ends without a PR`);
     expect((await hh.store.getRequest(id))?.state).toBe('no_change');
-    expect(hh.github.branchSha(REPO, branchName('rollback/', 'fpo-search', '1.25.0', id))).toBeUndefined();
+    expect(hh.github.branchSha(REPO, (await hh.store.getRequest(id))?.branch ?? '')).toBeUndefined();
     expect(latestCard(hh, id)).toContain('Nothing to do: main already configures the target');
     // The service is free again.
     expect((await hh.store.findActive('fpo-search'))?.id).toBeUndefined();

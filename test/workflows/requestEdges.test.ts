@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SHOW_VERSIONS_ACTION } from '../../src/slack/blocks/alertCard.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, REJECT_MODAL, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
-import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
+import { GITHUB_TEST_RETRY, type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';
 
@@ -94,11 +94,11 @@ describe('cooldown and break-glass', () => {
 });
 
 describe('failures after approval', () => {
-  it('GitHub answering 500 on the PR: the thread says so, Retry opens exactly one PR', async () => {
+  it('GitHub answering 500 on the PR past its retries: the thread says so, Retry opens exactly one PR', async () => {
     const hh = await start();
     await hh.command('to previous');
     const id = await postedCard(hh);
-    hh.github.failNext('POST', /\/pulls$/, 500);
+    hh.github.failNext('POST', /\/pulls$/, 500, GITHUB_TEST_RETRY.attempts);
     await hh.click(ACTIONS.approve, id, USERS.bob);
     await hh.slack.waitFor(() => threadReplies(hh).find((t) => t.includes('Opening the PR failed')));
     await settle(hh);

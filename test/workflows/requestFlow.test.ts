@@ -59,8 +59,9 @@ describe('a rollback from request to PR', () => {
     expect(pr?.body).toContain('`1.25.0-293a4b5`');
     expect(pr?.body).toContain('Slack user UBOB000001');
     expect(pr?.body).toContain('https://example.slack.com/archives/CROLLBACK1/p');
-    // Opening the PR: branch head, create branch, commit, open PR, label. Six calls for the whole rollback.
-    expect(hh.github.callCount()).toBe(5);
+    // The whole plan is read again first (the config file), then the PR: branch head, create branch,
+    // commit, open PR, label.
+    expect(hh.github.callCount()).toBe(6);
 
     expect(threadReplies(hh).join('\n')).toMatch(/PR opened: <http[^|]+\|#\d+>/);
     expect(latestCard(hh, id)).toContain('PR open');
@@ -263,9 +264,7 @@ describe('expiry, rejection and cancel', () => {
     );
     await fresh.click(ACTIONS.approve, id2, USERS.bob);
     await fresh.slack.waitFor(() => threadReplies(fresh).find((t) => t.includes('Approvals were reset')));
-    expect(threadReplies(fresh).join('\n')).toContain(
-      'changed from 1.25.3 to 1.25.4 since the plan was made',
-    );
+    expect(threadReplies(fresh).join('\n')).toContain('main now configures 1.25.4, not 1.25.3');
     expect(pulls(fresh)).toEqual([]);
   });
 });

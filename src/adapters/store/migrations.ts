@@ -153,6 +153,16 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '004_safety': {
+    async up(db: Kysely<unknown>) {
+      // The PR's head branch is fixed (with a random part) when the request is made: only a PR from it
+      // is ever the request's. Requests made before keep their old name, derived when read.
+      await db.schema.alterTable('requests').addColumn('branch', 'text').execute();
+      // What made the bot open a request by itself (alarm, alert message and its author), for the audit.
+      await db.schema.alterTable('requests').addColumn('trigger', 'text').execute();
+      await db.schema.createIndex('requests_branch').on('requests').column('branch').execute();
+    },
+  },
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

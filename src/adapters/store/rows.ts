@@ -3,7 +3,7 @@
 import type { Reason } from '../../domain/command.js';
 import type { Plan } from '../../domain/plan.js';
 import type { Progress } from '../../domain/progress.js';
-import type { AlarmRef, Approval, RequestState, RollbackRequest } from '../../domain/request.js';
+import type { AlarmRef, Approval, RequestState, RollbackRequest, Trigger } from '../../domain/request.js';
 import type { RequestsTable } from './schema.js';
 import type { RequestPatch } from './store.js';
 
@@ -39,6 +39,8 @@ export function toRow(r: RollbackRequest): RequestsTable {
     progress: r.progress ? JSON.stringify(r.progress) : null,
     card_hash: null,
     requester_name: r.requesterName ?? null,
+    branch: r.branch ?? null,
+    trigger: r.trigger ? JSON.stringify(r.trigger) : null,
   };
 }
 
@@ -99,5 +101,7 @@ export function fromRow(row: RequestsTable, approvals: readonly Approval[]): Rol
     decisionNote: row.decision_note ?? undefined,
     completedAt: date(row.completed_at),
     progress: row.progress ? (JSON.parse(row.progress) as Progress) : undefined,
+    branch: row.branch ?? undefined,
+    trigger: row.trigger ? (JSON.parse(row.trigger) as Trigger) : undefined,
   };
 }

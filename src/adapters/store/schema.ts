@@ -34,6 +34,9 @@ export interface RequestsTable {
   /** Hash of the card as last sent to Slack: an update that would change nothing is not sent. */
   card_hash: string | null;
   requester_name: string | null;
+  branch: string | null;
+  /** JSON of domain/request's Trigger. */
+  trigger: string | null;
 }
 
 export interface AlertThreadsTable {

@@ -90,7 +90,14 @@ export interface Store extends Coordination {
   setCardHash(id: string, hash: string | null): Promise<boolean>;
   /** Records an approval while pending; completes the request atomically when enough are in. */
   approve(id: string, user: string, at: Date, required: number, userName?: string): Promise<ApprovalOutcome>;
-  clearApprovals(id: string): Promise<void>;
+  /**
+   * Approvals are bound to the plan: moves `id` from one of `from` back to `pending` with `plan`, and
+   * deletes its approvals, in one transaction. A click landing in between sees either the old request
+   * (not pending: refused) or the new one (counted against the new plan), never a mix.
+   */
+  voidApprovals(id: string, from: readonly RequestState[], plan: Plan): Promise<boolean>;
+  /** The request whose PR branch is exactly `branch` (stored when the request was made). */
+  findByBranch(service: string, branch: string): Promise<RollbackRequest | undefined>;
   recordEvent(e: {
     requestId?: string;
     service: string;
@@ -277,8 +284,28 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         return { kind: 'counted', approvals, complete };
       });
     },
-    async clearApprovals(id) {
-      await db.deleteFrom('approvals').where('request_id', '=', id).execute();
+    async voidApprovals(id, from, plan) {
+      return db.transaction().execute(async (tx) => {
+        const moved = await tx
+          .updateTable('requests')
+          .set({ ...patchRow({ plan }), state: 'pending', updated_at: iso(new Date()) })
+          .where('id', '=', id)
+          .where('state', 'in', [...from])
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) return false;
+        await tx.deleteFrom('approvals').where('request_id', '=', id).execute();
+        return true;
+      });
+    },
+    async findByBranch(service, branch) {
+      return one(
+        await db
+          .selectFrom('requests')
+          .selectAll()
+          .where('service', '=', service)
+          .where('branch', '=', branch)
+          .executeTakeFirst(),
+      );
     },
     async recordEvent(e) {
       await db

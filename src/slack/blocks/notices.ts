@@ -26,7 +26,7 @@ export const STATE_WORDS: Record<RequestState, string> = {
   rejected: 'rejected',
   cancelled: 'cancelled',
   expired: 'expired',
-  refused: 'refused',
+  refused: 'ended: its plan failed a check when checked again',
   dry_run: 'a dry run',
 };
 
@@ -40,8 +40,10 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
       return say(
         n.cardPosted === false
           ? `:hourglass: Rollback request ${n.id} for ${n.service} (to ${n.version}) expired before its card could be posted (the bot was restarting). Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`
-          : `:hourglass: ${n.id} expired without enough approvals. Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`,
-        n.cardPosted === false,
+          : n.afterFailure
+            ? `:hourglass: ${n.id} expired: its PR could not be opened and nobody retried in time. Nothing was merged. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed (the plan is checked afresh).`
+            : `:hourglass: ${n.id} expired without enough approvals. Nothing was changed. Ask again with \`/rollback to ${n.version} ${n.service}\` if it is still needed.`,
+        n.cardPosted === false || n.afterFailure === true,
       );
     case 'rejected':
       return say(
@@ -51,11 +53,12 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
       return say(`:wastebasket: <@${n.by}> cancelled ${n.id}. Nothing was changed.`);
     case 'approvals_void':
       return say(
-        `:warning: Approvals were reset: ${esc(n.why)}. ${
-          n.newPlanProblem === undefined
-            ? 'The card shows the new plan; approve it again if it is still right.'
-            : `The new plan fails its checks (${esc(n.newPlanProblem)}). Cancel this request and ask again.`
-        }`,
+        `:warning: Approvals were reset: ${esc(n.why)}. The card shows the new plan; approve it again if it is still right.`,
+      );
+    case 'plan_failed':
+      return say(
+        `:no_entry: ${n.id} ends without a PR: its plan was checked again before the PR and now fails: ${n.failed.map(esc).join('; ')}. Nothing was changed. Pick a safe target with \`/rollback versions ${n.service}\`, then ask again with \`/rollback to <version> ${n.service}\`.`,
+        true,
       );
     case 'pr_opened':
       return say(
@@ -67,7 +70,9 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
       );
     case 'pr_failed':
       return say(
-        `:x: Opening the PR failed: ${esc(n.error)}. Nothing was merged; the approvals still stand. Press *Retry* on the card to try again (it reuses anything already created), or *Cancel* to drop the request.`,
+        `:x: Opening the PR failed: ${esc(n.error)}. Nothing was merged; the approvals still stand. Press *Retry* on the card${
+          n.retryUntil ? ` before ${slackDate(new Date(n.retryUntil))}` : ''
+        } to try again (the plan is checked afresh and anything already created is reused), or *Cancel* to drop the request.`,
       );
     case 'labels_failed':
       return say(
@@ -124,7 +129,11 @@ export function renderDenial(d: Denial): string {
     case 'unknown_request':
       return `There is no request ${d.id}. \`/rollback history\` lists recent ones.`;
     case 'expired':
-      return `${d.id} has expired; nothing was approved. Ask again if it is still needed.`;
+      return d.afterFailure
+        ? `${d.id} has expired: its PR could not be opened and the time to retry is over. Nothing was merged. Ask again if it is still needed; the plan will be checked afresh.`
+        : `${d.id} has expired; nothing was approved. Ask again if it is still needed.`;
+    case 'plan_fails':
+      return `${d.id} cannot be approved: its plan fails its checks (${d.failed.map(esc).join('; ')}). Cancel it and ask again for a safe target (\`/rollback versions\`).`;
     case 'already_approved':
       return `You already approved ${d.id}; it counts once.`;
     case 'already_decided':

@@ -5,7 +5,12 @@
 
 import type { StoredEvent } from '../../adapters/store/store.js';
 import type { Approvers } from '../../domain/policy.js';
-import { BOT_REQUESTER, type RequestState, type RollbackRequest } from '../../domain/request.js';
+import {
+  allowedActions,
+  BOT_REQUESTER,
+  type RequestState,
+  type RollbackRequest,
+} from '../../domain/request.js';
 import { type Block, context, escapeMrkdwn as esc, fields, header, section, slackDate } from './kit.js';
 import { describeApprovers } from './notices.js';
 import { checkLines, diffText, fromText, toText } from './plan.js';
@@ -31,7 +36,7 @@ const STATE_LINE: Record<RequestState, string> = {
   rejected: ':no_entry: Rejected',
   cancelled: ':wastebasket: Cancelled',
   expired: ':hourglass: Expired',
-  refused: ':no_entry: Refused',
+  refused: ':no_entry: Ended: its plan fails a check (no PR)',
   dry_run: ':test_tube: Dry run',
 };
 
@@ -62,11 +67,19 @@ function stateText(r: RollbackRequest, approvers: Approvers): string {
   const count = `${r.approvals.length} of ${r.approvalsRequired} approval${r.approvalsRequired === 1 ? '' : 's'}`;
   const lines = [`*${STATE_LINE[r.state]}* · ${count}${approvals ? `: ${approvals}` : ''}`];
   if (r.requester === BOT_REQUESTER)
-    lines.push('Opened automatically on the alarm: any approver may approve.');
+    lines.push(
+      'Opened automatically on the alarm: nobody asked for it, so two different approvers must approve.',
+    );
   if (r.state === 'pending')
     lines.push(`Approvers: ${describeApprovers(approvers, r.requester)} (not the requester)`);
   if (r.pr) lines.push(`PR: <${r.pr.url}|#${r.pr.number}> (\`${r.pr.branch}\`)`);
-  if (r.lastError && r.state === 'pr_failed') lines.push(`Last error: ${r.lastError}`);
+  if (r.lastError && r.state === 'pr_failed') {
+    lines.push(
+      `Last error: ${esc(r.lastError)}`,
+      `Retry before ${slackDate(r.expiresAt)}; after that it expires.`,
+    );
+  }
+  if (r.state === 'refused' && r.decisionNote) lines.push(`Its plan fails: ${esc(r.decisionNote)}`);
   if (r.decidedBy && (r.state === 'rejected' || r.state === 'cancelled')) {
     lines.push(`By <@${r.decidedBy}>${r.decisionNote ? `: ${esc(r.decisionNote)}` : ''}`);
   }
@@ -77,34 +90,35 @@ function stateText(r: RollbackRequest, approvers: Approvers): string {
 function buttons(r: RollbackRequest): Block[] {
   const value = r.id;
   const els: unknown[] = [];
-  if (r.state === 'pending') {
-    els.push(
-      {
-        type: 'button',
-        action_id: ACTIONS.approve,
-        value,
-        style: 'primary',
-        text: { type: 'plain_text', text: 'Approve' },
-        confirm: {
-          title: { type: 'plain_text', text: `Approve ${r.id}?` },
-          text: {
-            type: 'mrkdwn',
-            text: `This rolls *${r.service}* back to \`${r.plan.targetIteration ?? r.plan.targetVersion}\`. With enough approvals the bot opens the config PR at once.`,
-          },
-          confirm: { type: 'plain_text', text: 'Approve' },
-          deny: { type: 'plain_text', text: 'Not yet' },
+  const allowed = allowedActions(r);
+  if (allowed.has('approve')) {
+    els.push({
+      type: 'button',
+      action_id: ACTIONS.approve,
+      value,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Approve' },
+      confirm: {
+        title: { type: 'plain_text', text: `Approve ${r.id}?` },
+        text: {
+          type: 'mrkdwn',
+          text: `This rolls *${r.service}* back to \`${r.plan.targetIteration ?? r.plan.targetVersion}\`. With enough approvals the bot opens the config PR at once.`,
         },
+        confirm: { type: 'plain_text', text: 'Approve' },
+        deny: { type: 'plain_text', text: 'Not yet' },
       },
-      {
-        type: 'button',
-        action_id: ACTIONS.reject,
-        value,
-        style: 'danger',
-        text: { type: 'plain_text', text: 'Reject' },
-      },
-    );
+    });
   }
-  if (r.state === 'pr_failed') {
+  if (allowed.has('reject')) {
+    els.push({
+      type: 'button',
+      action_id: ACTIONS.reject,
+      value,
+      style: 'danger',
+      text: { type: 'plain_text', text: 'Reject' },
+    });
+  }
+  if (allowed.has('retry')) {
     els.push({
       type: 'button',
       action_id: ACTIONS.retry,
@@ -113,7 +127,7 @@ function buttons(r: RollbackRequest): Block[] {
       text: { type: 'plain_text', text: 'Retry' },
     });
   }
-  if (r.state === 'pending' || r.state === 'pr_failed') {
+  if (allowed.has('cancel')) {
     els.push({
       type: 'button',
       action_id: ACTIONS.cancel,
