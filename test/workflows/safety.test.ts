@@ -184,7 +184,8 @@ describe('2. a request the bot opens itself still needs two people', () => {
       botId: 'BALERTS01',
       username: 'CloudWatch',
     });
-    expect(String((requested?.detail.trigger as { permalink?: string }).permalink)).toContain(ALERT_CHANNEL);
+    const trigger = requested?.detail.trigger as { permalink?: string } | undefined;
+    expect(String(trigger?.permalink)).toContain(ALERT_CHANNEL);
   });
 
   it('with alert_message_bots set, another integration’s message is not an alert', async () => {
