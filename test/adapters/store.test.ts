@@ -124,6 +124,48 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     for (const o of late) if (o.kind === 'not_pending') expect(o.approvals).toHaveLength(2);
   });
 
+  it('voids approvals and stores the new plan in one step: a racing click never leaves "approved" with none', async () => {
+    const [a, b] = await replicas();
+    for (let i = 0; i < 15; i++) {
+      const id = `R-V${String(i).padStart(3, '0')}`;
+      await a.createRequest(sample(id, { service: `svc-${i}` }));
+      await a.approve(id, 'UBOB000001', new Date(), 1);
+      const newPlan = { ...sample(id).plan, targetIteration: '1.25.0-9999999' };
+      const [voided, click] = await Promise.all([
+        a.voidApprovals(id, ['approved', 'pr_failed'], newPlan),
+        b.approve(id, 'UCAROL0001', new Date(), 1),
+      ]);
+      expect(voided).toBe(true);
+      const after = await a.getRequest(id);
+      expect(after?.plan.targetIteration).toBe('1.25.0-9999999');
+      if (click.kind === 'counted') {
+        // The click landed after the void: it counts against the new plan, alone.
+        expect(after?.state).toBe('approved');
+        expect(after?.approvals.map((x) => x.user)).toEqual(['UCAROL0001']);
+      } else {
+        expect(click.kind).toBe('not_pending');
+        expect(after?.state).toBe('pending');
+        expect(after?.approvals).toEqual([]);
+      }
+    }
+    // Only from the states named.
+    await a.createRequest(sample('R-VOPN', { service: 'open', state: 'pr_open' }));
+    expect(await a.voidApprovals('R-VOPN', ['approved', 'pr_failed'], sample('x').plan)).toBe(false);
+  });
+
+  it('keeps the branch and trigger a request was made with, and finds it by its branch', async () => {
+    const [a, b] = await replicas();
+    const trigger = { kind: 'sns' as const, alarm: 'fpo-5xx', topicArn: 'arn:aws:sns:x', messageId: 'm1' };
+    await a.createRequest(
+      sample('R-BRAN', { branch: 'rollback/fpo-search-1.25.0-r-bran-x3k9q0ab', trigger }),
+    );
+    const found = await b.findByBranch('fpo-search', 'rollback/fpo-search-1.25.0-r-bran-x3k9q0ab');
+    expect(found?.id).toBe('R-BRAN');
+    expect(found?.trigger).toEqual(trigger);
+    expect(await b.findByBranch('fpo-search', 'rollback/fpo-search-1.25.0-r-bran')).toBeUndefined();
+    expect(await b.findByBranch('other', 'rollback/fpo-search-1.25.0-r-bran-x3k9q0ab')).toBeUndefined();
+  });
+
   it('moves state by compare-and-set only', async () => {
     const [a, b] = await replicas();
     await a.createRequest(sample('R-CAS1', { state: 'approved' }));

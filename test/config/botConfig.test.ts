@@ -31,6 +31,17 @@ describe('bot config', () => {
     expect(svc?.pr.titleTemplate).toBe('fix(model): roll back {service} to {version}');
   });
 
+  it('caps the user group cache at 5 minutes and reads alert_message_bots as bot ids', () => {
+    const withBot = (line: string) => example.replace('[bot]', `[bot]\n${line}`);
+    expect(problemsOf(withBot('usergroup_cache_seconds = 3600'))).toEqual([
+      'bot.usergroup_cache_seconds: expected a number from 0 to 300, got number 3600',
+    ]);
+    expect(parseBotConfig(withBot('alert_message_bots = ["B0ALERTS01"]')).alertMessageBots).toEqual([
+      'B0ALERTS01',
+    ]);
+    expect(problemsOf(withBot('alert_message_bots = ["U0PERSON01"]'))[0]).toContain('bot.alert_message_bots');
+  });
+
   it('reads several services and a dotted key path', () => {
     const second = example
       .replaceAll('services.fpo-search', 'services.ranker')

@@ -9,6 +9,7 @@ import {
   failedChecks,
   type Plan,
   type PlanInputs,
+  rebind,
 } from '../../src/domain/plan.js';
 import { fixtureBucket, readFixture } from '../support/fixtures.js';
 
@@ -382,5 +383,40 @@ describe('buildPlan: a commented config with the version at model.version', () =
       after: 'version = "2.4.0"   # bumped by the training pipeline; lower it to roll back',
     });
     expect(p.diff?.before).not.toContain('"7"');
+  });
+});
+
+describe('rebind: what a plan rebuilt before the PR means for the approvals', () => {
+  const approved = plan({ target: version('1.25.0') });
+  const configured = (v: string) => {
+    const t = text.replace('version = "1.25.3"', `version = "${v}"`);
+    return { branch: 'main', blobSha: 'def', text: t, version: readVersionAt(t, ['version']) };
+  };
+
+  it('leaves them standing when only what environments serve or unrelated bytes changed', () => {
+    const again = plan({ target: version('1.25.0'), served: served.slice(0, 1) });
+    expect(rebind(approved, again)).toEqual({ kind: 'same' });
+  });
+
+  it('voids them when CI would deploy another iteration, or main configures another version', () => {
+    const moved = plan({ target: version('1.25.0'), configured: configured('1.25.4') });
+    expect(rebind(approved, moved)).toEqual({
+      kind: 'changed',
+      why: 'main now configures 1.25.4, not 1.25.3',
+    });
+    expect(rebind({ ...approved, targetIteration: '1.25.0-0000000' }, approved)).toMatchObject({
+      kind: 'changed',
+      why: expect.stringContaining('CI now resolves 1.25.0 to 1.25.0-293a4b5'),
+    });
+  });
+
+  it('refuses on any failed check, and says "nothing to do" when main already configures the target', () => {
+    const trapped = plan({ target: version('1.1.1') });
+    expect(rebind(approved, trapped)).toMatchObject({ kind: 'failed' });
+    const cooling = plan({ target: version('1.25.0'), lastRollback: { id: 'R-0001', at: hoursBefore(1) } });
+    expect(rebind(approved, cooling)).toMatchObject({ kind: 'failed', failed: [{ id: 'cooldown' }] });
+    expect(rebind(approved, plan({ target: version('1.25.0'), configured: configured('1.25.0') }))).toEqual({
+      kind: 'already_configured',
+    });
   });
 });
