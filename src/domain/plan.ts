@@ -5,7 +5,7 @@
  */
 import type { Target } from './command.js';
 import type { VersionRead } from './configFile.js';
-import type { Catalog } from './iterations.js';
+import type { Catalog, Iteration, ModelObject } from './iterations.js';
 import { compareVersions } from './semver.js';
 import { assessIteration, lastKnownGood, resolveLikeCi } from './targets.js';
 import { setVersionAt } from './tomlEdit.js';
@@ -94,151 +94,201 @@ function chooseTarget(inputs: PlanInputs): { version?: string; iteration?: strin
   return { version: target.version };
 }
 
-export function buildPlan(inputs: PlanInputs): Plan {
-  const { catalog, configured, service } = inputs;
+/** What every check reads: the inputs, and the target as CI will resolve it, worked out once. */
+interface PlanFacts {
+  readonly inputs: PlanInputs;
+  readonly chosen: ReturnType<typeof chooseTarget>;
+  readonly version: string;
+  /** What CI deploys for the version: may be another version's directory (the prefix trap). */
+  readonly resolved?: ModelObject;
+  /** The iteration judged: the one named, or the one CI resolves the version to, of that version. */
+  readonly iteration?: Iteration;
+  readonly configuredVersion?: string;
+  readonly cooling: boolean;
+  /** The version line's edit, when the plan changes the file. */
+  readonly edit?: ReturnType<typeof setVersionAt>;
+}
+
+/** One check of a plan; undefined when it does not apply to these facts. */
+type PlanCheck = (f: PlanFacts) => Check | undefined;
+
+const targetExists: PlanCheck = ({ chosen, version, resolved, inputs }) => {
+  const name = chosen.iteration ?? version;
+  const exists = chosen.iteration
+    ? inputs.catalog.iterations.get(chosen.iteration)?.model !== undefined
+    : resolved !== undefined;
+  return check(
+    'target_exists',
+    exists,
+    chosen.why ?? (exists ? `${name} is in the bucket` : `${name} has no model.zip in the bucket`),
+  );
+};
+
+const validated: PlanCheck = ({ iteration }) => {
+  if (!iteration) return undefined;
+  const v = iteration.validation;
+  return check(
+    'validated',
+    v === 'passed',
+    v === 'passed'
+      ? `${iteration.name} passed validation`
+      : v === 'failed'
+        ? `${iteration.name} failed validation: CI refuses to deploy it`
+        : `${iteration.name} never passed validation: CI refuses to deploy it`,
+  );
+};
+
+const promoted: PlanCheck = ({ iteration, inputs }) => {
+  if (!iteration) return undefined;
+  const envs = inputs.service.promotedEnvironments;
+  const { reasons } = assessIteration(inputs.catalog, iteration, { promotedEnvironments: envs });
+  const reached = envs.filter((e) => iteration.reached[e]);
+  return check(
+    'promoted',
+    !reasons.some((r) => r.code === 'never_promoted'),
+    reached.length
+      ? `${iteration.name} reached ${reached.join(' and ')}`
+      : `${iteration.name} never reached ${envs.join(' or ')}: the garbage collector may delete it`,
+  );
+};
+
+const notShadowed: PlanCheck = ({ iteration, resolved, version, inputs }) => {
+  if (!iteration) {
+    return resolved
+      ? check(
+          'not_shadowed',
+          false,
+          `prefix trap: CI looks models up by the string prefix "${version}" and would deploy ${resolved.directory}, a different version`,
+        )
+      : undefined;
+  }
+  if (!resolved || resolved.directory === iteration.name) {
+    return check('not_shadowed', true, `CI resolves ${version} to ${iteration.name}`);
+  }
+  return check(
+    'not_shadowed',
+    false,
+    inputs.catalog.iterations.get(resolved.directory)?.version === version
+      ? `CI resolves ${version} to the newer ${resolved.directory}, not ${iteration.name}`
+      : `prefix trap: CI looks models up by the string prefix "${version}" and would deploy ${resolved.directory}, whose model.zip is newer`,
+  );
+};
+
+const lowerThanConfigured: PlanCheck = ({ configuredVersion, chosen, version, inputs }) => {
+  if (!configuredVersion || !chosen.version) return undefined;
+  const ok = compareVersions(version, configuredVersion) <= 0;
+  const on = inputs.configured.branch;
+  return check(
+    'lower_than_configured',
+    ok,
+    ok
+      ? `${version} is not higher than ${configuredVersion} on ${on}`
+      : `${version} is higher than ${configuredVersion} on ${on}: a higher version makes CI train a new model; release it normally instead`,
+  );
+};
+
+const notConfigured: PlanCheck = ({ configuredVersion, chosen, version, inputs }) => {
+  if (!configuredVersion || !chosen.version) return undefined;
+  const ok = compareVersions(version, configuredVersion) !== 0;
+  const on = inputs.configured.branch;
+  return check(
+    'not_configured',
+    ok,
+    ok ? `${on} configures ${configuredVersion}` : `${on} already configures ${version}`,
+  );
+};
+
+const noActiveRequest: PlanCheck = ({ inputs }) =>
+  activeRequestCheck(inputs.service.name, inputs.activeRequest);
+
+const cooldown: PlanCheck = ({ inputs, cooling }) => {
+  const { service, lastRollback, force, now } = inputs;
+  if (!cooling || !lastRollback) {
+    return check(
+      'cooldown',
+      true,
+      `no rollback PR for ${service.name} in the last ${service.cooldownHours} h`,
+    );
+  }
+  const when = `${lastRollback.id} opened a rollback PR ${hoursAgo(lastRollback.at, now)}`;
+  return force
+    ? check('cooldown', true, `break-glass: cooldown lifted by --force (${when})`)
+    : check(
+        'cooldown',
+        false,
+        `${when} (cooldown ${service.cooldownHours} h): add --force and a note to break glass`,
+      );
+};
+
+const configFile: PlanCheck = ({ inputs, edit }) => {
+  const { configured, service } = inputs;
+  if (!configured.version.ok) {
+    return check('config_file', false, `${service.configPath}: ${configured.version.problem}`);
+  }
+  const keyPath = service.versionKey.join('.');
+  if (!edit) return check('config_file', true, `${service.configPath} parses and has \`${keyPath}\``);
+  return edit.ok
+    ? check('config_file', true, `${service.configPath} parses and only \`${keyPath}\` changes`)
+    : check('config_file', false, `${service.configPath}: ${edit.problem}`);
+};
+
+/** Every check, in the order people read them. */
+const CHECKS: readonly PlanCheck[] = [
+  targetExists,
+  validated,
+  promoted,
+  notShadowed,
+  lowerThanConfigured,
+  notConfigured,
+  noActiveRequest,
+  cooldown,
+  configFile,
+];
+
+function factsOf(inputs: PlanInputs): PlanFacts {
+  const { catalog, configured } = inputs;
   const chosen = chooseTarget(inputs);
   const version = chosen.version ?? '';
   const resolved = chosen.version ? resolveLikeCi(catalog, version) : undefined;
   const named = chosen.iteration ? catalog.iterations.get(chosen.iteration) : undefined;
   // Only an iteration of the asked version is judged; CI resolving to another version is the prefix trap.
   const resolvedOwn = resolved ? catalog.iterations.get(resolved.directory) : undefined;
-  const iteration = named ?? (resolvedOwn?.version === version ? resolvedOwn : undefined);
   const configuredVersion = configured.version.ok ? configured.version.version : undefined;
-  const checks: Check[] = [];
-
-  const exists = chosen.iteration ? named !== undefined && named.model !== undefined : resolved !== undefined;
-  checks.push(
-    check(
-      'target_exists',
-      exists,
-      chosen.why ??
-        (exists
-          ? `${chosen.iteration ?? version} is in the bucket`
-          : `${chosen.iteration ?? version} has no model.zip in the bucket`),
-    ),
-  );
-
-  if (iteration) {
-    const reasons = assessIteration(catalog, iteration, {
-      promotedEnvironments: service.promotedEnvironments,
-    }).reasons;
-    const has = (code: string) => reasons.some((r) => r.code === code);
-    checks.push(
-      check(
-        'validated',
-        iteration.validation === 'passed',
-        iteration.validation === 'passed'
-          ? `${iteration.name} passed validation`
-          : iteration.validation === 'failed'
-            ? `${iteration.name} failed validation: CI refuses to deploy it`
-            : `${iteration.name} never passed validation: CI refuses to deploy it`,
-      ),
-    );
-    const reached = service.promotedEnvironments.filter((e) => iteration.reached[e]);
-    checks.push(
-      check(
-        'promoted',
-        !has('never_promoted'),
-        reached.length
-          ? `${iteration.name} reached ${reached.join(' and ')}`
-          : `${iteration.name} never reached ${service.promotedEnvironments.join(' or ')}: the garbage collector may delete it`,
-      ),
-    );
-    const trap = resolved && resolved.directory !== iteration.name;
-    checks.push(
-      check(
-        'not_shadowed',
-        !trap,
-        !trap
-          ? `CI resolves ${version} to ${iteration.name}`
-          : catalog.iterations.get(resolved.directory)?.version === version
-            ? `CI resolves ${version} to the newer ${resolved.directory}, not ${iteration.name}`
-            : `prefix trap: CI looks models up by the string prefix "${version}" and would deploy ${resolved.directory}, whose model.zip is newer`,
-      ),
-    );
-  } else if (resolved) {
-    checks.push(
-      check(
-        'not_shadowed',
-        false,
-        `prefix trap: CI looks models up by the string prefix "${version}" and would deploy ${resolved.directory}, a different version`,
-      ),
-    );
-  }
-
-  if (configuredVersion && chosen.version) {
-    const order = compareVersions(version, configuredVersion);
-    checks.push(
-      check(
-        'lower_than_configured',
-        order <= 0,
-        order <= 0
-          ? `${version} is not higher than ${configuredVersion} on ${configured.branch}`
-          : `${version} is higher than ${configuredVersion} on ${configured.branch}: a higher version makes CI train a new model; release it normally instead`,
-      ),
-    );
-    checks.push(
-      check(
-        'not_configured',
-        order !== 0,
-        order !== 0
-          ? `${configured.branch} configures ${configuredVersion}`
-          : `${configured.branch} already configures ${version}`,
-      ),
-    );
-  }
-
-  checks.push(activeRequestCheck(service.name, inputs.activeRequest));
-
-  const cooling =
-    inputs.lastRollback &&
-    inputs.now.getTime() - inputs.lastRollback.at.getTime() < service.cooldownHours * 3_600_000;
-  checks.push(
-    check(
-      'cooldown',
-      !cooling || inputs.force,
-      !cooling
-        ? `no rollback PR for ${service.name} in the last ${service.cooldownHours} h`
-        : inputs.force
-          ? `break-glass: cooldown lifted by --force (${inputs.lastRollback?.id} opened a rollback PR ${hoursAgo(inputs.lastRollback?.at as Date, inputs.now)})`
-          : `${inputs.lastRollback?.id} opened a rollback PR ${hoursAgo(inputs.lastRollback?.at as Date, inputs.now)} (cooldown ${service.cooldownHours} h): add --force and a note to break glass`,
-    ),
-  );
-
-  const keyPath = service.versionKey.join('.');
-  let diff: Plan['diff'];
-  if (!configured.version.ok) {
-    checks.push(check('config_file', false, `${service.configPath}: ${configured.version.problem}`));
-  } else if (chosen.version && configuredVersion !== version) {
-    const edit = setVersionAt(configured.text, service.versionKey, version);
-    if (edit.ok)
-      diff = { lineNumber: edit.edit.lineNumber, before: edit.edit.before, after: edit.edit.after };
-    checks.push(
-      check(
-        'config_file',
-        edit.ok,
-        edit.ok
-          ? `${service.configPath} parses and only \`${keyPath}\` changes`
-          : `${service.configPath}: ${edit.problem}`,
-      ),
-    );
-  } else {
-    checks.push(check('config_file', true, `${service.configPath} parses and has \`${keyPath}\``));
-  }
-
+  const last = inputs.lastRollback;
+  const changes = configured.version.ok && chosen.version !== undefined && configuredVersion !== version;
   return {
-    targetVersion: version,
-    targetIteration: iteration?.name ?? resolved?.directory,
+    inputs,
+    chosen,
+    version,
+    resolved,
+    iteration: named ?? (resolvedOwn?.version === version ? resolvedOwn : undefined),
     configuredVersion,
-    branch: configured.branch,
-    configPath: service.configPath,
-    blobSha: configured.blobSha,
-    configText: configured.text,
+    cooling:
+      last !== undefined &&
+      inputs.now.getTime() - last.at.getTime() < inputs.service.cooldownHours * 3_600_000,
+    edit: changes ? setVersionAt(configured.text, inputs.service.versionKey, version) : undefined,
+  };
+}
+
+export function buildPlan(inputs: PlanInputs): Plan {
+  const facts = factsOf(inputs);
+  const checks = CHECKS.flatMap((c) => c(facts) ?? []);
+  const { edit } = facts;
+  return {
+    targetVersion: facts.version,
+    targetIteration: facts.iteration?.name ?? facts.resolved?.directory,
+    configuredVersion: facts.configuredVersion,
+    branch: inputs.configured.branch,
+    configPath: inputs.service.configPath,
+    blobSha: inputs.configured.blobSha,
+    configText: inputs.configured.text,
     from: inputs.served.map((s) => ({ environment: s.environment, modelVersion: s.modelVersion })),
-    diff,
+    diff: edit?.ok
+      ? { lineNumber: edit.edit.lineNumber, before: edit.edit.before, after: edit.edit.after }
+      : undefined,
     checks,
     ok: checks.every((c) => c.ok),
-    forced: inputs.force && Boolean(cooling),
+    forced: inputs.force && facts.cooling,
     madeAt: inputs.now.toISOString(),
   };
 }
