@@ -25,9 +25,9 @@ import { type BackgroundWork, startBackgroundWork } from './background.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
 import { githubWebhookRoute } from './http/githubWebhook.js';
-import { healthRoutes, probedCheck, type ReadinessCheck } from './http/health.js';
+import { healthRoutes, probedCheck, type ReadinessCheck, readiness } from './http/health.js';
 import { createInFlight } from './http/inFlight.js';
-import { createHttpServer, sendText } from './http/server.js';
+import { createHttpServer, listen, type Route, sendText } from './http/server.js';
 import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { Logger } from './log.js';
@@ -70,6 +70,13 @@ export interface BotOptions {
   readonly replicaId?: string;
   readonly metrics?: BotMetrics;
   /**
+   * A second listener for operators: the detailed /readyz and /metrics move there, off the public port
+   * (which keeps /healthz and a bare /readyz). Without it the public port serves them, as before.
+   */
+  readonly admin?: { readonly port: number; readonly host?: string };
+  /** How long scrape-time gauges read from the database are kept (default 5000 ms). */
+  readonly metricsCacheMs?: number;
+  /**
    * Socket Mode: how long to wait for a pong (default 5000 ms). socket-mode 3.1 also waits this long,
    * times the consecutive failures, before reconnecting; tests set it low.
    */
@@ -79,14 +86,21 @@ export interface BotOptions {
 export interface RollbackBot {
   readonly bolt: App;
   readonly server: Server;
+  /** The admin listener, when `admin` was given. */
+  readonly adminServer?: Server;
   readonly status: StatusDeps;
   readonly workflows: WorkflowDeps;
   readonly metrics: BotMetrics;
   readonly replicaId: string;
   /** Takes the background lease if it is free and runs one round now (tests; timers run them too). */
   trackNow(): Promise<void>;
-  /** Starts HTTP (and Socket Mode when configured); resolves with the bound port. */
+  /**
+   * Starts HTTP (and Socket Mode when configured); resolves with the bound public port. A listen error
+   * carries `listener: 'public' | 'admin'`.
+   */
   start(port: number, host?: string): Promise<number>;
+  /** The admin listener's bound port once started, when there is one. */
+  adminPort(): number | undefined;
   /**
    * Drains: /readyz answers 503 at once; after `drainDelayMs` (load balancers notice) no new connection
    * is accepted; the background lease is given up; requests already acknowledged finish their follow-up.
@@ -270,7 +284,28 @@ export function createBot(options: BotOptions): RollbackBot {
     },
   ];
   const ready = () => !draining && started;
-  metrics.collectFrom({ store: options.store, holdsLease: () => background?.holding() ?? false, ready });
+  metrics.collectFrom({
+    store: options.store,
+    holdsLease: () => background?.holding() ?? false,
+    ready,
+    cacheMs: options.metricsCacheMs,
+  });
+  const readyNow = readiness({ checks, draining: () => draining });
+  const metricsRoute: Route = {
+    method: 'GET',
+    path: '/metrics',
+    handle: async (_req, res) =>
+      sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+  };
+  const admin = options.admin;
+  // Only what an operator reads: liveness, readiness with its details, metrics. No Slack, SNS or webhooks.
+  const adminServer = admin
+    ? createHttpServer({
+        routes: [...healthRoutes({ ready: readyNow, details: true }), metricsRoute],
+        inFlight,
+        log,
+      })
+    : undefined;
 
   const server = createHttpServer({
     slack:
@@ -279,13 +314,8 @@ export function createBot(options: BotOptions): RollbackBot {
         : undefined,
     inFlight,
     routes: [
-      ...healthRoutes({ checks, draining: () => draining }),
-      {
-        method: 'GET',
-        path: '/metrics',
-        handle: async (_req, res) =>
-          sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
-      },
+      ...healthRoutes({ ready: readyNow, details: !admin }),
+      ...(admin ? [] : [metricsRoute]),
       snsRoute({
         config,
         verifier: createSnsVerifier({
@@ -305,20 +335,23 @@ export function createBot(options: BotOptions): RollbackBot {
   return {
     bolt,
     server,
+    adminServer,
     status: workflows.status,
     workflows,
     metrics,
     replicaId,
     trackNow: () => background?.trackNow() ?? Promise.resolve(),
     inFlightCount: () => inFlight.count,
+    adminPort: () => (adminServer?.listening ? (adminServer.address() as AddressInfo).port : undefined),
     async start(port, host) {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
+      await listen(server, port, host, 'public');
+      if (admin && adminServer) {
+        // Loopback unless told otherwise: the details are for operators, not for whoever reaches the pod.
+        await listen(adminServer, admin.port, admin.host ?? '127.0.0.1', 'admin').catch((err) => {
+          server.close();
+          throw err;
         });
-      });
+      }
       // In HTTP mode Bolt never listens itself: its receiver is mounted on our server above.
       if (socket) await bolt.start();
       started = true;
@@ -336,14 +369,20 @@ export function createBot(options: BotOptions): RollbackBot {
       if (stopOptions.drainDelayMs) await new Promise((r) => setTimeout(r, stopOptions.drainDelayMs));
       // Give the lease up first, so another replica takes the background work at once.
       await background?.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all(
+        [server, ...(adminServer?.listening ? [adminServer] : [])].map(
+          (s) => new Promise<void>((resolve) => s.close(() => resolve())),
+        ),
+      );
       server.closeIdleConnections();
+      adminServer?.closeIdleConnections();
       await inFlight.idle();
       await workflows.cards.flush();
       for (const probe of [slackAuth, github, s3]) probe.stop();
       await socketMode?.stop();
       started = false;
       server.closeAllConnections();
+      adminServer?.closeAllConnections();
       await closed;
     },
   };

@@ -23,6 +23,7 @@ import { type BotConfig, findService, loadBotConfig } from './config/botConfig.j
 import { readEnv } from './config/env.js';
 import { parseCommand } from './domain/command.js';
 import { createLogger } from './log.js';
+import { printable } from './terminal/printable.js';
 import { renderPlan, renderStatus, renderVersions } from './terminal/render.js';
 import { makePlan } from './workflows/requestRollback.js';
 import { getServiceStatus, type StatusDeps, versionTable } from './workflows/serviceStatus.js';
@@ -144,7 +145,11 @@ export async function runHistory(
 }
 
 async function main(): Promise<number> {
-  const io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  // Everything printed quotes outside text somewhere; the terminal must show it, not obey it.
+  const io: CliIo = {
+    out: (t) => process.stdout.write(printable(t)),
+    err: (t) => process.stderr.write(printable(t)),
+  };
   const args = process.argv.slice(2);
   // Help and a mistyped subcommand need no credentials: answer them before reading anything.
   const sub = args[0] ?? 'help';

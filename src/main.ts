@@ -42,22 +42,32 @@ async function main(): Promise<void> {
     );
   }
   const store = await openStore(env.databaseUrl);
-  const bot = createBot({ config, env, log, store, ...clients });
-  const port = await bot.start(env.port).catch((err: NodeJS.ErrnoException) => {
+  const bot = createBot({ config, env, log, store, admin: env.admin, ...clients });
+  const port = await bot.start(env.port).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
+    const [name, value] =
+      err.listener === 'admin'
+        ? ['ADMIN_PORT', `${env.admin?.port} (ADMIN_HOST ${env.admin?.host})`]
+        : ['PORT', env.port];
     throw new StartupError(
       err.code === 'EADDRINUSE'
-        ? `PORT ${env.port} is already in use: stop the other process or set PORT to a free port`
-        : `cannot listen on PORT ${env.port}: ${err.message}`,
+        ? `${name} ${value} is already in use: stop the other process or set ${name} to a free port`
+        : `cannot listen on ${name} ${value}: ${err.message}`,
     );
   });
   log.info('rollback bot started', {
     port,
+    ...(env.admin ? { adminPort: bot.adminPort(), adminHost: env.admin.host } : {}),
     slackMode: env.slack.kind,
     database: store.dialect,
     replica: bot.replicaId,
     services: config.services.map((s) => s.name),
     config: config.file,
   });
+  if (!env.admin) {
+    log.warn('no ADMIN_PORT: /metrics and the detailed /readyz are served on the public port', {
+      fix: 'set ADMIN_PORT, or let the ingress route only /slack/events, /alerts/sns and /github/webhook',
+    });
+  }
   handleSignals(bot, store, log, config.shutdown);
 }
 

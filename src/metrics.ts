@@ -1,13 +1,17 @@
 /**
  * Prometheus metrics (prom-client), one registry per bot so tests and the demo can run several.
  * Counters and histograms are fed as things happen; the state of the rollbacks, the lease and the
- * tracking lag are read from the database at scrape time, so every replica reports the same truth.
+ * tracking lag are read from the database at scrape time, so every replica reports the same truth. Those
+ * reads are kept for `cacheMs` (5 s): Prometheus scrapes every 15 s or more, and a burst of scrapes (several
+ * Prometheus servers, a person reloading, a scrape storm) then costs the database one query each, not one
+ * per scrape.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallObserver } from './adapters/outsideCall.js';
 import type { Store } from './adapters/store/store.js';
 import { STATES } from './domain/request.js';
 import type { WorkflowMetrics } from './ports.js';
+import { sharedCalls } from './sharedCalls.js';
 
 export type SlackKind = 'command' | 'action' | 'view' | 'event' | 'other';
 
@@ -17,8 +21,20 @@ export interface BotMetrics {
   readonly workflow: WorkflowMetrics;
   slackRequest(kind: SlackKind, name: string, outcome: string, seconds: number): void;
   githubRateLimit(remaining: number): void;
-  /** Gauges read at scrape time from the store and this replica. */
-  collectFrom(source: { store: Store; holdsLease: () => boolean; ready: () => boolean }): void;
+  /** Gauges read at scrape time from the store (kept `cacheMs`, default 5000) and this replica. */
+  collectFrom(source: {
+    store: Store;
+    holdsLease: () => boolean;
+    ready: () => boolean;
+    cacheMs?: number;
+  }): void;
+}
+
+/** The lease as absolute times, so a kept reading still gives the lag as of this scrape. */
+interface LeaseReading {
+  readonly holder: string;
+  readonly expiresAt: number;
+  readonly lastRoundAt?: number;
 }
 
 const MINUTES = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400];
@@ -77,16 +93,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
       slackDuration.observe({ kind }, seconds);
     },
     githubRateLimit: (remaining) => rateLimit.set(remaining),
-    collectFrom({ store, holdsLease, ready }) {
+    collectFrom({ store, holdsLease, ready, cacheMs = 5000 }) {
+      // A failed read is not kept (sharedCalls), so a database back from an outage shows at the next scrape.
+      const counts = sharedCalls<'counts', Record<string, number>>({ keepMs: cacheMs });
+      const leases = sharedCalls<'lease', LeaseReading | undefined>({ keepMs: cacheMs });
+      const lease = () =>
+        leases.get('lease', async () => {
+          const info = await store.leaseInfo('background');
+          const at = Date.now();
+          return info
+            ? {
+                holder: info.holder,
+                expiresAt: at + info.expiresInMs,
+                lastRoundAt: info.lastRoundAgoMs === undefined ? undefined : at - info.lastRoundAgoMs,
+              }
+            : undefined;
+        });
       new Gauge({
         name: 'rollback_bot_rollbacks',
         help: 'Rollback requests by state (all replicas, from the database)',
         labelNames: ['state'],
         registers: [registry],
         async collect() {
-          const counts = await store.countByState().catch(() => undefined);
-          if (!counts) return;
-          for (const state of STATES) this.set({ state }, counts[state] ?? 0);
+          const byState = await counts.get('counts', () => store.countByState()).catch(() => undefined);
+          if (!byState) return;
+          for (const state of STATES) this.set({ state }, byState[state] ?? 0);
         },
       });
       new Gauge({
@@ -104,8 +135,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
         registers: [registry],
         async collect() {
           this.reset();
-          const info = await store.leaseInfo('background').catch(() => undefined);
-          if (info && info.expiresInMs > 0) this.set({ holder: info.holder }, 1);
+          const info = await lease().catch(() => undefined);
+          if (info && info.expiresAt > Date.now()) this.set({ holder: info.holder }, 1);
         },
       });
       new Gauge({
@@ -113,8 +144,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
         help: 'Seconds since the last completed tracking round, on any replica',
         registers: [registry],
         async collect() {
-          const info = await store.leaseInfo('background').catch(() => undefined);
-          if (info?.lastRoundAgoMs !== undefined) this.set(info.lastRoundAgoMs / 1000);
+          const info = await lease().catch(() => undefined);
+          if (info?.lastRoundAt !== undefined) this.set((Date.now() - info.lastRoundAt) / 1000);
         },
       });
       new Gauge({

@@ -175,4 +175,38 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no bot database at');
   });
+
+  it('prints no control character a healthcheck or the audit trail carries (issue 14, finding 7)', async () => {
+    const active = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+    const activeIn = (text: string) => text.replace(/[\n\t]/g, '').match(active)?.[0];
+    health.serve('production', '1.25.3-3a4b5c6\u001b[31m\u0007\u001b]0;pwned\u0007');
+    try {
+      const status = await cli('status');
+      expect(status.code).toBe(3);
+      expect(activeIn(status.stdout + status.stderr)).toBeUndefined();
+      expect(status.stdout).toMatch(
+        /production\s+merge\s+ERROR: answer's `model_version` holds control or format characters/,
+      );
+    } finally {
+      health.serve('production', '1.25.3-3a4b5c6');
+    }
+
+    // A Slack display name stored with an audit entry is outside text too.
+    const dir = mkdtempSync(join(tmpdir(), 'rollback-cli-ctl-'));
+    const url = `sqlite:${join(dir, 'bot.db')}`;
+    const store = await openStore(url);
+    await store.recordEvent({
+      service: 'fpo-search',
+      requestId: 'R-BBBB',
+      kind: 'approved',
+      actor: 'U2',
+      actorName: 'bob\u001b[2K\r\u001b[32mapproved by security\u001b[0m\u202e',
+    });
+    await store.close();
+    const only = { PATH: process.env.PATH, ROLLBACK_BOT_CONFIG: env.ROLLBACK_BOT_CONFIG, DATABASE_URL: url };
+    const history = await cliWith({ env: only }, 'history');
+    expect(history.code).toBe(0);
+    expect(activeIn(history.stdout)).toBeUndefined();
+    expect(history.stdout).toMatch(/R-BBBB {2}approved U2 \(bobapproved by security\)$/m);
+  });
 });

@@ -4,6 +4,7 @@
  * start-up errors as one line, surviving malformed requests, draining on SIGTERM, no orphan under npm.
  */
 import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import type { FakeHealthchecks } from './fakes/healthchecks.js';
 import type { FakeSlack } from './fakes/slack.js';
 import { killAll, MAIN, startBotProcess, TSX } from './support/botProcess.js';
 import { CHANNEL, SIGNING_SECRET, USERS } from './support/harness.js';
+import { freePort } from './support/ports.js';
 import { sendSlashCommand, signSlackRequest } from './support/slackRequests.js';
 import { textOf } from './support/slackText.js';
 import { startWorld, type World } from './support/world.js';
@@ -76,6 +78,25 @@ describe('start-up problems are one line naming what to fix', () => {
     expect(ours).toEqual([expected]);
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(`${stdout}${stderr}`).not.toContain('hunter2');
+  });
+
+  it('refuses ADMIN_HOST without ADMIN_PORT, and an ADMIN_PORT that is taken, naming it', async () => {
+    const hostOnly = await startFails({ ...baseEnv, ADMIN_HOST: '0.0.0.0' });
+    expect(hostOnly.code).toBe(1);
+    expect(hostOnly.stderr).toContain('ADMIN_HOST is set but ADMIN_PORT is not');
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) =>
+      taken.listen(0, '127.0.0.1', () => resolve((taken.address() as AddressInfo).port)),
+    );
+    try {
+      const busy = await startFails({ ...baseEnv, PORT: String(await freePort()), ADMIN_PORT: String(port) });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr.split('\n').filter((l) => l.startsWith('rollback-bot'))).toEqual([
+        `rollback-bot cannot start: ADMIN_PORT ${port} (ADMIN_HOST 127.0.0.1) is already in use: stop the other process or set ADMIN_PORT to a free port`,
+      ]);
+    } finally {
+      taken.close();
+    }
   });
 
   it('names every missing variable at once', async () => {
@@ -153,6 +174,28 @@ describe('a running bot', () => {
     } finally {
       health.serve('production', '1.25.3-3a4b5c6');
     }
+  });
+
+  it('with ADMIN_PORT: /metrics and the /readyz details on the admin port only (issue 14, finding 15)', async () => {
+    const adminPort = await freePort();
+    const bot = await startBot({
+      ...baseEnv,
+      DATABASE_URL: `sqlite:${join(dir, 'admin.db')}`,
+      ADMIN_PORT: String(adminPort),
+    });
+    const admin = `http://127.0.0.1:${adminPort}`;
+    expect((await fetch(`${bot.url}/metrics`)).status).toBe(404);
+    const metrics = await fetch(`${admin}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^rollback_bot_ready 1$/m);
+    const bare = await fetch(`${bot.url}/readyz`);
+    expect(bare.status).toBe(200);
+    expect(await bare.json()).toEqual({ ok: true });
+    const detailed = (await (await fetch(`${admin}/readyz`)).json()) as { checks: { name: string }[] };
+    expect(detailed.checks.map((c) => c.name)).toContain('s3');
+    for (const url of [bot.url, admin]) expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(bot.output()).toContain(`"adminPort":${adminPort}`);
+    expect(bot.output()).not.toContain('no ADMIN_PORT');
   });
 
   it('under npm start, SIGTERM to npm reaches the bot: no orphaned node', async () => {

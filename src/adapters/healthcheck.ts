@@ -11,6 +11,8 @@ export type HealthError =
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'invalid_json'; readonly detail: string }
   | { readonly kind: 'missing_field'; readonly field: string }
+  /** Present but not something any model name can be; the value itself is never repeated. */
+  | { readonly kind: 'bad_field'; readonly field: string; readonly why: string }
   | { readonly kind: 'network'; readonly detail: string };
 
 export type HealthResult =
@@ -77,6 +79,8 @@ export function createHealthchecks(options: {
     if (typeof record.model_version !== 'string' || record.model_version === '') {
       return fail({ kind: 'missing_field', field: 'model_version' });
     }
+    const bad = unlikeAName(record.model_version);
+    if (bad) return fail({ kind: 'bad_field', field: 'model_version', why: bad });
     if (typeof record.healthy !== 'boolean') return fail({ kind: 'missing_field', field: 'healthy' });
     observe('healthcheck', 'ok', performance.now() - started);
     return {
@@ -96,6 +100,23 @@ export function createHealthchecks(options: {
   return { read: shared, readAll: (envs) => Promise.all(envs.map(shared)) };
 }
 
+/** Longer than any bucket directory name a person would choose; a longer answer is not a model name. */
+export const MAX_MODEL_VERSION_LENGTH = 200;
+
+/**
+ * Why an answer cannot be a model name whatever the service's iteration pattern, or undefined. Control
+ * and format characters (terminal escapes, bell, bidirectional overrides, zero-width marks) would act on
+ * whoever reads the value rather than show it, so such an environment reads as failing instead. Printable
+ * text that is merely not an iteration passes: the domain treats it as no iteration, and every display
+ * escapes it (Slack markup, GitHub's strict alphabet).
+ */
+export function unlikeAName(value: string): string | undefined {
+  if (value.length > MAX_MODEL_VERSION_LENGTH)
+    return `is ${value.length} characters long (at most ${MAX_MODEL_VERSION_LENGTH})`;
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) return 'holds control or format characters';
+  return undefined;
+}
+
 export function describeHealthError(error: HealthError): string {
   switch (error.kind) {
     case 'timeout':
@@ -106,6 +127,8 @@ export function describeHealthError(error: HealthError): string {
       return 'answered with invalid JSON';
     case 'missing_field':
       return `answer has no \`${error.field}\``;
+    case 'bad_field':
+      return `answer's \`${error.field}\` ${error.why}`;
     case 'network':
       return `unreachable (${error.detail})`;
   }

@@ -20,6 +20,8 @@ export interface Env {
   readonly slack: SlackMode;
   readonly slackApiUrl?: string;
   readonly port: number;
+  /** Where /readyz details and /metrics are served instead of `port`; unset: on `port`, as before. */
+  readonly admin?: { readonly port: number; readonly host: string };
   readonly github: GitHubAuth;
   readonly githubApiUrl?: string;
   readonly githubWebhookSecret?: string;
@@ -88,6 +90,18 @@ export function readEnv(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     problems.push(`PORT must be a port number, got "${portText}"`);
 
+  const adminPortText = get('ADMIN_PORT');
+  const adminHost = get('ADMIN_HOST');
+  const adminPort = adminPortText === undefined ? undefined : Number(adminPortText);
+  if (adminPort !== undefined && (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65535))
+    problems.push(`ADMIN_PORT must be a port number, got "${adminPortText}"`);
+  else if (adminPort !== undefined && adminPort === port)
+    problems.push(
+      'ADMIN_PORT must differ from PORT: the admin port exists to keep /metrics off the public one',
+    );
+  if (adminHost !== undefined && adminPort === undefined)
+    problems.push('ADMIN_HOST is set but ADMIN_PORT is not: set ADMIN_PORT too, or unset ADMIN_HOST');
+
   let github: GitHubAuth;
   const token = get('GITHUB_TOKEN');
   const appId = get('GITHUB_APP_ID');
@@ -135,6 +149,7 @@ export function readEnv(
     slack,
     slackApiUrl: get('SLACK_API_URL'),
     port,
+    admin: adminPort === undefined ? undefined : { port: adminPort, host: adminHost ?? '127.0.0.1' },
     github,
     githubApiUrl: get('GITHUB_API_URL'),
     githubWebhookSecret: get('GITHUB_WEBHOOK_SECRET'),

@@ -39,13 +39,30 @@ export function githubText(text: string): string {
     .replace(/([[\]|`*_~\\])/g, '\\$1');
 }
 
+/** Iteration names run to about 15 characters; this leaves room for long custom patterns. */
+export const MAX_NAME_IN_PR = 64;
+
+/**
+ * A name read from outside (what a healthcheck says it serves) reduced to the alphabet of model names,
+ * `[A-Za-z0-9._-]`, every other character replaced by `_` and the whole capped: in a title, a commit
+ * message or a body it can then form no mention, no issue reference (`fixes #12` closes an issue on
+ * merge), no link, no HTML and no markup, whatever GitHub renders. Unlike `githubText` it does not try
+ * to keep the text readable: a real model name passes unchanged, and anything else only needs to look
+ * wrong to the reviewer.
+ */
+export function githubName(text: string): string {
+  const safe = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/(www)\./gi, '$1_');
+  return safe.length <= MAX_NAME_IN_PR ? safe : `${safe.slice(0, MAX_NAME_IN_PR - 3)}...`;
+}
+
 export function renderTitle(template: string, request: RollbackRequest): string {
   const live = request.plan.from.at(-1)?.modelVersion ?? request.plan.configuredVersion ?? 'unknown';
   const values: Record<string, string> = {
     service: request.service,
     version: request.plan.targetVersion,
     iteration: request.plan.targetIteration ?? request.plan.targetVersion,
-    from: live,
+    // The title is also the commit message, where `fixes #12` would close an issue on merge.
+    from: githubName(live),
     reason: request.reason,
     request: request.id,
   };
@@ -57,7 +74,9 @@ export function renderBody(
   extras: { readonly permalink?: string; readonly keyPath: string },
 ): string {
   const { plan } = request;
-  const from = plan.from.map((f) => `${f.environment}: \`${f.modelVersion ?? 'unreadable'}\``).join(', ');
+  const from = plan.from
+    .map((f) => `${f.environment}: \`${f.modelVersion ? githubName(f.modelVersion) : 'unreadable'}\``)
+    .join(', ');
   const rows = [
     ['From', from],
     ['To', `\`${plan.targetVersion}\`; CI deploys \`${plan.targetIteration ?? '?'}\``],

@@ -1,9 +1,14 @@
 /**
- * `/healthz`: the process is alive (liveness, the container HEALTHCHECK).
+ * `/healthz`: the process is alive (liveness, the container HEALTHCHECK). Says nothing else.
  * `/readyz`: this replica can do its job (load balancers): not draining, and every required check
  * passes. Checks that are only reported (GitHub and S3 reachability) never fail readiness: an S3 outage
  * must not take the bot out of rotation, it is needed most then.
+ *
+ * The detailed `/readyz` names the workspace, the bucket and the GitHub rate limit. With an admin port
+ * it is served there only; the public port then answers `/readyz` with the status code and `{"ok"}`
+ * alone, which is all a probe or a load balancer reads.
  */
+import { sharedCalls } from '../sharedCalls.js';
 import { type Route, sendJson } from './server.js';
 
 export interface CheckResult {
@@ -33,11 +38,44 @@ async function bounded(check: ReadinessCheck, ms: number): Promise<CheckResult> 
   }
 }
 
-export function healthRoutes(options: {
+export interface ReadinessAnswer {
+  readonly ok: boolean;
+  readonly draining: boolean;
+  readonly checks: readonly (CheckResult & { readonly name: string; readonly required: boolean })[];
+}
+
+/**
+ * Runs the checks for a probe. Probes that arrive while an evaluation runs share it: a burst of probes
+ * (or of anyone calling a public /readyz) costs the database one ping at a time, never a pool's worth.
+ * Nothing is kept after it: a database that stops answering fails the very next probe.
+ */
+export function readiness(options: {
   readonly checks: readonly ReadinessCheck[];
   readonly draining: () => boolean;
-  readonly startedAt?: Date;
   readonly checkTimeoutMs?: number;
+}): () => Promise<ReadinessAnswer> {
+  const running = sharedCalls<'checks', ReadinessAnswer['checks']>();
+  const runChecks = () =>
+    Promise.all(
+      options.checks.map(async (c) => ({
+        name: c.name,
+        required: c.required,
+        ...(await bounded(c, options.checkTimeoutMs ?? 2000)),
+      })),
+    );
+  return async () => {
+    const checks = await running.get('checks', runChecks);
+    // Read after the checks: a drain that began meanwhile answers 503 at once.
+    const draining = options.draining();
+    return { ok: !draining && checks.every((r) => r.ok || !r.required), draining, checks };
+  };
+}
+
+export function healthRoutes(options: {
+  readonly ready: () => Promise<ReadinessAnswer>;
+  /** False on the public port when an admin port serves the details. */
+  readonly details: boolean;
+  readonly startedAt?: Date;
 }): Route[] {
   const startedAt = options.startedAt ?? new Date();
   return [
@@ -50,16 +88,12 @@ export function healthRoutes(options: {
       method: 'GET',
       path: '/readyz',
       handle: async (_req, res) => {
-        const results = await Promise.all(
-          options.checks.map(async (c) => ({
-            name: c.name,
-            required: c.required,
-            ...(await bounded(c, options.checkTimeoutMs ?? 2000)),
-          })),
+        const { ok, draining, checks } = await options.ready();
+        sendJson(
+          res,
+          ok ? 200 : 503,
+          options.details ? { ok, ...(draining ? { draining: true } : {}), checks } : { ok },
         );
-        const draining = options.draining();
-        const ok = !draining && results.every((r) => r.ok || !r.required);
-        sendJson(res, ok ? 200 : 503, { ok, ...(draining ? { draining: true } : {}), checks: results });
       },
     },
   ];

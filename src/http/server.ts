@@ -1,8 +1,8 @@
 /**
- * The one HTTP server of the process. Bolt's receiver handles `/slack/events` only (behind our gate);
+ * The HTTP server of the process. Bolt's receiver handles `/slack/events` only (behind our gate);
  * the other routes are ours. Owning the server lets Socket Mode keep serving SNS, GitHub webhooks,
  * health and metrics on the same port, lets tests listen on port 0, and lets a drain see every request
- * still being answered.
+ * still being answered. An optional second server, the admin port, serves only health and metrics.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
@@ -71,5 +71,22 @@ export function createHttpServer(options: {
         await route.handle(req, res, body);
       })
       .catch(fail(path, res));
+  });
+}
+
+/** Listens; a failure carries which listener it was, so the operator is told which variable to change. */
+export function listen(
+  server: Server,
+  port: number,
+  host: string | undefined,
+  listener: 'public' | 'admin',
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error) => reject(Object.assign(err, { listener }));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
   });
 }

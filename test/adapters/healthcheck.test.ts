@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthchecks } from '../../src/adapters/healthcheck.js';
+import { createHealthchecks, describeHealthError } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { readFixture } from '../support/fixtures.js';
@@ -20,6 +20,18 @@ beforeAll(async () => {
     failing: { status: 503, body: { error: 'down' } },
     partial: { body: { git_sha1: 'abc1234', healthy: true } },
     sick: { body: { git_sha1: 'abc1234', model_version: '1.25.3-3a4b5c6', healthy: false } },
+    escapes: {
+      body: { git_sha1: 'abc1234', model_version: '1.25.3-3a4b5c6\u001b[31m\u0007', healthy: true },
+    },
+    bidi: { body: { git_sha1: 'abc1234', model_version: '1.25.3-\u202e6c5b4a3', healthy: true } },
+    long: { body: { git_sha1: 'abc1234', model_version: `1.25.3-${'a'.repeat(300)}`, healthy: true } },
+    markup: {
+      body: {
+        git_sha1: 'abc1234',
+        model_version: '<!channel> <https://evil.example|runbook>',
+        healthy: true,
+      },
+    },
   });
 });
 afterAll(() => fake.close());
@@ -59,5 +71,29 @@ describe('healthchecks', () => {
     expect(results[3]).toMatchObject({ error: { kind: 'missing_field', field: 'model_version' } });
     expect(results[4]).toMatchObject({ ok: true, healthy: false });
     expect(results[5]).toMatchObject({ error: { kind: 'network', detail: 'ECONNREFUSED' } });
+  });
+
+  it('refuses a model_version no model can have, without repeating it (issue 14, finding 7)', async () => {
+    const [escapes, bidi, long, markup] = await checks().readAll([
+      env('escapes'),
+      env('bidi'),
+      env('long'),
+      env('markup'),
+    ]);
+    expect(escapes).toMatchObject({
+      ok: false,
+      error: { kind: 'bad_field', field: 'model_version', why: 'holds control or format characters' },
+    });
+    expect(bidi).toMatchObject({ ok: false, error: { kind: 'bad_field' } });
+    expect(long).toMatchObject({
+      ok: false,
+      error: { kind: 'bad_field', why: 'is 307 characters long (at most 200)' },
+    });
+    if (escapes?.ok === false)
+      expect(describeHealthError(escapes.error)).toBe(
+        "answer's `model_version` holds control or format characters",
+      );
+    // Printable text that is merely not an iteration is read as it is: every display escapes it.
+    expect(markup).toMatchObject({ ok: true, modelVersion: '<!channel> <https://evil.example|runbook>' });
   });
 });

@@ -133,3 +133,30 @@ describe('environment', () => {
     });
   });
 });
+
+describe('environment: the admin port (issue 14, finding 15)', () => {
+  const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', GITHUB_TOKEN: 'ghp' };
+  const problems = (extra: Record<string, string>) => {
+    try {
+      readEnv({ ...base, ...extra });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return '';
+  };
+
+  it('is off unless ADMIN_PORT is set, and binds loopback unless ADMIN_HOST says otherwise', () => {
+    expect(readEnv(base).admin).toBeUndefined();
+    expect(readEnv({ ...base, ADMIN_PORT: '9090' }).admin).toEqual({ port: 9090, host: '127.0.0.1' });
+    expect(readEnv({ ...base, ADMIN_PORT: '9090', ADMIN_HOST: '0.0.0.0' }).admin).toEqual({
+      port: 9090,
+      host: '0.0.0.0',
+    });
+  });
+
+  it('refuses a bad port, the public port again, and a host without a port', () => {
+    expect(problems({ ADMIN_PORT: 'nine' })).toContain('ADMIN_PORT must be a port number, got "nine"');
+    expect(problems({ ADMIN_PORT: '3000' })).toContain('ADMIN_PORT must differ from PORT');
+    expect(problems({ ADMIN_HOST: '0.0.0.0' })).toContain('ADMIN_HOST is set but ADMIN_PORT is not');
+  });
+});

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { readVersionAt } from '../../src/domain/configFile.js';
 import { buildCatalog, namingFrom } from '../../src/domain/iterations.js';
 import { buildPlan, type Plan } from '../../src/domain/plan.js';
-import { branchName, REQUEST_MARKER, renderBody, renderTitle } from '../../src/domain/prText.js';
+import {
+  branchName,
+  githubName,
+  MAX_NAME_IN_PR,
+  REQUEST_MARKER,
+  renderBody,
+  renderTitle,
+} from '../../src/domain/prText.js';
 import type { RollbackRequest } from '../../src/domain/request.js';
 import { fixtureBucket, readFixture } from '../support/fixtures.js';
 
@@ -204,5 +211,69 @@ describe('renderBody', () => {
     const bare = renderBody(request({ note: '', approvals: [] }), { keyPath: 'version' });
     expect(bare).toContain('| Note | _none_ |');
     expect(bare).toContain('| Approved by | _none_ |');
+  });
+});
+
+/** What a healthcheck might answer instead of a model name (issue 14, finding 7). */
+const HOSTILE =
+  '<!channel> <https://evil.example|runbook> fixes #12 @octocat @org/team GH-7 [x](http://e.example) www.evil.example <!-- x --> `code` *b*';
+
+describe('githubName', () => {
+  it('keeps a model name as it is', () => {
+    for (const name of ['1.25.3-3a4b5c6', '1.25.3', '2.0.0-rc.1_build-7', 'v1.2.3-ABCDEF0'])
+      expect(githubName(name)).toBe(name);
+  });
+
+  it('reduces anything else to [A-Za-z0-9._-], capped, so no mention, reference, link or markup survives', () => {
+    const safe = githubName(HOSTILE);
+    expect(safe).toMatch(/^[A-Za-z0-9._-]+$/);
+    expect(safe.length).toBeLessThanOrEqual(MAX_NAME_IN_PR);
+    for (const markup of ['<', '>', '@', '#', '[', '](', '://', '`', '*', '|', ' ', 'www.'])
+      expect(safe).not.toContain(markup);
+  });
+
+  it('defuses what a short value could still do: www autolinks, issue references, mentions, control characters', () => {
+    expect(githubName('www.evil.example')).toBe('www_evil.example');
+    expect(githubName('WWW.Evil.Example')).toBe('WWW_Evil.Example');
+    expect(githubName('#12')).toBe('_12');
+    expect(githubName('@octocat')).toBe('_octocat');
+    expect(githubName('1.0.0\u001b[31m\u0007')).toBe('1.0.0__31m_');
+    expect(githubName('1.0.0\u202e')).toBe('1.0.0_');
+  });
+
+  it('caps a long value and says it was cut', () => {
+    const long = githubName('a'.repeat(500));
+    expect(long).toHaveLength(MAX_NAME_IN_PR);
+    expect(long.endsWith('...')).toBe(true);
+  });
+});
+
+describe('PR texts when a healthcheck answers hostile text', () => {
+  const hostilePlan: Plan = {
+    ...plan,
+    from: [
+      { environment: 'development', modelVersion: '1.25.4-4b5c6d7' },
+      { environment: 'staging', modelVersion: HOSTILE },
+      { environment: 'production', modelVersion: HOSTILE },
+    ],
+  };
+  const hostile = request({ plan: hostilePlan, note: '' });
+  const LIVE_MARKUP = /[<>@#`[\]|]|:\/\/|fixes #|www\./;
+
+  it('the title (also the commit message) carries only the reduced name', () => {
+    const title = renderTitle('fix(model): roll back {service} from {from} to {version}', hostile);
+    expect(title).toBe(`fix(model): roll back fpo-search from ${githubName(HOSTILE)} to 1.25.0`);
+    expect(title).not.toMatch(LIVE_MARKUP);
+  });
+
+  it("the body's From row shows each environment's answer reduced, inside a code span", () => {
+    const body = renderBody(hostile, { keyPath: 'version' });
+    const fromRow = body.split('\n').find((l) => l.startsWith('| From |')) ?? '';
+    expect(fromRow).toBe(
+      `| From | development: \`1.25.4-4b5c6d7\`, staging: \`${githubName(HOSTILE)}\`, production: \`${githubName(HOSTILE)}\` |`,
+    );
+    // Only the bot's own marker is HTML; nothing the healthcheck said reaches the body as markup.
+    const withoutMarker = body.replace(REQUEST_MARKER('R-7KQ2'), '');
+    expect(withoutMarker).not.toMatch(/<|@octocat|#12|https?:\/\/|www\.evil/);
   });
 });

@@ -71,6 +71,10 @@ export interface HarnessOptions {
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
    */
   socketMode?: boolean;
+  /** Starts the admin listener too (ADMIN_PORT), on a free loopback port: `h.adminUrl`. */
+  admin?: boolean;
+  /** How long database-backed gauges are kept between scrapes (default: the bot's, 5000 ms). */
+  metricsCacheMs?: number;
 }
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
@@ -86,6 +90,8 @@ export interface Harness {
   store: Store;
   config: BotConfig;
   url: string;
+  /** With `admin: true`: where the detailed /readyz and /metrics are. */
+  adminUrl?: string;
   command(
     text: string,
     user?: string,
@@ -238,7 +244,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ? await freshPostgresUrl()
       : `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`);
 
-  async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string }> {
+  async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string; adminUrl?: string }> {
     const store = await openStore(databaseUrl);
     const octokit = new Octokit({
       auth: GITHUB_TOKEN,
@@ -270,6 +276,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // A reconnect waits this long; low enough for tests, high enough that a busy machine's pong is
       // never late (a missed pong makes the client reconnect on its own).
       socketPingTimeoutMs: 1000,
+      ...(opts.admin ? { admin: { port: 0, host: '127.0.0.1' } } : {}),
+      metricsCacheMs: opts.metricsCacheMs,
       sns: {
         fetchCertificate: certificates.fetch,
         confirmFetch: async (url: string) => {
@@ -280,8 +288,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     const port = await (endpoint ? connectedWithin(bot.start(0), slack, 5000) : bot.start(0));
     const url = `http://127.0.0.1:${port}`;
-    if (!opts.skipReady) await untilReady(url);
-    return { bot, store, url };
+    const adminUrl = opts.admin ? `http://127.0.0.1:${bot.adminPort()}` : undefined;
+    // Only the detailed /readyz says whether every probe has run.
+    if (!opts.skipReady) await untilReady(adminUrl ?? url);
+    return { bot, store, url, adminUrl };
   }
 
   const h = {

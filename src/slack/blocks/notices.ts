@@ -2,7 +2,7 @@
 import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
 import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../workflows/notices.js';
-import { escapeMrkdwn as esc, slackDate } from './kit.js';
+import { code, escapeMrkdwn as esc, slackDate } from './kit.js';
 
 /** Who can approve, as Slack mentions, for the answer to someone who cannot. */
 export function describeApprovers(approvers: Approvers, requester?: string): string {
@@ -106,11 +106,12 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
       );
     case 'env_failed':
       return say(
-        `:rotating_light: ${n.environment} ${n.lastSeen ? `still serves \`${n.lastSeen}\`` : 'could not be read'} after ${n.timeoutMinutes} min, not \`${n.target}\`. Check the deploy pipeline for ${n.environment}; the bot stops waiting for it.`,
+        // lastSeen is what a healthcheck answered: outside text, shown only through code().
+        `:rotating_light: ${n.environment} ${n.lastSeen ? `still serves ${code(n.lastSeen)}` : 'could not be read'} after ${n.timeoutMinutes} min, not ${code(n.target)}. Check the deploy pipeline for ${n.environment}; the bot stops waiting for it.`,
       );
     case 'not_verified':
       return say(
-        `:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves \`${n.lastSeen ?? 'unknown'}\` after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
+        `:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves ${code(n.lastSeen ?? 'unknown')} after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
         true,
       );
     case 'completed':

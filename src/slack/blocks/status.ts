@@ -2,7 +2,17 @@
 import { describeHealthError, type HealthResult } from '../../adapters/healthcheck.js';
 import type { RollbackRequest } from '../../domain/request.js';
 import type { ServiceStatus } from '../../workflows/serviceStatus.js';
-import { type Block, code, context, divider, fields, header, section, slackDate } from './kit.js';
+import {
+  type Block,
+  code,
+  context,
+  divider,
+  escapeMrkdwn as esc,
+  fields,
+  header,
+  section,
+  slackDate,
+} from './kit.js';
 import { type EnvLine, progressLines } from './progress.js';
 
 export function environmentLine(r: HealthResult, phase: string): string {
@@ -16,7 +26,7 @@ export function unavailableBlock(unavailable: readonly string[]): Block[] {
   if (unavailable.length === 0) return [];
   return [
     section(
-      `:warning: *Could not read:*\n${unavailable.map((u) => `• ${u}`).join('\n')}\nShowing what could be read.`,
+      `:warning: *Could not read:*\n${unavailable.map((u) => `• ${esc(u)}`).join('\n')}\nShowing what could be read.`,
     ),
   ];
 }
@@ -61,9 +71,10 @@ export function statusMessage(
       : `*Configured on ${status.configured.value.branch}:* unreadable`
     : '*Configured:* unknown (GitHub could not be read)';
 
+  // Drift notes quote what the healthchecks answered: outside text, so escaped like a person's note.
   const drift =
     status.drift.length > 0
-      ? `:rotating_light: *Mismatch*\n${status.drift.map((d) => `• ${d}`).join('\n')}`
+      ? `:rotating_light: *Mismatch*\n${status.drift.map((d) => `• ${esc(d)}`).join('\n')}`
       : status.configured.ok && status.configuredVersion
         ? ':white_check_mark: Every environment serves what it should.'
         : '';
@@ -98,8 +109,9 @@ export function statusMessage(
     section(lkgLine),
     context(`${live} · read ${slackDate(new Date())}`),
   ];
+  // The notification text is mrkdwn too: a healthcheck's answer must not ping the channel from there.
   const text = `${service.name}: ${status.environments
-    .map((r) => `${r.environment} ${r.ok ? r.modelVersion : 'unreadable'}`)
-    .join(', ')}${status.drift.length ? ` — ${status.drift[0]}` : ''}`;
+    .map((r) => `${r.environment} ${r.ok ? esc(r.modelVersion) : 'unreadable'}`)
+    .join(', ')}${status.drift[0] ? ` — ${esc(status.drift[0])}` : ''}`;
   return { text, blocks };
 }

@@ -3,7 +3,17 @@
 import type { VersionRow } from '../../domain/overview.js';
 import { describeReason } from '../../domain/targets.js';
 import { type ServiceStatus, versionCount } from '../../workflows/serviceStatus.js';
-import { type Block, code, context, header, MAX_BLOCKS, packSections, section, slackDate } from './kit.js';
+import {
+  type Block,
+  code,
+  context,
+  escapeMrkdwn as esc,
+  header,
+  MAX_BLOCKS,
+  packSections,
+  section,
+  slackDate,
+} from './kit.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 import { unavailableBlock } from './status.js';
 
@@ -34,7 +44,8 @@ export function versionParagraph(row: VersionRow, environments: readonly string[
   lines.push(
     row.assessment.safe
       ? ':large_green_circle: safe rollback target'
-      : `:no_entry: not a target: ${row.assessment.reasons.map(describeReason).join('; ')}`,
+      : // A reason may name the live version, which comes from a healthcheck.
+        `:no_entry: not a target: ${esc(row.assessment.reasons.map(describeReason).join('; '))}`,
   );
   return lines.join('\n');
 }
