@@ -41,7 +41,9 @@ USER node
 # Fail the build if the runtime user could change the code it runs.
 RUN if touch dist/main.js node_modules/pg/package.json 2>/dev/null; then echo 'app files are writable by node'; exit 1; fi
 VOLUME ["/app/data"]
-EXPOSE 3000
+# 3000: Slack, SNS, GitHub and /healthz. 9090: the optional admin port (ADMIN_PORT=9090 and
+# ADMIN_HOST=0.0.0.0) for /metrics and the detailed /readyz; keep it off the public Service.
+EXPOSE 3000 9090
 # Liveness, not readiness: a replica that is alive but unready (Slack token refused, draining) must be
 # taken out of the load balancer by /readyz, not restarted.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
