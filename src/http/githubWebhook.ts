@@ -5,6 +5,7 @@
  * out of order, even before the bot has stored the PR's number: every reaction is a compare-and-set.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../log.js';
 import type { WorkflowDeps } from '../ports.js';
@@ -19,13 +20,11 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
 }
 
 /**
- * The parts of GitHub's pull_request payload the bot reads: which PR it is about, nothing more. What
- * the PR is (merged, closed, whose) is read from GitHub itself, so a replayed delivery changes nothing.
+ * GitHub's pull_request payload, of which the bot reads only which PR it is about (checked at run time:
+ * the body is outside data whatever its type says). What the PR is (merged, closed, whose) is read from
+ * GitHub itself, so a replayed delivery changes nothing.
  */
-interface PullRequestPayload {
-  repository?: { full_name?: string };
-  pull_request?: { number?: number; head?: { ref?: string } };
-}
+type PullRequestPayload = EmitterWebhookEvent<'pull_request'>['payload'];
 
 export function githubWebhookRoute(deps: {
   config: BotConfig;
@@ -49,9 +48,9 @@ export function githubWebhookRoute(deps: {
       }
       const event = req.headers['x-github-event'];
       if (event !== 'pull_request') return sendJson(res, 200, { ignored: event ?? 'unknown' });
-      let payload: PullRequestPayload;
+      let payload: Partial<PullRequestPayload> | null;
       try {
-        payload = JSON.parse(body.toString('utf8')) as PullRequestPayload;
+        payload = JSON.parse(body.toString('utf8')) as Partial<PullRequestPayload> | null;
       } catch {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
