@@ -81,7 +81,8 @@ async function store(
 ): Promise<{ ok: true; request: RollbackRequest } | { ok: false; active?: RollbackRequest }> {
   for (let i = 0; i < 20; i++) {
     const candidate = i === 0 ? request : { ...request, id: newRequestId() };
-    const created = await deps.store.createRequest(candidate);
+    // Stored with this process as the one posting its card: if it dies first, another replica posts it.
+    const created = await deps.store.createRequest(candidate, deps.replicaId);
     if (created.ok) return { ok: true, request: candidate };
     if (created.conflict === 'active')
       return { ok: false, active: await deps.store.findActive(request.service) };
