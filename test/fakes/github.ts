@@ -66,6 +66,8 @@ export interface FakeGitHub {
   /** Merges like the "Merge pull request" button. Returns the merge commit sha. */
   mergePull(repo: string, number: number, byLogin: string): string;
   closePull(repo: string, number: number): void;
+  /** Reopens a closed, unmerged PR like the "Reopen pull request" button. */
+  reopenPull(repo: string, number: number): void;
   labels(repo: string, number: number): string[];
   comments(repo: string, number: number): string[];
   /** Changed files of a PR between its merge base and its head, line by line. */
@@ -962,6 +964,10 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       pr.state = 'closed';
       pr.closedAt = isoNow();
       pr.updatedAt = pr.closedAt;
+    },
+    reopenPull(repoName, number) {
+      const repo = repoOrThrow(repoName);
+      updatePull(repo, pullOrThrow(repo, number), { state: 'open' });
     },
     labels: (repoName, number) => [...(repoOrThrow(repoName).labels.get(number) ?? [])],
     comments: (repoName, number) =>
