@@ -181,18 +181,20 @@ export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coor
     async prune({ deliveries, audit }) {
       // Lease and heartbeat times are on the database clock: the same age, measured there.
       const dbCutoff = sql<number>`${now} - ${Date.now() - deliveries.getTime()}`;
-      const results = await Promise.all([
-        db.deleteFrom('seen_messages').where('at', '<', iso(deliveries)).executeTakeFirst(),
-        db.deleteFrom('leases').where('expires_at', '<', dbCutoff).executeTakeFirst(),
-        db.deleteFrom('replicas').where('alive_until', '<', dbCutoff).executeTakeFirst(),
+      const deletes = [
+        db.deleteFrom('seen_messages').where('at', '<', iso(deliveries)),
+        db.deleteFrom('leases').where('expires_at', '<', dbCutoff),
+        db.deleteFrom('replicas').where('alive_until', '<', dbCutoff),
         db
           .deleteFrom('events')
           .where('request_id', 'is', null)
           .where('kind', 'in', ['refused', 'dry_run'])
-          .where('at', '<', iso(audit))
-          .executeTakeFirst(),
-        db.deleteFrom('alert_threads').where('updated_at', '<', iso(audit)).executeTakeFirst(),
-      ]);
+          .where('at', '<', iso(audit)),
+        db.deleteFrom('alert_threads').where('updated_at', '<', iso(audit)),
+      ];
+      // One after another: a background chore should not take several pool connections at once.
+      const results = [];
+      for (const d of deletes) results.push(await d.executeTakeFirst());
       return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
     },
 
