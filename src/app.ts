@@ -24,6 +24,7 @@ import type { Store } from './adapters/store/store.js';
 import { type BackgroundWork, startBackgroundWork } from './background.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { githubWebhookRoute } from './http/githubWebhook.js';
 import { healthRoutes, probedCheck, type ReadinessCheck, readiness } from './http/health.js';
 import { createInFlight } from './http/inFlight.js';
@@ -203,6 +204,7 @@ export function createBot(options: BotOptions): RollbackBot {
   let draining = false;
   let started = false;
   let background: BackgroundWork | undefined;
+  let heartbeat: Heartbeat | undefined;
 
   const slackAuth = probedCheck({
     name: 'slack',
@@ -356,10 +358,14 @@ export function createBot(options: BotOptions): RollbackBot {
       if (socket) await bolt.start();
       started = true;
       for (const probe of [slackAuth, github, s3]) probe.start();
+      const heartbeatMs = config.replicas.heartbeatSeconds * 1000;
+      heartbeat = await startHeartbeat(options.store, replicaId, { intervalMs: heartbeatMs, log });
       background = startBackgroundWork(workflows, config, {
         leaseTtlMs: config.replicas.leaseTtlSeconds * 1000,
+        heartbeatMs,
         repairAfterMs: config.replicas.repairAfterSeconds * 1000,
         retentionMs: config.replicas.dedupRetentionHours * 3_600_000,
+        auditRetentionMs: config.replicas.auditRetentionDays * 86_400_000,
         githubMinTimeMs: options.githubMinTimeMs,
       });
       return (server.address() as AddressInfo).port;
@@ -380,6 +386,8 @@ export function createBot(options: BotOptions): RollbackBot {
       await workflows.cards.flush();
       for (const probe of [slackAuth, github, s3]) probe.stop();
       await socketMode?.stop();
+      // Last: until now this process may still be finishing work it claimed.
+      await heartbeat?.stop();
       started = false;
       server.closeAllConnections();
       adminServer?.closeAllConnections();

@@ -114,6 +114,21 @@ export interface PullRequests {
   get(owner: string, repo: string, number: number): Promise<PullState>;
 }
 
+/**
+ * A move would make a second request of a service active (the database's one-active index refused it):
+ * an old PR reopened or merged while another rollback of the service is in flight.
+ */
+export class ServiceBusyError extends Error {
+  constructor(
+    readonly service: string,
+    readonly activeId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(`${activeId ?? 'another request'} is already active for ${service}`, options);
+    this.name = 'ServiceBusyError';
+  }
+}
+
 /** The version line changed on the base branch since the plan: approvals no longer apply. */
 export class PlanStaleError extends Error {
   constructor(readonly why: string) {

@@ -62,8 +62,14 @@ export interface BotConfig {
   /** Several replicas: the background lease, and how long an unconfirmed post or card waits for repair. */
   readonly replicas: {
     readonly leaseTtlSeconds: number;
+    /** Each process writes a heartbeat this often; it counts as dead 3 intervals after its last one. */
+    readonly heartbeatSeconds: number;
     readonly repairAfterSeconds: number;
+    /** Attempts at a thread post or a card before giving up (permanent Slack errors: at most 3). */
+    readonly slackMaxAttempts: number;
     readonly dedupRetentionHours: number;
+    /** Refusals and dry runs (audit rows of no request) and alert threads are kept this long. */
+    readonly auditRetentionDays: number;
   };
   /** On SIGTERM: keep serving this long while load balancers see /readyz fail, then drain within the bound. */
   readonly shutdown: { readonly drainDelaySeconds: number; readonly timeoutSeconds: number };
@@ -141,8 +147,11 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
   };
   const replicas = {
     leaseTtlSeconds: bot.number('lease_ttl_seconds', { default: 30, min: 0.5, max: 600 }),
+    heartbeatSeconds: bot.number('heartbeat_seconds', { default: 2, min: 0.1, max: 60 }),
     repairAfterSeconds: bot.number('repair_after_seconds', { default: 60, min: 0, max: 3600 }),
+    slackMaxAttempts: bot.number('slack_max_attempts', { default: 8, min: 1, max: 100, integer: true }),
     dedupRetentionHours: bot.number('dedup_retention_hours', { default: 72, min: 1, max: 24 * 90 }),
+    auditRetentionDays: bot.number('audit_retention_days', { default: 90, min: 1, max: 3650 }),
   };
   const shutdown = {
     drainDelaySeconds: bot.number('drain_delay_seconds', { default: 5, min: 0, max: 120 }),

@@ -226,13 +226,3 @@ export async function expireDue(deps: WorkflowDeps): Promise<number> {
   }
   return count;
 }
-
-/**
- * Finishes what a dead or restarted replica left: an approved request without its PR gets it (each
- * attempt holds a per-request lease, so a live opener elsewhere is not duplicated).
- */
-export async function resumeInterrupted(deps: WorkflowDeps): Promise<void> {
-  for (const request of await deps.store.inStates(['approved'])) {
-    await openPullRequest(deps, request.id, { resume: true });
-  }
-}

@@ -1,60 +1,101 @@
 /**
- * Thread posts as an outbox. A post is claimed in the store (with its notice) before it is sent and
- * marked posted after, so every replica, retry and restart posts it once; a claim whose poster died or
- * failed is sent again by the repair round. The only duplicate possible is a crash in the instant
- * between Slack accepting the post and the mark: a rollback bot should rather say a thing twice than
- * lose "Rollback complete".
+ * Thread posts as an outbox. A post is claimed in the store (with its notice and its sender) before it
+ * is sent and marked posted after, so every replica, retry and restart posts it once. A post is sent
+ * again by the repair round when its sender failed (after a back-off that doubles each time), died (its
+ * heartbeat lapsed), or never confirmed it; after too many failures the bot gives up on it, audited. The
+ * only duplicate possible is a crash in the instant between Slack accepting the post and the mark: a
+ * rollback bot should rather say a thing twice than lose "Rollback complete".
  */
+import type { UnpostedMilestone } from '../adapters/store/store.js';
 import type { RollbackRequest } from '../domain/request.js';
 import type { WorkflowDeps } from '../ports.js';
 import type { Notice } from './notices.js';
+import { auditGaveUp, judgeFailure } from './slackRetry.js';
+
+type PostDeps = Pick<WorkflowDeps, 'store' | 'cards' | 'log' | 'config' | 'replicaId'>;
 
 /** Posts `notice` in the request's thread unless `key` was claimed before; true when this call did. */
 export async function postOnce(
-  deps: Pick<WorkflowDeps, 'store' | 'cards' | 'log'>,
+  deps: PostDeps,
   request: RollbackRequest,
   key: string,
   notice: Notice,
 ): Promise<boolean> {
-  if (!(await deps.store.claimMilestone(request.id, key, notice))) return false;
-  await send(deps, request, key, notice);
+  if (!(await deps.store.claimMilestone(request.id, key, notice, deps.replicaId))) return false;
+  await send(deps, request, key, notice, 1);
   return true;
 }
 
 async function send(
-  deps: Pick<WorkflowDeps, 'store' | 'cards' | 'log'>,
+  deps: PostDeps,
   request: RollbackRequest,
   key: string,
   notice: Notice,
+  attempt: number,
 ): Promise<void> {
   try {
     await deps.cards.notify(request, notice);
-    await deps.store.markMilestonePosted(request.id, key);
   } catch (err) {
-    deps.log.warn('thread post failed; the repair round sends it again', {
+    await failed(deps, request, key, attempt, err);
+    return;
+  }
+  await deps.store.markMilestonePosted(request.id, key).catch((err) =>
+    deps.log.warn('a thread post was sent but not marked', {
       request: request.id,
       milestone: key,
       error: err,
+    }),
+  );
+}
+
+async function failed(deps: PostDeps, request: RollbackRequest, key: string, attempt: number, err: unknown) {
+  const failure = judgeFailure(deps, attempt, err);
+  const { verdict } = failure;
+  const where = { request: request.id, milestone: key, attempt, error: err };
+  try {
+    const recorded = await deps.store.milestoneFailed(request.id, key, {
+      attempt,
+      error: failure.error,
+      retryInMs: verdict.giveUp ? undefined : verdict.retryInMs,
     });
+    if (!recorded) return; // another sender took it over meanwhile
+    if (verdict.giveUp) {
+      deps.log.error('gave up on a thread post Slack keeps refusing', where);
+      await auditGaveUp(deps, request, `thread message ${key}`, failure);
+    } else {
+      deps.log.warn('thread post failed; the repair round sends it again', {
+        ...where,
+        retryInMs: verdict.retryInMs,
+      });
+    }
+  } catch (storeErr) {
+    // Unrecorded, the post stays claimed: the repair round finds it after the grace.
+    deps.log.warn('thread post failed, and so did recording it', { ...where, storeError: storeErr });
   }
 }
 
-/** Sends claimed posts that were never marked posted within `graceMs`; returns how many were sent. */
+/** Sends the posts that are due again (see the outbox); returns how many were sent. */
 export async function repostUnsent(deps: WorkflowDeps, graceMs: number): Promise<number> {
   let sent = 0;
   for (const m of await deps.store.unpostedMilestones(new Date(Date.now() - graceMs))) {
-    const request = await deps.store.getRequest(m.requestId);
-    if (!request || m.notice === undefined) {
-      await deps.store.markMilestonePosted(m.requestId, m.key);
-      continue;
-    }
-    if (!(await deps.store.reclaimMilestone(m))) continue;
-    deps.log.info('reposting a thread message that was never confirmed', {
-      request: m.requestId,
-      milestone: m.key,
-    });
-    await send(deps, request, m.key, m.notice as Notice);
-    sent++;
+    if (await repost(deps, m)) sent++;
   }
   return sent;
+}
+
+async function repost(deps: WorkflowDeps, m: UnpostedMilestone): Promise<boolean> {
+  const request = await deps.store.getRequest(m.requestId);
+  if (!request || m.notice === undefined) {
+    await deps.store.markMilestonePosted(m.requestId, m.key);
+    return false;
+  }
+  if (!(await deps.store.reclaimMilestone(m, deps.replicaId))) return false;
+  deps.log.info('sending a thread message again', {
+    request: m.requestId,
+    milestone: m.key,
+    attempt: m.attempts + 1,
+    lastError: m.lastError,
+  });
+  await send(deps, request, m.key, m.notice as Notice, m.attempts + 1);
+  return true;
 }

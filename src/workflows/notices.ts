@@ -57,6 +57,15 @@ export type Notice =
       readonly version: string;
     }
   | { readonly kind: 'reopened'; readonly number?: number }
+  /** The abandoned request's PR was reopened or merged while another request of the service is active. */
+  | {
+      readonly kind: 'pr_event_ignored';
+      readonly event: 'reopened' | 'merged';
+      readonly id: string;
+      readonly number?: number;
+      readonly service: string;
+      readonly activeId?: string;
+    }
   | {
       readonly kind: 'env_verified';
       readonly environment: string;

@@ -5,7 +5,8 @@
  * it without a PR.
  *
  * One attempt per request at a time across replicas: each holds the lease `open-pr:<id>`. A replica that
- * dies mid-attempt leaves the request `approved`; the background round resumes it once the lease expires.
+ * dies mid-attempt leaves the request `approved`; the background round resumes it once the dead one's
+ * heartbeat lapses (or the lease expires).
  */
 import { findService, type ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt } from '../domain/configFile.js';
@@ -22,8 +23,9 @@ import { makePlan } from './requestRollback.js';
 
 /**
  * How long one attempt may hold a request: four background-lease TTLs (2 minutes by default), well over
- * the slowest attempt (a few GitHub calls, each bounded), and the delay before another replica resumes
- * the request when the one opening it died.
+ * the slowest attempt (a few GitHub calls, each bounded). When the replica opening it dies, another
+ * resumes it as soon as that one's heartbeat lapses (seconds); this bound only matters for a holder
+ * without a heartbeat (an older version during a rolling update).
  */
 const openLeaseMs = (deps: WorkflowDeps) => deps.config.replicas.leaseTtlSeconds * 4000;
 

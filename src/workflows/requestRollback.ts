@@ -95,7 +95,8 @@ async function store(
     const token = newBranchToken((n) => crypto.getRandomValues(new Uint8Array(n)));
     const branch = branchName(service.pr.branchPrefix, service.name, request.plan.targetVersion, id, token);
     const candidate = { ...request, id, branch };
-    const created = await deps.store.createRequest(candidate);
+    // Stored with this process as the one posting its card: if it dies first, another replica posts it.
+    const created = await deps.store.createRequest(candidate, deps.replicaId);
     if (created.ok) return { ok: true, request: candidate };
     if (created.conflict === 'active')
       return { ok: false, active: await deps.store.findActive(request.service) };

@@ -10,7 +10,7 @@ import { type EnvironmentConfig, findService, type ServiceConfig } from '../conf
 import { judgePull } from '../domain/prOwnership.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
 import type { RequestState, RollbackRequest } from '../domain/request.js';
-import type { PullState, WorkflowDeps } from '../ports.js';
+import { type PullState, ServiceBusyError, type WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { postOnce } from './milestones.js';
 import type { Notice } from './notices.js';
@@ -40,19 +40,29 @@ async function prEvent(
   deps.cards.refresh(r.id);
 }
 
-export function onMerged(
+export async function onMerged(
   deps: WorkflowDeps,
   r: RollbackRequest,
   by: string | undefined,
   at: Date,
 ): Promise<void> {
   const progress: Progress = { envs: r.progress?.envs ?? {}, mergedAt: at.toISOString(), mergedBy: by };
-  return prEvent(
-    deps,
-    r,
-    { from: ['pr_open', 'abandoned'], to: 'merged', patch: { progress } },
-    { kind: 'merged', actor: by, notice: { kind: 'merged', number: r.pr?.number, by }, milestone: 'merged' },
-  );
+  try {
+    await prEvent(
+      deps,
+      r,
+      { from: ['pr_open', 'abandoned'], to: 'merged', patch: { progress, prClosedAt: null } },
+      {
+        kind: 'merged',
+        actor: by,
+        notice: { kind: 'merged', number: r.pr?.number, by },
+        milestone: 'merged',
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof ServiceBusyError)) throw err;
+    await ignoredWhileBusy(deps, r, 'merged', err, by);
+  }
 }
 
 export function onClosedUnmerged(deps: WorkflowDeps, r: RollbackRequest, by?: string): Promise<void> {
@@ -66,19 +76,56 @@ export function onClosedUnmerged(deps: WorkflowDeps, r: RollbackRequest, by?: st
   return prEvent(
     deps,
     r,
-    { from: ['pr_open'], to: 'abandoned' },
+    { from: ['pr_open'], to: 'abandoned', patch: { prClosedAt: deps.now() } },
     { kind: 'abandoned', actor: by, notice, milestone: 'abandoned' },
   );
 }
 
-export function onReopened(deps: WorkflowDeps, r: RollbackRequest): Promise<void> {
+export async function onReopened(deps: WorkflowDeps, r: RollbackRequest): Promise<void> {
   // No milestone: a PR may be closed and reopened more than once, and each reopening is news.
-  return prEvent(
-    deps,
-    r,
-    { from: ['abandoned'], to: 'pr_open' },
-    { kind: 'reopened', notice: { kind: 'reopened', number: r.pr?.number } },
-  );
+  try {
+    await prEvent(
+      deps,
+      r,
+      { from: ['abandoned'], to: 'pr_open', patch: { prClosedAt: null } },
+      { kind: 'reopened', notice: { kind: 'reopened', number: r.pr?.number } },
+    );
+  } catch (err) {
+    if (!(err instanceof ServiceBusyError)) throw err;
+    await ignoredWhileBusy(deps, r, 'reopened', err);
+  }
+}
+
+const ignoredKey = (event: 'reopened' | 'merged') => `ignored_while_busy:${event}`;
+
+/**
+ * An abandoned request's PR was reopened or merged while another rollback of the service is active:
+ * the database refuses a second active request, so this one stays abandoned. Said once in its thread
+ * and audited once; later rounds do not try again (pollPr checks the milestone).
+ */
+async function ignoredWhileBusy(
+  deps: WorkflowDeps,
+  r: RollbackRequest,
+  event: 'reopened' | 'merged',
+  err: ServiceBusyError,
+  actor?: string,
+): Promise<void> {
+  const said = await postOnce(deps, r, ignoredKey(event), {
+    kind: 'pr_event_ignored',
+    event,
+    id: r.id,
+    number: r.pr?.number,
+    service: r.service,
+    activeId: err.activeId,
+  });
+  if (!said) return;
+  await audit(deps, {
+    requestId: r.id,
+    service: r.service,
+    kind: 'pr_event_ignored',
+    actor,
+    detail: { event, pr: r.pr?.number, active: err.activeId },
+  });
 }
 
 /** Environments being watched now, with when watching began. */
@@ -195,19 +242,29 @@ export async function pollPr(deps: WorkflowDeps, r: RollbackRequest): Promise<vo
 
 /** Moves the request to what GitHub says of its PR now (merged, closed, reopened). */
 async function applyPullState(deps: WorkflowDeps, r: RollbackRequest, pr: PullState): Promise<void> {
-  if (pr.merged) await onMerged(deps, r, pr.mergedBy, pr.mergedAt ?? deps.now());
-  else if (pr.state === 'closed' && r.state === 'pr_open') await onClosedUnmerged(deps, r);
-  else if (pr.state === 'open' && r.state === 'abandoned') await onReopened(deps, r);
+  // What was already refused for an abandoned request (another one active) is not tried every round.
+  const refused = (event: 'reopened' | 'merged') =>
+    r.state === 'abandoned' ? deps.store.hasMilestone(r.id, ignoredKey(event)) : Promise.resolve(false);
+  if (pr.merged) {
+    if (!(await refused('merged'))) await onMerged(deps, r, pr.mergedBy, pr.mergedAt ?? deps.now());
+  } else if (pr.state === 'closed' && r.state === 'pr_open') await onClosedUnmerged(deps, r);
+  else if (pr.state === 'open' && r.state === 'abandoned' && !(await refused('reopened')))
+    await onReopened(deps, r);
 }
 
-/** One round for every rollback in flight; safe to call repeatedly, on any replica, after a restart. */
+/**
+ * One round for every rollback in flight; safe to call repeatedly, on any replica, after a restart. An
+ * abandoned request's PR is polled for `timeoutMinutes` after it was closed (a reopening or a late merge
+ * is noticed), then only webhooks speak for it: an old closed PR costs no GitHub call per round.
+ */
 export async function trackAll(
   deps: WorkflowDeps,
   rules: TrackingRules,
   options: { readonly schedule?: <T>(fn: () => Promise<T>) => Promise<T> } = {},
 ): Promise<void> {
   const schedule = options.schedule ?? ((fn) => fn());
-  for (const request of await deps.store.inStates(['pr_open', 'merged', 'abandoned'])) {
+  const closedSince = new Date(deps.now().getTime() - rules.timeoutMinutes * 60_000);
+  for (const request of await deps.store.tracked(closedSince)) {
     try {
       // The PR is read every round: webhooks are an accelerator, never the only way to learn of a merge.
       if (request.state !== 'merged') await schedule(() => pollPr(deps, request));

@@ -94,7 +94,7 @@ export interface FakeGitHub {
   /** Merges like the "Merge pull request" button. Returns the merge commit sha. */
   mergePull(repo: string, number: number, byLogin: string): string;
   closePull(repo: string, number: number): void;
-  /** Someone reopens a closed (unmerged) pull request. */
+  /** Reopens a closed, unmerged PR like the "Reopen pull request" button. */
   reopenPull(repo: string, number: number): void;
   labels(repo: string, number: number): string[];
   comments(repo: string, number: number): string[];

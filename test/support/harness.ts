@@ -12,7 +12,7 @@ import { openStore } from '../../src/adapters/store/open.js';
 import type { Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
@@ -66,6 +66,8 @@ export interface HarnessOptions {
   skipReady?: boolean;
   /** Default: a fresh SQLite file. */
   databaseUrl?: string;
+  /** The bot's logger (default: silent), for tests of what it reports. */
+  log?: Logger;
   /**
    * Socket Mode: the bot gets `SLACK_APP_TOKEN` instead of a signing secret and connects to a fake
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
@@ -263,7 +265,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         logLevel: 'error',
         githubWebhookSecret: opts.webhookSecret,
       },
-      log: silentLogger,
+      log: opts.log ?? silentLogger,
       s3: opts.s3Endpoint ? new S3Client({ ...s3.clientConfig(), endpoint: opts.s3Endpoint }) : s3.client(),
       octokit,
       store,

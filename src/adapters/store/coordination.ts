@@ -1,11 +1,20 @@
 /**
- * What makes several replicas act as one: leases for background work, the milestone outbox, seen
- * delivery ids, and alert episodes. Each "only once" is one statement whose row count says who won.
+ * What makes several replicas act as one: heartbeats, leases for background work, seen delivery ids,
+ * and alert episodes (the milestone outbox is in outbox.ts). Each "only once" is one statement whose row
+ * count says who won.
+ *
+ * Liveness: every process writes a heartbeat row (`replicas`) every few seconds, alive until a few
+ * seconds ahead. A claim (a lease, a thread post, a card) names its holder; another process may take it
+ * when the claim's own time ran out, or when its holder's heartbeat lapsed: checked inside the same
+ * compare-and-set statement, so a live holder never loses a claim to this rule. A holder without any
+ * heartbeat row (a replica of an older version during a rolling update) keeps its claims until they
+ * expire.
  */
 import { type Kysely, sql } from 'kysely';
 import type { AlarmRef } from '../../domain/request.js';
-import { nowMs, num } from './dialect.js';
+import { changed, holderLapsed, nowMs, num } from './dialect.js';
 import type { Dialect } from './migrations.js';
+import { createOutbox, type Outbox } from './outbox.js';
 import { iso } from './rows.js';
 import type { AlertThreadsTable, Database } from './schema.js';
 
@@ -31,15 +40,23 @@ export interface LeaseInfo {
   readonly lastRoundAgoMs?: number;
 }
 
-export interface UnpostedMilestone {
-  readonly requestId: string;
-  readonly key: string;
-  readonly notice?: unknown;
-  readonly claimedAt: string;
+export interface PruneCutoffs {
+  /** Delivery ids seen, leases expired and heartbeats lapsed before this. */
+  readonly deliveries: Date;
+  /** Refusals and dry runs (audit rows of no request) and alert threads last changed before this. */
+  readonly audit: Date;
 }
 
-export interface Coordination {
-  /** Takes `name` for `ttlMs`, or renews it when `holder` already has it; true when held now. */
+export interface Coordination extends Outbox {
+  /** Says `replica` is alive for `aliveMs` more (database clock). */
+  heartbeat(replica: string, aliveMs: number): Promise<void>;
+  /** A replica stopping cleanly: whatever it still holds may be taken over at once. */
+  retire(replica: string): Promise<void>;
+
+  /**
+   * Takes `name` for `ttlMs` when it is free, expired, or its holder's heartbeat lapsed; renews it when
+   * `holder` already has it. True when held now.
+   */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Gives a lease up at once, so another replica need not wait for it to expire. */
   releaseLease(name: string, holder: string): Promise<void>;
@@ -47,20 +64,12 @@ export interface Coordination {
   /** Records that the holder finished a round of the work the lease guards (tracking lag). */
   markRound(name: string, holder: string): Promise<void>;
 
-  /** True the first time `key` is claimed for a request; the notice is kept for a repost. */
-  claimMilestone(requestId: string, key: string, notice?: unknown): Promise<boolean>;
-  markMilestonePosted(requestId: string, key: string): Promise<void>;
-  /** Claimed before `before` and never marked posted: their poster died or failed. */
-  unpostedMilestones(before: Date): Promise<UnpostedMilestone[]>;
-  /** Takes over an unposted milestone; true for exactly one caller. */
-  reclaimMilestone(m: UnpostedMilestone): Promise<boolean>;
-
   /** True the first time a delivery id (SNS MessageId, GitHub delivery, Slack message) is seen. */
   claimMessage(id: string): Promise<boolean>;
   /** Forgets a claimed id, so a retried delivery is handled again after a failure. */
   releaseMessage(id: string): Promise<void>;
-  /** Deletes delivery ids seen before `before` and leases expired before it; returns how many. */
-  prune(before: Date): Promise<number>;
+  /** Deletes what outlived its retention (see PruneCutoffs); returns how many rows. */
+  prune(cutoffs: PruneCutoffs): Promise<number>;
 
   alertThread(key: string): Promise<AlertThread | undefined>;
   /**
@@ -88,12 +97,23 @@ function threadRow(t: AlertThread): Omit<AlertThreadsTable, 'version'> {
 
 export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coordination {
   const now = nowMs(dialect);
-  const changed = (r: { numInsertedOrUpdatedRows?: bigint } | { numUpdatedRows: bigint }) =>
-    Number('numUpdatedRows' in r ? r.numUpdatedRows : (r.numInsertedOrUpdatedRows ?? 0)) === 1;
 
   return {
+    ...createOutbox(db, dialect),
+    async heartbeat(replica, aliveMs) {
+      const until = sql<number>`${now} + ${aliveMs}`;
+      await db
+        .insertInto('replicas')
+        .values({ id: replica, alive_until: until, started_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ alive_until: until }))
+        .execute();
+    },
+    async retire(replica) {
+      await db.updateTable('replicas').set({ alive_until: 0 }).where('id', '=', replica).execute();
+    },
     async acquireLease(name, holder, ttlMs) {
-      // One statement: take the row when it is free or expired, renew it when it is already ours.
+      // One statement: take the row when it is free, expired or its holder is dead; renew it when it
+      // is already ours.
       const until = sql<number>`${now} + ${ttlMs}`;
       const result = await db
         .insertInto('leases')
@@ -102,7 +122,13 @@ export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coor
           oc
             .column('name')
             .doUpdateSet({ holder, expires_at: until })
-            .where((eb) => eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at', '<', now)])),
+            .where((eb) =>
+              eb.or([
+                eb('leases.holder', '=', holder),
+                eb('leases.expires_at', '<', now),
+                holderLapsed(dialect, 'leases.holder'),
+              ]),
+            ),
         )
         .executeTakeFirst();
       return changed(result);
@@ -141,55 +167,6 @@ export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coor
         .execute();
     },
 
-    async claimMilestone(requestId, key, notice) {
-      const result = await db
-        .insertInto('milestones')
-        .values({
-          request_id: requestId,
-          key,
-          at: iso(new Date()),
-          notice: notice === undefined ? null : JSON.stringify(notice),
-          posted_at: null,
-        })
-        .onConflict((oc) => oc.columns(['request_id', 'key']).doNothing())
-        .executeTakeFirst();
-      return changed(result);
-    },
-    async markMilestonePosted(requestId, key) {
-      await db
-        .updateTable('milestones')
-        .set({ posted_at: iso(new Date()) })
-        .where('request_id', '=', requestId)
-        .where('key', '=', key)
-        .execute();
-    },
-    async unpostedMilestones(before) {
-      const rows = await db
-        .selectFrom('milestones')
-        .selectAll()
-        .where('posted_at', 'is', null)
-        .where('at', '<', iso(before))
-        .orderBy('at')
-        .execute();
-      return rows.map((r) => ({
-        requestId: r.request_id,
-        key: r.key,
-        notice: r.notice === null ? undefined : JSON.parse(r.notice),
-        claimedAt: r.at,
-      }));
-    },
-    async reclaimMilestone(m) {
-      const result = await db
-        .updateTable('milestones')
-        .set({ at: iso(new Date()) })
-        .where('request_id', '=', m.requestId)
-        .where('key', '=', m.key)
-        .where('posted_at', 'is', null)
-        .where('at', '=', m.claimedAt)
-        .executeTakeFirst();
-      return changed(result);
-    },
-
     async claimMessage(id) {
       const result = await db
         .insertInto('seen_messages')
@@ -201,14 +178,24 @@ export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coor
     async releaseMessage(id) {
       await db.deleteFrom('seen_messages').where('id', '=', id).execute();
     },
-    async prune(before) {
-      const seen = await db.deleteFrom('seen_messages').where('at', '<', iso(before)).executeTakeFirst();
-      const age = Date.now() - before.getTime();
-      const leases = await db
-        .deleteFrom('leases')
-        .where('expires_at', '<', sql<number>`${now} - ${age}`)
-        .executeTakeFirst();
-      return Number(seen.numDeletedRows) + Number(leases.numDeletedRows);
+    async prune({ deliveries, audit }) {
+      // Lease and heartbeat times are on the database clock: the same age, measured there.
+      const dbCutoff = sql<number>`${now} - ${Date.now() - deliveries.getTime()}`;
+      const deletes = [
+        db.deleteFrom('seen_messages').where('at', '<', iso(deliveries)),
+        db.deleteFrom('leases').where('expires_at', '<', dbCutoff),
+        db.deleteFrom('replicas').where('alive_until', '<', dbCutoff),
+        db
+          .deleteFrom('events')
+          .where('request_id', 'is', null)
+          .where('kind', 'in', ['refused', 'dry_run'])
+          .where('at', '<', iso(audit)),
+        db.deleteFrom('alert_threads').where('updated_at', '<', iso(audit)),
+      ];
+      // One after another: a background chore should not take several pool connections at once.
+      const results = [];
+      for (const d of deletes) results.push(await d.executeTakeFirst());
+      return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
     },
 
     async alertThread(key) {

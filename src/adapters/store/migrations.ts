@@ -163,6 +163,49 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('requests_branch').on('requests').column('branch').execute();
     },
   },
+  '005_liveness': {
+    async up(db: Kysely<unknown>) {
+      // Every process says it is alive (database clock, epoch ms) every few seconds; a claim whose
+      // holder stopped saying so can be taken over without waiting for the claim's own expiry.
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('alive_until', 'bigint', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      // The outbox names who is sending each post, counts attempts, and knows when to try again or that
+      // it gave up (a channel that no longer exists must not be retried forever).
+      await db.schema.alterTable('milestones').addColumn('holder', 'text').execute();
+      await db.schema
+        .alterTable('milestones')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema.alterTable('milestones').addColumn('retry_at', 'bigint').execute();
+      await db.schema.alterTable('milestones').addColumn('last_error', 'text').execute();
+      await db.schema.alterTable('milestones').addColumn('gave_up_at', 'text').execute();
+      // The repair round reads only what is still to send.
+      await sql`create index milestones_unposted on milestones (at) where posted_at is null`.execute(db);
+
+      // The card of a new request: who is posting it, and the repair round's attempts.
+      await db.schema.alterTable('requests').addColumn('card_holder', 'text').execute();
+      await db.schema
+        .alterTable('requests')
+        .addColumn('card_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('requests').addColumn('card_retry_at', 'bigint').execute();
+      await db.schema.alterTable('requests').addColumn('card_error', 'text').execute();
+      await db.schema.alterTable('requests').addColumn('card_gave_up_at', 'text').execute();
+
+      // When a PR was closed unmerged: it is polled for a while after, not forever. Rows abandoned before
+      // this column existed were last updated by that move.
+      await db.schema.alterTable('requests').addColumn('pr_closed_at', 'text').execute();
+      await sql`update requests set pr_closed_at = updated_at where state = 'abandoned'`.execute(db);
+
+      // Audit rows without a request (refusals, dry runs) are pruned by age.
+      await db.schema.createIndex('events_at').on('events').column('at').execute();
+    },
+  },
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

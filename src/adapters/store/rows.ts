@@ -41,6 +41,12 @@ export function toRow(r: RollbackRequest): RequestsTable {
     requester_name: r.requesterName ?? null,
     branch: r.branch ?? null,
     trigger: r.trigger ? JSON.stringify(r.trigger) : null,
+    card_holder: null,
+    card_attempts: 0,
+    card_retry_at: null,
+    card_error: null,
+    card_gave_up_at: null,
+    pr_closed_at: null,
   };
 }
 
@@ -62,6 +68,7 @@ export function patchRow(p: RequestPatch): Partial<RequestsTable> {
   if (p.completedAt !== undefined) row.completed_at = iso(p.completedAt);
   if (p.expiresAt !== undefined) row.expires_at = iso(p.expiresAt);
   if (p.progress !== undefined) row.progress = JSON.stringify(p.progress);
+  if (p.prClosedAt !== undefined) row.pr_closed_at = p.prClosedAt ? iso(p.prClosedAt) : null;
   return row;
 }
 

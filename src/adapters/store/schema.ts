@@ -37,6 +37,15 @@ export interface RequestsTable {
   branch: string | null;
   /** JSON of domain/request's Trigger. */
   trigger: string | null;
+  /** The replica posting the card of a new request (it died if its heartbeat lapsed). */
+  card_holder: string | null;
+  /** Repair attempts at posting the card, the next one's time (database clock), the last error. */
+  card_attempts: number;
+  card_retry_at: number | string | null;
+  card_error: string | null;
+  card_gave_up_at: string | null;
+  /** When the PR was closed without merge (the request abandoned); cleared when it is reopened. */
+  pr_closed_at: string | null;
 }
 
 export interface AlertThreadsTable {
@@ -94,6 +103,14 @@ export interface MilestonesTable {
   at: string;
   notice: string | null;
   posted_at: string | null;
+  /** The replica sending it now; another takes it over once that one's heartbeat lapses. */
+  holder: string | null;
+  /** Sends started, the first included. */
+  attempts: number;
+  /** After a failed send: when to try again (database clock, epoch ms). */
+  retry_at: number | string | null;
+  last_error: string | null;
+  gave_up_at: string | null;
 }
 
 /** Background work and per-request work held by one replica at a time, until `expires_at`. */
@@ -102,6 +119,13 @@ export interface LeasesTable {
   holder: string;
   expires_at: number | string;
   last_round_at: number | string | null;
+}
+
+/** Each process's heartbeat: alive until `alive_until` (database clock, epoch ms). */
+export interface ReplicasTable {
+  id: string;
+  alive_until: number | string;
+  started_at: number | string;
 }
 
 export interface Database {
@@ -113,4 +137,5 @@ export interface Database {
   alert_threads: AlertThreadsTable;
   seen_messages: SeenMessagesTable;
   leases: LeasesTable;
+  replicas: ReplicasTable;
 }

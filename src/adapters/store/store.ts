@@ -12,14 +12,17 @@ import {
   type RequestState,
   type RollbackRequest,
 } from '../../domain/request.js';
+import { ServiceBusyError } from '../../ports.js';
 import { type Coordination, createCoordination } from './coordination.js';
-import { num, uniqueConflict } from './dialect.js';
+import { changed, holderLapsed, nowMs, num, uniqueConflict } from './dialect.js';
 import type { Dialect } from './migrations.js';
+import type { SendFailure } from './outbox.js';
 import { fromRow, iso, patchRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';
 
-export type { AlertThread, LeaseInfo, UnpostedMilestone } from './coordination.js';
+export type { AlertThread, LeaseInfo, PruneCutoffs } from './coordination.js';
 export type { Dialect } from './migrations.js';
+export type { SendFailure, UnpostedMilestone } from './outbox.js';
 
 export interface StoredEvent {
   readonly at: Date;
@@ -60,23 +63,39 @@ export type RequestPatch = Partial<{
   completedAt: Date;
   expiresAt: Date;
   progress: Progress;
+  /** When the PR was closed unmerged; null when it is open again. */
+  prClosedAt: Date | null;
 }>;
 
 export interface Store extends Coordination {
   readonly dialect: Dialect;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
-  /** Inserts a request; refused by the database when the id is taken or the service has an active one. */
-  createRequest(request: RollbackRequest): Promise<CreateOutcome>;
+  /**
+   * Inserts a request; refused by the database when the id is taken or the service has an active one.
+   * `cardHolder`: the replica that will post its card (the claim the repair round takes over if it dies).
+   */
+  createRequest(request: RollbackRequest, cardHolder?: string): Promise<CreateOutcome>;
   getRequest(id: string): Promise<RollbackRequest | undefined>;
   findActive(service: string): Promise<RollbackRequest | undefined>;
   lastRollbackPr(service: string): Promise<{ id: string; at: Date } | undefined>;
   history(service: string | undefined, count: number): Promise<RollbackRequest[]>;
   inStates(states: readonly RequestState[]): Promise<RollbackRequest[]>;
-  /** Active requests created before `before` whose card was never posted (the poster died). */
-  withoutCard(before: Date): Promise<RollbackRequest[]>;
+  /** Rollbacks to follow: PR open or merged, and abandoned ones whose PR was closed since `closedSince`. */
+  tracked(closedSince: Date): Promise<RollbackRequest[]>;
+  /**
+   * Active requests whose card is due to be posted by the repair round: its poster's heartbeat lapsed,
+   * or it was created before `before` and never got its card, or a failed repair's retry time came.
+   * `attempts`: repair attempts so far.
+   */
+  cardsDue(before: Date): Promise<Array<{ request: RollbackRequest; attempts: number }>>;
+  /** Records a failed repair attempt of a card: try again later, or give up (no `retryInMs`). */
+  cardFailed(id: string, failure: SendFailure): Promise<boolean>;
   countByState(): Promise<Record<string, number>>;
-  /** Moves `id` to `to` only if it is in one of `from`; true when this call made the move. */
+  /**
+   * Moves `id` to `to` only if it is in one of `from`; true when this call made the move. Throws
+   * ServiceBusyError when the move would make a second request of the service active.
+   */
   transition(
     id: string,
     from: readonly RequestState[],
@@ -133,15 +152,19 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
   const one = async (row: RequestsTable | undefined) =>
     row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
 
+  const now = nowMs(dialect);
   return {
     dialect,
     ...createCoordination(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
     },
-    async createRequest(request) {
+    async createRequest(request, cardHolder) {
       try {
-        await db.insertInto('requests').values(toRow(request)).execute();
+        await db
+          .insertInto('requests')
+          .values({ ...toRow(request), card_holder: cardHolder ?? null })
+          .execute();
         return { ok: true };
       } catch (err) {
         const conflict = uniqueConflict(err);
@@ -189,16 +212,67 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
           .execute(),
       );
     },
-    async withoutCard(before) {
+    async tracked(closedSince) {
       return hydrate(
         await db
           .selectFrom('requests')
           .selectAll()
-          .where('state', 'in', [...ACTIVE_STATES])
-          .where('card_ts', 'is', null)
-          .where('created_at', '<', iso(before))
+          .where((eb) =>
+            eb.or([
+              eb('state', 'in', ['pr_open', 'merged']),
+              eb.and([
+                eb('state', '=', 'abandoned'),
+                eb(eb.fn.coalesce('pr_closed_at', 'updated_at'), '>=', iso(closedSince)),
+              ]),
+            ]),
+          )
+          .orderBy('created_at')
           .execute(),
       );
+    },
+    async cardsDue(before) {
+      const rows = await db
+        .selectFrom('requests')
+        .selectAll()
+        .where('state', 'in', [...ACTIVE_STATES])
+        .where('card_ts', 'is', null)
+        .where('card_gave_up_at', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb('card_retry_at', '<=', now),
+            eb.and([
+              eb('card_retry_at', 'is', null),
+              eb.or([eb('created_at', '<', iso(before)), holderLapsed(dialect, 'requests.card_holder')]),
+            ]),
+          ]),
+        )
+        .orderBy('created_at')
+        .execute();
+      const requests = await hydrate(rows);
+      return requests.map((request, i) => ({ request, attempts: num(rows[i]?.card_attempts) ?? 0 }));
+    },
+    async cardFailed(id, failure) {
+      const result = await db
+        .updateTable('requests')
+        .set(
+          failure.retryInMs === undefined
+            ? {
+                card_attempts: failure.attempt,
+                card_error: failure.error,
+                card_retry_at: null,
+                card_gave_up_at: iso(new Date()),
+              }
+            : {
+                card_attempts: failure.attempt,
+                card_error: failure.error,
+                card_retry_at: sql<number>`${now} + ${Math.round(failure.retryInMs)}`,
+              },
+        )
+        .where('id', '=', id)
+        .where('card_ts', 'is', null)
+        .where('card_attempts', '=', failure.attempt - 1)
+        .executeTakeFirst();
+      return changed(result);
     },
     async countByState() {
       const rows = await db
@@ -209,13 +283,28 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return Object.fromEntries(rows.map((r) => [r.state, num(r.n as number) ?? 0]));
     },
     async transition(id, from, to, patch = {}) {
-      const result = await db
-        .updateTable('requests')
-        .set({ ...patchRow(patch), state: to, updated_at: iso(new Date()) })
-        .where('id', '=', id)
-        .where('state', 'in', [...from])
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      try {
+        const result = await db
+          .updateTable('requests')
+          .set({ ...patchRow(patch), state: to, updated_at: iso(new Date()) })
+          .where('id', '=', id)
+          .where('state', 'in', [...from])
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      } catch (err) {
+        // Only a move back into an active state (a reopened or merged old PR) can meet this index.
+        if (uniqueConflict(err) !== 'one_active') throw err;
+        const row = await db.selectFrom('requests').select('service').where('id', '=', id).executeTakeFirst();
+        const active = row
+          ? await db
+              .selectFrom('requests')
+              .select('id')
+              .where('service', '=', row.service)
+              .where('state', 'in', [...ACTIVE_STATES])
+              .executeTakeFirst()
+          : undefined;
+        throw new ServiceBusyError(row?.service ?? '?', active?.id, { cause: err });
+      }
     },
     async update(id, patch) {
       const row = patchRow(patch);

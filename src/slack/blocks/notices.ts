@@ -98,6 +98,13 @@ export function renderNotice(n: Notice): { text: string; broadcast: boolean } {
       );
     case 'reopened':
       return say(`:arrows_counterclockwise: ${pr(n.number)} was reopened; following it again.`);
+    case 'pr_event_ignored':
+      return say(
+        `:warning: ${pr(n.number)} was ${n.event === 'merged' ? 'merged' : 'reopened'}, but ${n.activeId ?? 'another request'} is the active rollback of ${n.service}: ${n.id} stays abandoned and is not followed.${
+          n.event === 'merged' ? ' Check what the config file on main says now.' : ''
+        }`,
+        n.event === 'merged',
+      );
     case 'env_verified':
       return say(
         n.fromPullRequest
