@@ -1,113 +1,21 @@
 /**
- * A rollback request and its life: the states it may be in and the only moves between them.
- * Every state change in the store is a compare-and-set on `from`, so two clicks can never both win.
+ * A rollback request: what was asked, the plan, the approvals, and how far it got. Its states and the
+ * only moves between them are in lifecycle.ts.
  */
 import type { Reason } from './command.js';
+import type { RequestState } from './lifecycle.js';
 import type { Plan } from './plan.js';
 import type { Progress } from './progress.js';
 
-export const STATES = [
-  'pending', // awaiting approvals
-  'approved', // enough approvals; the PR is to be opened
-  'pr_failed', // opening the PR failed; Retry moves it back to approved
-  'pr_open', // PR opened; following it and the deploy (part 3)
-  'merged', // merged; verifying environments deployed from main
-  'completed', // the target is served everywhere
-  'verify_failed', // an environment did not serve the target in time
-  'abandoned', // the PR was closed without merge
-  'no_change', // by the time the PR was due, main already configured the target: nothing to do
-  'rejected',
-  'cancelled',
-  'expired',
-  'refused', // a check of its plan failed when re-checked before the PR: ended, never approvable
-  'dry_run', // shown, never meant to be acted on
-] as const;
-export type RequestState = (typeof STATES)[number];
-
-/** States that block another request for the same service. */
-export const ACTIVE_STATES: readonly RequestState[] = [
-  'pending',
-  'approved',
-  'pr_failed',
-  'pr_open',
-  'merged',
-];
-export const FINAL_STATES: readonly RequestState[] = [
-  'completed',
-  'verify_failed',
-  'abandoned',
-  'no_change',
-  'rejected',
-  'cancelled',
-  'expired',
-  'refused',
-  'dry_run',
-];
-
-export type RequestEvent =
-  | 'approve_last'
-  | 'reject'
-  | 'cancel'
-  | 'expire'
-  | 'pr_opened'
-  | 'pr_failed'
-  | 'retry'
-  | 'merged'
-  | 'verified'
-  | 'verify_failed'
-  | 'closed_unmerged'
-  | 'reopened'
-  | 'plan_changed'
-  | 'already_configured'
-  | 'plan_failed';
-
-const MOVES: Record<RequestEvent, Partial<Record<RequestState, RequestState>>> = {
-  approve_last: { pending: 'approved' },
-  reject: { pending: 'rejected' },
-  cancel: { pending: 'cancelled', pr_failed: 'cancelled' },
-  // A failed PR attempt is not retryable forever: it ends after request_ttl_minutes like a pending one.
-  expire: { pending: 'expired', pr_failed: 'expired' },
-  pr_opened: { approved: 'pr_open', pr_failed: 'pr_open' },
-  pr_failed: { approved: 'pr_failed' },
-  retry: { pr_failed: 'approved' },
-  merged: { pr_open: 'merged', abandoned: 'merged' },
-  verified: { merged: 'completed', pr_open: 'completed' },
-  verify_failed: { merged: 'verify_failed', pr_open: 'verify_failed' },
-  closed_unmerged: { pr_open: 'abandoned' },
-  reopened: { abandoned: 'pr_open' },
-  // Approvals are bound to the plan: when it changes under them they are void and the request waits again.
-  plan_changed: { approved: 'pending', pr_failed: 'pending' },
-  // Someone set the target on main by hand before the PR was opened: there is nothing left to change.
-  already_configured: { approved: 'no_change', pr_failed: 'no_change' },
-  // The plan, rebuilt before a PR attempt, fails a check: the request ends; nobody may approve it again.
-  plan_failed: { approved: 'refused', pr_failed: 'refused' },
-};
-
-/** The state after `event`, or undefined when the move is not allowed from `state`. */
-export function nextState(state: RequestState, event: RequestEvent): RequestState | undefined {
-  return MOVES[event][state];
-}
-
-/** What a person may do with a request by its buttons. */
-export type RequestAction = 'approve' | 'reject' | 'retry' | 'cancel';
-
-/**
- * The actions a request allows now. A plan with a failed check is never approvable, whatever its state:
- * the card shows no Approve button for it and a click on an old one is refused.
- */
-export function allowedActions(r: Pick<RollbackRequest, 'state' | 'plan'>): ReadonlySet<RequestAction> {
-  const actions = new Set<RequestAction>();
-  if (r.state === 'pending') {
-    if (r.plan.ok) actions.add('approve');
-    actions.add('reject');
-    actions.add('cancel');
-  }
-  if (r.state === 'pr_failed') {
-    actions.add('retry');
-    actions.add('cancel');
-  }
-  return actions;
-}
+export {
+  ACTIVE_STATES,
+  allowedActions,
+  FINAL_STATES,
+  type RequestAction,
+  type RequestEvent,
+  type RequestState,
+  STATES,
+} from './lifecycle.js';
 
 export interface Approval {
   readonly user: string;

@@ -5,10 +5,10 @@
 import { findService } from '../config/botConfig.js';
 import { failedChecks } from '../domain/plan.js';
 import { isApprover, mayApprove } from '../domain/policy.js';
-import { allowedActions, type RollbackRequest } from '../domain/request.js';
+import { allowedActions, BOT_REQUESTER, type RollbackRequest } from '../domain/request.js';
 import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
-import { postOnce } from './milestones.js';
+import { move } from './lifecycle.js';
 import type { ClickOutcome, Denial } from './notices.js';
 import { openPullRequest } from './openPullRequest.js';
 
@@ -33,6 +33,8 @@ export interface Actor {
   readonly name?: string;
 }
 
+const by = (actor: Actor) => ({ actor: actor.id, actorName: actor.name });
+
 const auditClick = (
   deps: WorkflowDeps,
   r: RollbackRequest,
@@ -56,21 +58,18 @@ const auditClick = (
 export async function expireIfDue(deps: WorkflowDeps, request: RollbackRequest): Promise<boolean> {
   const waiting = request.state === 'pending' || request.state === 'pr_failed';
   if (!waiting || deps.now() < request.expiresAt) return request.state === 'expired';
-  if (await deps.store.transition(request.id, [request.state], 'expired')) {
-    await auditClick(deps, request, 'expired', 'rollback-bot', {
-      approvals: request.approvals.length,
-      from: request.state,
-    });
-    await postOnce(deps, request, 'expired', {
+  await move(deps, request, 'expire', {
+    actor: BOT_REQUESTER,
+    detail: { approvals: request.approvals.length, from: request.state },
+    notice: {
       kind: 'expired',
       id: request.id,
       service: request.service,
       version: request.plan.targetVersion,
       cardPosted: request.cardTs !== undefined,
       afterFailure: request.state === 'pr_failed',
-    });
-    deps.cards.refresh(request.id);
-  }
+    },
+  });
   return true;
 }
 
@@ -163,13 +162,15 @@ export async function reject(
     await auditClick(deps, request, 'unauthorized_click', actor, { action: 'reject' });
     return denied({ kind: 'reject_not_allowed', id, approvers: service.approvers });
   }
-  if (!(await deps.store.transition(id, ['pending'], 'rejected', { decidedBy: user, decisionNote: why }))) {
-    return denied({ kind: 'wrong_state', id, state: request.state, action: 'reject' });
-  }
-  await auditClick(deps, request, 'rejected', actor, { why });
-  await postOnce(deps, request, 'rejected', { kind: 'rejected', id, by: user, why });
-  deps.cards.refresh(id);
-  return { kind: 'done' };
+  const moved = await move(deps, request, 'reject', {
+    patch: { decidedBy: user, decisionNote: why },
+    ...by(actor),
+    detail: { why },
+    notice: { kind: 'rejected', id, by: user, why },
+  });
+  return moved
+    ? { kind: 'done' }
+    : denied({ kind: 'wrong_state', id, state: request.state, action: 'reject' });
 }
 
 /** The card's Cancel button is the requester's; `/rollback cancel` also lets an approver withdraw it. */
@@ -187,13 +188,14 @@ export async function cancel(
     await auditClick(deps, request, 'unauthorized_click', actor, { action: 'cancel', via });
     return denied({ kind: 'cancel_not_allowed', id, requester: request.requester, via });
   }
-  if (!(await deps.store.transition(id, ['pending', 'pr_failed'], 'cancelled', { decidedBy: user }))) {
-    return denied({ kind: 'wrong_state', id, state: request.state, action: 'cancel' });
-  }
-  await auditClick(deps, request, 'cancelled', actor);
-  await postOnce(deps, request, 'cancelled', { kind: 'cancelled', id, by: user });
-  deps.cards.refresh(id);
-  return { kind: 'done', cancelled: id };
+  const moved = await move(deps, request, 'cancel', {
+    patch: { decidedBy: user },
+    ...by(actor),
+    notice: { kind: 'cancelled', id, by: user },
+  });
+  return moved
+    ? { kind: 'done', cancelled: id }
+    : denied({ kind: 'wrong_state', id, state: request.state, action: 'cancel' });
 }
 
 export async function retry(deps: WorkflowDeps, id: string, actor: Actor): Promise<ClickOutcome> {
@@ -210,10 +212,9 @@ export async function retry(deps: WorkflowDeps, id: string, actor: Actor): Promi
   }
   // The attempt rebuilds the whole plan first: validation, GC, the prefix trap and cooldown, not only
   // the iteration's name.
-  if (!(await deps.store.transition(id, ['pr_failed'], 'approved'))) {
+  if (!(await move(deps, request, 'retry', by(actor)))) {
     return denied({ kind: 'wrong_state', id, state: request.state, action: 'retry' });
   }
-  await auditClick(deps, request, 'retried', actor);
   await openPullRequest(deps, id);
   return { kind: 'done' };
 }

@@ -17,7 +17,7 @@ import { branchName, renderBody, renderTitle } from '../domain/prText.js';
 import type { RollbackRequest } from '../domain/request.js';
 import { setVersionAt } from '../domain/tomlEdit.js';
 import { AlreadyConfiguredError, type OpenedPr, PlanStaleError, type WorkflowDeps } from '../ports.js';
-import { audit } from './audit.js';
+import { move } from './lifecycle.js';
 import { postOnce } from './milestones.js';
 import { makePlan } from './requestRollback.js';
 
@@ -94,41 +94,27 @@ async function voidApprovals(
   fresh: Plan,
 ): Promise<void> {
   if (!fresh.ok) return endOnFailedPlan(deps, request, fresh);
-  if (!(await deps.store.voidApprovals(request.id, ['approved', 'pr_failed'], fresh))) return;
-  await audit(deps, {
-    requestId: request.id,
-    service: service.name,
-    kind: 'approvals_void',
-    detail: { why, approvals: request.approvals.map((a) => a.user) },
+  await move(deps, request, 'plan_changed', {
+    patch: { plan: fresh },
+    detail: { why, service: service.name, approvals: request.approvals.map((a) => a.user) },
+    notice: { kind: 'approvals_void', why },
   });
-  await postOnce(deps, request, `approvals_void:${deps.now().getTime()}`, { kind: 'approvals_void', why });
-  deps.cards.refresh(request.id);
 }
 
 /** A check of the rebuilt plan fails: no PR, ever, for this request; the thread says which and why. */
 async function endOnFailedPlan(deps: WorkflowDeps, request: RollbackRequest, fresh: Plan): Promise<void> {
   const failed = failedChecks(fresh).map((c) => c.text);
-  const moved = await deps.store.transition(request.id, ['approved', 'pr_failed'], 'refused', {
-    plan: fresh,
-    completedAt: deps.now(),
-    decisionNote: failed.join('; '),
-    lastError: null,
-  });
-  if (!moved) return;
-  await audit(deps, {
-    requestId: request.id,
-    service: request.service,
-    kind: 'plan_failed',
+  await move(deps, request, 'plan_failed', {
+    patch: { plan: fresh, completedAt: deps.now(), decisionNote: failed.join('; '), lastError: null },
     detail: { failed: failedChecks(fresh).map((c) => c.id), checks: failed },
+    notice: {
+      kind: 'plan_failed',
+      id: request.id,
+      service: request.service,
+      version: request.plan.targetVersion,
+      failed,
+    },
   });
-  await postOnce(deps, request, 'plan_failed', {
-    kind: 'plan_failed',
-    id: request.id,
-    service: request.service,
-    version: request.plan.targetVersion,
-    failed,
-  });
-  deps.cards.refresh(request.id);
 }
 
 async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolean): Promise<void> {
@@ -192,21 +178,10 @@ async function failAttempt(
   log.error('opening the pull request failed', { error: err });
   const service = findService(deps.config, request.service);
   const retryUntil = expiresAt(deps.now(), service?.requestTtlMinutes ?? 60);
-  const moved = await deps.store.transition(request.id, ['approved'], 'pr_failed', {
-    lastError: what,
-    expiresAt: retryUntil,
-  });
-  if (!moved) return;
-  await audit(deps, {
-    requestId: request.id,
-    service: request.service,
-    kind: 'pr_failed',
+  await move(deps, request, 'pr_failed', {
+    patch: { lastError: what, expiresAt: retryUntil },
     detail: { error: what, retryUntil: retryUntil.toISOString() },
-  });
-  await postOnce(deps, request, `pr_failed:${deps.now().getTime()}`, {
-    kind: 'pr_failed',
-    error: what,
-    retryUntil: retryUntil.toISOString(),
+    notice: { kind: 'pr_failed', error: what, retryUntil: retryUntil.toISOString() },
   });
 }
 
@@ -226,22 +201,12 @@ async function recordOpened(
   opened: OpenedPr,
 ): Promise<void> {
   const pr = { number: opened.number, url: opened.url, branch: opened.branch, openedAt: deps.now() };
-  await deps.store.setPrIfUnset(request.id, pr);
-  await deps.store.transition(request.id, ['approved'], 'pr_open', { lastError: null });
-  const fresh = await deps.store.getRequest(request.id);
-  if (!fresh?.pr || fresh.pr.number !== opened.number) {
-    deps.log.error('the request records another PR than the one just opened', {
-      request: request.id,
-      opened: opened.number,
-      recorded: fresh?.pr?.number,
-    });
-    return;
-  }
-  await announcePr(deps, fresh, service, {
+  const fresh = await adoptPr(deps, request, service, pr, {
     calls: opened.apiCalls,
     reused: opened.reused,
     movedBase: opened.rebasedOnNewHead ? request.plan.branch : undefined,
   });
+  if (!fresh) return;
   try {
     await deps.pulls.label(service.repo.owner, service.repo.name, opened.number, service.pr.labels);
   } catch (err) {
@@ -254,38 +219,47 @@ async function recordOpened(
 }
 
 /**
- * Says "PR opened" once, whoever learned of the PR first (the opener, or an early webhook), and records
- * what a PR means: the live model is rolled back from, and the time from request to PR.
+ * Records `pr` as the request's PR, whoever learned of it first (the opener, or an early webhook): the
+ * first to move the request to `pr_open` says "PR opened" and records what a PR means (the live model
+ * is rolled back from; the time from request to PR). The request as stored, or undefined when it
+ * records another PR (logged).
  */
-export async function announcePr(
+export async function adoptPr(
   deps: WorkflowDeps,
   request: RollbackRequest,
   service: ServiceConfig,
+  pr: NonNullable<RollbackRequest['pr']>,
   extras: { readonly calls?: number; readonly reused?: boolean; readonly movedBase?: string } = {},
-): Promise<void> {
-  const pr = request.pr;
-  if (!pr) return;
-  const live = request.plan.from.at(-1)?.modelVersion;
+): Promise<RollbackRequest | undefined> {
+  await deps.store.setPrIfUnset(request.id, pr);
+  const fresh = await deps.store.getRequest(request.id);
+  if (!fresh?.pr || fresh.pr.number !== pr.number) {
+    deps.log.error('the request records another PR than this one', {
+      request: request.id,
+      pr: pr.number,
+      recorded: fresh?.pr?.number,
+    });
+    return undefined;
+  }
+  const live = fresh.plan.from.at(-1)?.modelVersion;
   if (live) {
     const version = parseIterationName(live, service.naming)?.version ?? live;
-    await deps.store.addRolledBackFrom(service.name, live, version, request.id);
+    await deps.store.addRolledBackFrom(service.name, live, version, fresh.id);
   }
-  const first = await postOnce(deps, request, 'pr_opened', {
-    kind: 'pr_opened',
-    number: pr.number,
-    url: pr.url,
-    keyPath: service.versionKey.join('.'),
-    version: request.plan.targetVersion,
-    movedBase: extras.movedBase,
-  });
-  if (!first) return;
-  deps.metrics.requestToPr((pr.openedAt.getTime() - request.createdAt.getTime()) / 1000);
-  await audit(deps, {
-    requestId: request.id,
-    service: service.name,
-    kind: 'pr_opened',
+  const moved = await move(deps, fresh, 'pr_opened', {
+    patch: { lastError: null },
     detail: { number: pr.number, url: pr.url, githubCalls: extras.calls, reused: extras.reused },
+    notice: {
+      kind: 'pr_opened',
+      number: pr.number,
+      url: pr.url,
+      keyPath: service.versionKey.join('.'),
+      version: fresh.plan.targetVersion,
+      movedBase: extras.movedBase,
+    },
   });
+  if (moved) deps.metrics.requestToPr((pr.openedAt.getTime() - fresh.createdAt.getTime()) / 1000);
+  return fresh;
 }
 
 /** Main already configures the target (someone rolled back by hand): end the request, no PR. */
@@ -298,23 +272,15 @@ async function endWithoutChange(
     ? { sha: err.since.sha, at: err.since.at?.toISOString(), summary: err.since.summary }
     : undefined;
   const note = `${request.plan.branch} already configures ${request.plan.targetVersion}${since ? ` since ${since.sha.slice(0, 7)}` : ''}`;
-  const moved = await deps.store.transition(request.id, ['approved'], 'no_change', {
-    completedAt: deps.now(),
-    decisionNote: note,
-    lastError: null,
-  });
-  if (!moved) return;
-  await audit(deps, {
-    requestId: request.id,
-    service: request.service,
-    kind: 'no_change',
+  await move(deps, request, 'already_configured', {
+    patch: { completedAt: deps.now(), decisionNote: note, lastError: null },
     detail: { since },
-  });
-  await postOnce(deps, request, 'no_change', {
-    kind: 'no_change',
-    id: request.id,
-    version: request.plan.targetVersion,
-    branch: request.plan.branch,
-    since,
+    notice: {
+      kind: 'no_change',
+      id: request.id,
+      version: request.plan.targetVersion,
+      branch: request.plan.branch,
+      since,
+    },
   });
 }

@@ -10,6 +10,7 @@ import type { RollbackRequest } from '../domain/request.js';
 import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { expireIfDue } from './decide.js';
+import { move } from './lifecycle.js';
 import { openPullRequest } from './openPullRequest.js';
 import { auditGaveUp, judgeFailure } from './slackRetry.js';
 
@@ -79,8 +80,9 @@ async function cardFailed(deps: WorkflowDeps, request: RollbackRequest, attempt:
     return;
   }
   deps.log.error('gave up posting the card of a request', { request: request.id, attempt, error: err });
-  await deps.store.transition(request.id, ['pending'], 'cancelled', {
-    lastError: `card not posted: ${failure.error}`,
+  await move(deps, request, 'withdraw', {
+    patch: { lastError: `card not posted: ${failure.error}` },
+    detail: { error: failure.error, gaveUp: true },
   });
   await auditGaveUp(deps, request, 'card', failure);
 }

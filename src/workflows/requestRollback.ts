@@ -17,6 +17,7 @@ import {
 } from '../domain/request.js';
 import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
+import { move } from './lifecycle.js';
 import { getServiceStatus } from './serviceStatus.js';
 
 export interface RollbackAsk {
@@ -196,13 +197,8 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
   } catch (err) {
     // Nobody can approve a request without its card: withdraw it rather than leave it invisible.
     const error = (err as Error).message;
-    await deps.store.transition(request.id, ['pending'], 'cancelled', {
-      lastError: `card not posted: ${error}`,
-    });
-    await audit(deps, {
-      requestId: request.id,
-      service: service.name,
-      kind: 'card_failed',
+    await move(deps, request, 'withdraw', {
+      patch: { lastError: `card not posted: ${error}` },
       detail: { error },
     });
     return { kind: 'card_failed', channel: request.channel, error };

@@ -5,39 +5,20 @@
  * it happen sooner. Each thread post goes through the milestone outbox (posted once, reposted if lost).
  */
 
-import type { RequestPatch } from '../adapters/store/store.js';
 import { type EnvironmentConfig, findService, type ServiceConfig } from '../config/botConfig.js';
 import { judgePull } from '../domain/prOwnership.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
-import type { RequestState, RollbackRequest } from '../domain/request.js';
+import type { RollbackRequest } from '../domain/request.js';
 import { type PullState, ServiceBusyError, type WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
+import { move } from './lifecycle.js';
 import { postOnce } from './milestones.js';
 import type { Notice } from './notices.js';
-import { announcePr, branchOf } from './openPullRequest.js';
+import { adoptPr, branchOf } from './openPullRequest.js';
 
 export interface TrackingRules {
   readonly consecutiveReads: number;
   readonly timeoutMinutes: number;
-}
-
-/** A PR event: move the request (compare-and-set), record it, tell the thread, refresh the card. */
-async function prEvent(
-  deps: WorkflowDeps,
-  r: RollbackRequest,
-  move: { from: RequestState[]; to: RequestState; patch?: RequestPatch },
-  event: { kind: string; actor?: string; notice: Notice; milestone?: string },
-): Promise<void> {
-  if (!(await deps.store.transition(r.id, move.from, move.to, move.patch))) return;
-  await audit(deps, {
-    requestId: r.id,
-    service: r.service,
-    kind: event.kind,
-    actor: event.actor,
-    detail: { pr: r.pr?.number },
-  });
-  await postOnce(deps, r, event.milestone ?? `${event.kind}:${Date.now()}`, event.notice);
-  deps.cards.refresh(r.id);
 }
 
 export async function onMerged(
@@ -48,17 +29,12 @@ export async function onMerged(
 ): Promise<void> {
   const progress: Progress = { envs: r.progress?.envs ?? {}, mergedAt: at.toISOString(), mergedBy: by };
   try {
-    await prEvent(
-      deps,
-      r,
-      { from: ['pr_open', 'abandoned'], to: 'merged', patch: { progress, prClosedAt: null } },
-      {
-        kind: 'merged',
-        actor: by,
-        notice: { kind: 'merged', number: r.pr?.number, by },
-        milestone: 'merged',
-      },
-    );
+    await move(deps, r, 'merged', {
+      patch: { progress, prClosedAt: null },
+      actor: by,
+      detail: { pr: r.pr?.number },
+      notice: { kind: 'merged', number: r.pr?.number, by },
+    });
   } catch (err) {
     if (!(err instanceof ServiceBusyError)) throw err;
     await ignoredWhileBusy(deps, r, 'merged', err, by);
@@ -73,23 +49,21 @@ export function onClosedUnmerged(deps: WorkflowDeps, r: RollbackRequest, by?: st
     service: r.service,
     version: r.plan.targetVersion,
   };
-  return prEvent(
-    deps,
-    r,
-    { from: ['pr_open'], to: 'abandoned', patch: { prClosedAt: deps.now() } },
-    { kind: 'abandoned', actor: by, notice, milestone: 'abandoned' },
-  );
+  return move(deps, r, 'closed_unmerged', {
+    patch: { prClosedAt: deps.now() },
+    actor: by,
+    detail: { pr: r.pr?.number },
+    notice,
+  }).then(() => undefined);
 }
 
 export async function onReopened(deps: WorkflowDeps, r: RollbackRequest): Promise<void> {
-  // No milestone: a PR may be closed and reopened more than once, and each reopening is news.
   try {
-    await prEvent(
-      deps,
-      r,
-      { from: ['abandoned'], to: 'pr_open', patch: { prClosedAt: null } },
-      { kind: 'reopened', notice: { kind: 'reopened', number: r.pr?.number } },
-    );
+    await move(deps, r, 'reopened', {
+      patch: { prClosedAt: null },
+      detail: { pr: r.pr?.number },
+      notice: { kind: 'reopened', number: r.pr?.number },
+    });
   } catch (err) {
     if (!(err instanceof ServiceBusyError)) throw err;
     await ignoredWhileBusy(deps, r, 'reopened', err);
@@ -202,34 +176,33 @@ async function conclude(deps: WorkflowDeps, r: RollbackRequest, service: Service
   const failed = mergeEnvs.find((e) => envs[e.name]?.failedAt);
   const now = deps.now();
   if (failed) {
-    if (!(await deps.store.transition(r.id, ['merged'], 'verify_failed', { completedAt: now }))) return;
-    await audit(deps, {
-      requestId: r.id,
-      service: r.service,
-      kind: 'verify_failed',
-      detail: { environment: failed.name },
-    });
     const env = envs[failed.name];
-    await postOnce(deps, r, 'outcome', {
-      kind: 'not_verified',
-      id: r.id,
-      environment: failed.name,
-      lastSeen: env?.lastSeen,
-      minutes: minutesBetween(new Date(env?.since ?? now), now),
+    await move(deps, r, 'verify_failed', {
+      patch: { completedAt: now },
+      detail: { environment: failed.name },
+      notice: {
+        kind: 'not_verified',
+        id: r.id,
+        environment: failed.name,
+        lastSeen: env?.lastSeen,
+        minutes: minutesBetween(new Date(env?.since ?? now), now),
+      },
     });
     return;
   }
   if (!mergeEnvs.every((e) => envs[e.name]?.verifiedAt)) return;
-  if (!(await deps.store.transition(r.id, ['merged'], 'completed', { completedAt: now }))) return;
-  await audit(deps, { requestId: r.id, service: r.service, kind: 'verified', detail: { target } });
-  if (r.pr) deps.metrics.prToVerified((now.getTime() - r.pr.openedAt.getTime()) / 1000);
-  await postOnce(deps, r, 'outcome', {
-    kind: 'completed',
-    environment: mergeEnvs.at(-1)?.name ?? 'production',
-    target,
-    minutes: minutesBetween(r.alarm?.at ?? r.createdAt, now),
-    since: r.alarm ? 'alarm' : 'request',
+  const moved = await move(deps, r, 'verified', {
+    patch: { completedAt: now },
+    detail: { target },
+    notice: {
+      kind: 'completed',
+      environment: mergeEnvs.at(-1)?.name ?? 'production',
+      target,
+      minutes: minutesBetween(r.alarm?.at ?? r.createdAt, now),
+      since: r.alarm ? 'alarm' : 'request',
+    },
   });
+  if (moved && r.pr) deps.metrics.prToVerified((now.getTime() - r.pr.openedAt.getTime()) / 1000);
 }
 
 /** Polls the PR when no webhook tells us about it. */
@@ -330,16 +303,9 @@ export async function onPullRequestEvent(
       });
       return undefined;
     }
-    await deps.store.setPrIfUnset(request.id, {
-      number: pr.number,
-      url: pr.url,
-      branch: expected.branch,
-      openedAt: deps.now(),
-    });
-    await deps.store.transition(request.id, ['approved', 'pr_failed'], 'pr_open', { lastError: null });
-    request = await deps.store.getRequest(request.id);
+    const adopted = { number: pr.number, url: pr.url, branch: expected.branch, openedAt: deps.now() };
+    request = await adoptPr(deps, request, service, adopted);
     if (!request) return undefined;
-    await announcePr(deps, request, service);
   }
   if (request.pr?.number !== e.number) return undefined;
   await applyPullState(deps, request, pr);

@@ -91,10 +91,10 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(active).toBeDefined();
     // Another service is not blocked, and a final state frees the slot.
     expect(await b.createRequest(sample('R-0THR', { service: 'other' }))).toEqual({ ok: true });
-    expect(await a.transition(active?.id ?? '', ['pending'], 'cancelled')).toBe(true);
+    expect(await a.transition(active?.id ?? '', 'cancel')).toBe(true);
     expect(await b.createRequest(sample('R-NEXT'))).toEqual({ ok: true });
-    // Inactive rows never conflict: refused and dry runs are kept for the record.
-    expect(await a.createRequest(sample('R-DRY1', { state: 'dry_run' }))).toEqual({ ok: true });
+    // Inactive rows never conflict: ended requests are kept for the record.
+    expect(await a.createRequest(sample('R-REF1', { state: 'refused' }))).toEqual({ ok: true });
   });
 
   it('tells an id collision apart from an active request', async () => {
@@ -124,7 +124,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     for (const o of late) if (o.kind === 'not_pending') expect(o.approvals).toHaveLength(2);
   });
 
-  it('voids approvals and stores the new plan in one step: a racing click never leaves "approved" with none', async () => {
+  it('voids approvals with the new plan in one step (plan_changed): a racing click never leaves "approved" with none', async () => {
     const [a, b] = await replicas();
     for (let i = 0; i < 15; i++) {
       const id = `R-V${String(i).padStart(3, '0')}`;
@@ -132,7 +132,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       await a.approve(id, 'UBOB000001', new Date(), 1);
       const newPlan = { ...sample(id).plan, targetIteration: '1.25.0-9999999' };
       const [voided, click] = await Promise.all([
-        a.voidApprovals(id, ['approved', 'pr_failed'], newPlan),
+        a.transition(id, 'plan_changed', { plan: newPlan }),
         b.approve(id, 'UCAROL0001', new Date(), 1),
       ]);
       expect(voided).toBe(true);
@@ -150,7 +150,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     }
     // Only from the states named.
     await a.createRequest(sample('R-VOPN', { service: 'open', state: 'pr_open' }));
-    expect(await a.voidApprovals('R-VOPN', ['approved', 'pr_failed'], sample('x').plan)).toBe(false);
+    expect(await a.transition('R-VOPN', 'plan_changed', { plan: sample('x').plan })).toBe(false);
   });
 
   it('keeps the branch and trigger a request was made with, and finds it by its branch', async () => {
@@ -170,8 +170,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const [a, b] = await replicas();
     await a.createRequest(sample('R-CAS1', { state: 'approved' }));
     const moves = await Promise.all([
-      a.transition('R-CAS1', ['approved'], 'pr_open'),
-      b.transition('R-CAS1', ['approved'], 'pr_failed'),
+      a.transition('R-CAS1', 'pr_opened'),
+      b.transition('R-CAS1', 'pr_failed'),
     ]);
     expect(moves.filter(Boolean)).toHaveLength(1);
     const pr = { number: 7, url: 'https://x/7', branch: 'rollback/x', openedAt: new Date() };

@@ -72,7 +72,8 @@ describe('cooldown and break-glass', () => {
     await settle(hh);
     // Close out the first request so only the cooldown stands in the way.
     hh.github.mergePull(REPO, pulls(hh)[0]?.number ?? 0, 'bob');
-    await hh.store.transition(first, ['pr_open'], 'completed');
+    await hh.store.transition(first, 'merged');
+    await hh.store.transition(first, 'verified');
 
     expect(await refusal(hh, 'to 1.24.0')).toMatch(
       new RegExp(`${first} opened a rollback PR \\d+ min ago \\(cooldown 24 h\\): add --force`),

@@ -206,6 +206,13 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('events_at').on('events').column('at').execute();
     },
   },
+  '006_lifecycle': {
+    async up(db: Kysely<unknown>) {
+      // `dry_run` left the lifecycle (a dry run writes only its audit record); no build stored one, but
+      // a row in a state the table does not know must not linger: it ends as cancelled.
+      await sql`update requests set state = 'cancelled' where state = 'dry_run'`.execute(db);
+    },
+  },
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

@@ -4,14 +4,10 @@
  * "only one" is a constraint, so concurrent clicks, two replicas or a kill -9 can never act twice.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { ACTIVE_STATES, MOVES, type RequestEvent, type RequestState } from '../../domain/lifecycle.js';
 import type { Plan } from '../../domain/plan.js';
 import type { Progress } from '../../domain/progress.js';
-import {
-  ACTIVE_STATES,
-  type Approval,
-  type RequestState,
-  type RollbackRequest,
-} from '../../domain/request.js';
+import type { Approval, RollbackRequest } from '../../domain/request.js';
 import { ServiceBusyError } from '../../ports.js';
 import { type Coordination, createCoordination } from './coordination.js';
 import { changed, holderLapsed, nowMs, num, uniqueConflict } from './dialect.js';
@@ -93,15 +89,13 @@ export interface Store extends Coordination {
   cardFailed(id: string, failure: SendFailure): Promise<boolean>;
   countByState(): Promise<Record<string, number>>;
   /**
-   * Moves `id` to `to` only if it is in one of `from`; true when this call made the move. Throws
+   * Moves `id` by `event` of the lifecycle, only if it is in one of the event's `from` states (a
+   * compare-and-set); true when this call made the move. Nothing else changes a request's state.
+   * `plan_changed` also deletes the approvals, in the same transaction (they were given to the old
+   * plan). Throws
    * ServiceBusyError when the move would make a second request of the service active.
    */
-  transition(
-    id: string,
-    from: readonly RequestState[],
-    to: RequestState,
-    patch?: RequestPatch,
-  ): Promise<boolean>;
+  transition(id: string, event: RequestEvent, patch?: RequestPatch): Promise<boolean>;
   update(id: string, patch: RequestPatch): Promise<void>;
   /** Records the PR on a request that has none yet (an early webhook, or the opener); true when set. */
   setPrIfUnset(id: string, pr: NonNullable<RequestPatch['pr']>): Promise<boolean>;
@@ -109,12 +103,6 @@ export interface Store extends Coordination {
   setCardHash(id: string, hash: string | null): Promise<boolean>;
   /** Records an approval while pending; completes the request atomically when enough are in. */
   approve(id: string, user: string, at: Date, required: number, userName?: string): Promise<ApprovalOutcome>;
-  /**
-   * Approvals are bound to the plan: moves `id` from one of `from` back to `pending` with `plan`, and
-   * deletes its approvals, in one transaction. A click landing in between sees either the old request
-   * (not pending: refused) or the new one (counted against the new plan), never a mix.
-   */
-  voidApprovals(id: string, from: readonly RequestState[], plan: Plan): Promise<boolean>;
   /** The request whose PR branch is exactly `branch` (stored when the request was made). */
   findByBranch(service: string, branch: string): Promise<RollbackRequest | undefined>;
   recordEvent(e: {
@@ -198,7 +186,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       return row?.pr_opened_at ? { id: row.id, at: new Date(row.pr_opened_at) } : undefined;
     },
     async history(service, count) {
-      let query = db.selectFrom('requests').selectAll().where('state', '!=', 'dry_run');
+      let query = db.selectFrom('requests').selectAll();
       if (service !== undefined) query = query.where('service', '=', service);
       return hydrate(await query.orderBy('created_at', 'desc').limit(count).execute());
     },
@@ -282,15 +270,26 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .execute();
       return Object.fromEntries(rows.map((r) => [r.state, num(r.n as number) ?? 0]));
     },
-    async transition(id, from, to, patch = {}) {
-      try {
-        const result = await db
+    async transition(id, event, patch = {}) {
+      const { from, to } = MOVES[event];
+      const moveIn = async (q: Kysely<Database> | Transaction<Database>) => {
+        const result = await q
           .updateTable('requests')
           .set({ ...patchRow(patch), state: to, updated_at: iso(new Date()) })
           .where('id', '=', id)
           .where('state', 'in', [...from])
           .executeTakeFirst();
         return Number(result.numUpdatedRows) === 1;
+      };
+      try {
+        if (event !== 'plan_changed') return await moveIn(db);
+        // Approvals are bound to the plan: the new plan and the void are one transaction, so a click
+        // landing in between sees the old request (not pending: refused) or the new one, never a mix.
+        return await db.transaction().execute(async (tx) => {
+          if (!(await moveIn(tx))) return false;
+          await tx.deleteFrom('approvals').where('request_id', '=', id).execute();
+          return true;
+        });
       } catch (err) {
         // Only a move back into an active state (a reopened or merged old PR) can meet this index.
         if (uniqueConflict(err) !== 'one_active') throw err;
@@ -345,7 +344,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
           .updateTable('requests')
           .set({ updated_at: iso(at) })
           .where('id', '=', id)
-          .where('state', '=', 'pending')
+          .where('state', 'in', [...MOVES.approve_last.from])
           .executeTakeFirst();
         if (Number(locked.numUpdatedRows) !== 1) {
           const row = await tx.selectFrom('requests').select('state').where('id', '=', id).executeTakeFirst();
@@ -366,24 +365,11 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         if (complete) {
           await tx
             .updateTable('requests')
-            .set({ state: 'approved', updated_at: iso(at) })
+            .set({ state: MOVES.approve_last.to, updated_at: iso(at) })
             .where('id', '=', id)
             .execute();
         }
         return { kind: 'counted', approvals, complete };
-      });
-    },
-    async voidApprovals(id, from, plan) {
-      return db.transaction().execute(async (tx) => {
-        const moved = await tx
-          .updateTable('requests')
-          .set({ ...patchRow({ plan }), state: 'pending', updated_at: iso(new Date()) })
-          .where('id', '=', id)
-          .where('state', 'in', [...from])
-          .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) !== 1) return false;
-        await tx.deleteFrom('approvals').where('request_id', '=', id).execute();
-        return true;
       });
     },
     async findByBranch(service, branch) {

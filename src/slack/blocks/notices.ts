@@ -27,7 +27,6 @@ export const STATE_WORDS: Record<RequestState, string> = {
   cancelled: 'cancelled',
   expired: 'expired',
   refused: 'ended: its plan failed a check when checked again',
-  dry_run: 'a dry run',
 };
 
 const pr = (number?: number) => `PR #${number ?? '?'}`;

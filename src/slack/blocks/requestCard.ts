@@ -37,7 +37,6 @@ const STATE_LINE: Record<RequestState, string> = {
   cancelled: ':wastebasket: Cancelled',
   expired: ':hourglass: Expired',
   refused: ':no_entry: Ended: its plan fails a check (no PR)',
-  dry_run: ':test_tube: Dry run',
 };
 
 const EVENT_WORDS: Record<string, string> = {
