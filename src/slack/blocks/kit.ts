@@ -4,7 +4,7 @@
  * (mrkdwn.ts), never a string: text from outside reaches Slack escaped or not at all.
  */
 import type { types } from '@slack/bolt';
-import { clipMd, joinMd, type Mrkdwn } from './mrkdwn.js';
+import { asText, clipMd, joinMd, Mrkdwn } from './mrkdwn.js';
 
 export type Block = types.KnownBlock;
 
@@ -19,10 +19,13 @@ export interface SlackMessage {
 
 export const message = (text: Mrkdwn, blocks: Block[] = []): SlackMessage => ({ text: text.text, blocks });
 
-/** A mrkdwn text object, for the places that take one outside a section (confirm dialogs). */
+/**
+ * A mrkdwn text object, for the places that take one outside a section (confirm dialogs). Types keep
+ * strings out; a value that got past them anyway (an `any`, a cast) is still shown as text.
+ */
 export const mrkdwn = (text: Mrkdwn, max = MAX_SECTION_TEXT) => ({
   type: 'mrkdwn' as const,
-  text: clipMd(text, max).text,
+  text: clipMd(text instanceof Mrkdwn ? text : asText(String(text)), max).text,
 });
 
 /** Slack shows plain_text as typed, so it needs no escaping; only its length is limited. */
