@@ -2,6 +2,7 @@
 import type { webApi } from '@slack/bolt';
 import type { AlertPosts } from '../ports.js';
 import { alertCard, alertOffer } from './blocks/alertCard.js';
+import { section } from './blocks/kit.js';
 import { renderAlertNotice } from './blocks/notices.js';
 
 export function createSlackAlerts(client: webApi.WebClient): AlertPosts {
@@ -19,10 +20,8 @@ export function createSlackAlerts(client: webApi.WebClient): AlertPosts {
       await client.chat.postMessage({
         channel,
         thread_ts: threadTs,
-        text,
-        ...(offer
-          ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, ...alertOffer(offer)] }
-          : {}),
+        text: text.text,
+        ...(offer ? { blocks: [section(text), ...alertOffer(offer)] } : {}),
         unfurl_links: false,
       });
     },

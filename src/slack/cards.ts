@@ -84,7 +84,7 @@ export function createSlackCards(deps: {
       const { text, broadcast } = renderNotice(notice);
       await deps.client.chat.postMessage({
         channel: fresh.channel,
-        text,
+        text: text.text,
         ...(thread ? { thread_ts: thread } : {}),
         ...(broadcast ? { reply_broadcast: true } : {}),
         unfurl_links: false,

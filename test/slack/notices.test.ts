@@ -2,26 +2,29 @@ import { describe, expect, it } from 'vitest';
 import type { Approvers } from '../../src/domain/policy.js';
 import { describeApprovers, renderNotice } from '../../src/slack/blocks/notices.js';
 
-const approvers: Approvers = { users: ['U_ALICE', 'U_BOB'], usergroups: ['S_MLOPS'] };
+// Ids shaped like Slack's: anything else is shown as text, never as a mention (mrkdwn.ts).
+const approvers: Approvers = { users: ['UALICE0001', 'UBOB000001'], usergroups: ['SMLOPS0001'] };
 
 describe('describeApprovers', () => {
   it('mentions users and user groups in Slack syntax', () => {
-    expect(describeApprovers(approvers)).toBe('<@U_ALICE>, <@U_BOB>, <!subteam^S_MLOPS>');
+    expect(describeApprovers(approvers).text).toBe('<@UALICE0001>, <@UBOB000001>, <!subteam^SMLOPS0001>');
   });
 
   it('leaves out the requester', () => {
-    expect(describeApprovers(approvers, 'U_ALICE')).toBe('<@U_BOB>, <!subteam^S_MLOPS>');
+    expect(describeApprovers(approvers, 'UALICE0001').text).toBe('<@UBOB000001>, <!subteam^SMLOPS0001>');
   });
 
   it('keeps the groups even when the requester is the only listed user', () => {
-    expect(describeApprovers({ users: ['U_REQ'], usergroups: ['S0123ABCD'] }, 'U_REQ')).toBe(
+    expect(describeApprovers({ users: ['UREQ000001'], usergroups: ['S0123ABCD'] }, 'UREQ000001').text).toBe(
       '<!subteam^S0123ABCD>',
     );
   });
 
   it('says nobody can approve when the lists are empty, or hold only the requester', () => {
-    expect(describeApprovers({ users: [], usergroups: [] })).toMatch(/^nobody/);
-    expect(describeApprovers({ users: ['U_REQ'], usergroups: [] }, 'U_REQ')).toMatch(/^nobody/);
+    expect(describeApprovers({ users: [], usergroups: [] }).text).toMatch(/^nobody/);
+    expect(describeApprovers({ users: ['UREQ000001'], usergroups: [] }, 'UREQ000001').text).toMatch(
+      /^nobody/,
+    );
   });
 });
 
@@ -46,8 +49,8 @@ describe('renderNotice, when a healthcheck answers markup (issue 14, finding 7)'
         minutes: 45,
       }),
     ]) {
-      for (const markup of LIVE) expect(notice.text).not.toContain(markup);
-      expect(notice.text).toContain(
+      for (const markup of LIVE) expect(notice.text.text).not.toContain(markup);
+      expect(notice.text.text).toContain(
         "`&lt;!channel&gt; &lt;https://evil.example|runbook&gt; 'x' &lt;@U0BOSS0001&gt;`",
       );
     }

@@ -7,21 +7,21 @@ import type {
   StaticSelectAction,
 } from '@slack/bolt';
 import { findService } from '../../config/botConfig.js';
-import { REASONS, type Reason } from '../../domain/command.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
-import { escapeMrkdwn } from '../blocks/kit.js';
+import { code, type Mrkdwn, md } from '../blocks/mrkdwn.js';
 import type { ModalContext } from '../blocks/requestModal.js';
 import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
+import { readOpenModalValue, readRequestModalMetadata, readServiceName } from '../payloadValues.js';
 import { openRequestModal, safeTargetsModal } from '../views/openRequestModal.js';
 
-export interface OpenModalValue {
-  readonly service: string;
-  readonly version?: string;
-  readonly reason?: Reason;
-  readonly threadTs?: string;
-  readonly alarmKey?: string;
-}
+type Respond = SlackActionMiddlewareArgs<BlockAction>['respond'];
+
+const tell = (respond: Respond, text: Mrkdwn) =>
+  respond({ response_type: 'ephemeral', replace_original: false, text: text.text });
+
+const notAService = (name: string) =>
+  md`:warning: ${name} is not a configured service. ${code('/rollback help')} lists them.`;
 
 export function openModalClick(deps: SlackDeps) {
   return async ({
@@ -32,33 +32,20 @@ export function openModalClick(deps: SlackDeps) {
     respond,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
-    let value: OpenModalValue | undefined;
-    try {
-      const parsed: unknown = JSON.parse(action.value ?? '');
-      if (parsed && typeof parsed === 'object' && typeof (parsed as OpenModalValue).service === 'string')
-        value = parsed as OpenModalValue;
-    } catch {
-      // answered below
-    }
-    if (!value) {
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: ':warning: This button no longer says what to roll back. Type `/rollback` to open the request form.',
-      });
+    const read = readOpenModalValue(action.value);
+    if (!read.ok) {
+      await tell(
+        respond,
+        md`:warning: This button no longer says what to roll back. Type ${code('/rollback')} to open the request form.`,
+      );
       return;
     }
+    const value = read.value;
     const service = findService(deps.config, value.service);
     if (!service) {
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: `:warning: ${escapeMrkdwn(value.service)} is not a configured service. \`/rollback help\` lists them.`,
-      });
+      await tell(respond, notAService(value.service));
       return;
     }
-    const reason =
-      value.reason && (REASONS as readonly string[]).includes(value.reason) ? value.reason : undefined;
     const ctx: ModalContext = {
       service: service.name,
       channel: body.channel?.id ?? service.channel,
@@ -68,14 +55,14 @@ export function openModalClick(deps: SlackDeps) {
       alarmKey: value.alarmKey,
     };
     try {
-      await openRequestModal(deps, client, body.trigger_id, service, ctx, { version: value.version, reason });
+      await openRequestModal(deps, client, body.trigger_id, service, ctx, {
+        version: value.version,
+        reason: value.reason,
+      });
     } catch (err) {
       deps.log.error('request modal failed', { error: err });
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: `:x: Could not open the request form: ${(err as Error).message}`,
-      });
+      // The error names what failed (Slack's answer, a network cause): outside text like any other.
+      await tell(respond, md`:x: Could not open the request form: ${(err as Error).message}`);
     }
   };
 }
@@ -88,19 +75,16 @@ export function serviceSelected(deps: SlackDeps) {
     client,
   }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs) => {
     await ack();
-    const service = findService(deps.config, action.selected_option.value);
+    const name = readServiceName(action.selected_option?.value);
+    const service = name.ok ? findService(deps.config, name.value) : undefined;
     const view = body.view;
     if (!service || !view) return;
-    let ctx: ModalContext;
-    try {
-      ctx = JSON.parse(view.private_metadata) as ModalContext;
-    } catch {
-      return; // not our modal's state: nothing to update
-    }
+    const ctx = readRequestModalMetadata(view.private_metadata);
+    if (!ctx.ok) return; // not our modal's state: nothing to update
     await client.views.update({
       view_id: view.id,
       hash: view.hash,
-      view: await safeTargetsModal(deps, service, { ...ctx, service: service.name }),
+      view: await safeTargetsModal(deps, service, { ...ctx.value, service: service.name }),
     });
   };
 }
@@ -113,13 +97,10 @@ export function showVersionsClick(deps: SlackDeps) {
     respond,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
     await ack();
-    const service = findService(deps.config, action.value ?? '');
+    const name = readServiceName(action.value);
+    const service = name.ok ? findService(deps.config, name.value) : undefined;
     if (!service) {
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: `:warning: ${escapeMrkdwn(action.value ?? '')} is not a configured service. \`/rollback help\` lists them.`,
-      });
+      await tell(respond, notAService(action.value ?? ''));
       return;
     }
     const status = await getServiceStatus(deps.status, service);

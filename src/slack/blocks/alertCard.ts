@@ -1,6 +1,7 @@
 /** The alert card (and the offer under other tools' alert messages): what fired, what is live, the way back. */
 import type { AlertView } from '../../ports.js';
-import { type Block, code, context, escapeMrkdwn as esc, fields, header, section, slackDate } from './kit.js';
+import { type Block, context, fields, header, message, plain, type SlackMessage, section } from './kit.js';
+import { code, date, md } from './mrkdwn.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 
 export const SHOW_VERSIONS_ACTION = 'rollback_show_versions';
@@ -16,12 +17,14 @@ export function alertOffer(view: AlertView): Block[] {
   const lkg = view.lastKnownGood;
   const blocks: Block[] = [
     fields(
-      view.served.map((s) => `*${s.environment}*\n${s.modelVersion ? code(s.modelVersion) : '_unreadable_'}`),
+      view.served.map(
+        (s) => md`*${s.environment}*\n${s.modelVersion ? code(s.modelVersion) : md`_unreadable_`}`,
+      ),
     ),
     section(
       lkg
-        ? `*Last known good:* ${code(lkg.iteration)}`
-        : '*Last known good:* none found: no safe target older than the live model',
+        ? md`*Last known good:* ${code(lkg.iteration)}`
+        : md`*Last known good:* none found: no safe target older than the live model`,
     ),
   ];
   const buttons: unknown[] = [];
@@ -30,7 +33,7 @@ export function alertOffer(view: AlertView): Block[] {
       type: 'button',
       action_id: OPEN_MODAL_ACTION,
       style: 'danger',
-      text: { type: 'plain_text', text: `Request rollback to ${lkg.version}` },
+      text: plain(`Request rollback to ${lkg.version}`, 75),
       value: JSON.stringify({
         service: view.service,
         version: lkg.version,
@@ -42,27 +45,24 @@ export function alertOffer(view: AlertView): Block[] {
   buttons.push({
     type: 'button',
     action_id: SHOW_VERSIONS_ACTION,
-    text: { type: 'plain_text', text: 'Show versions' },
+    text: plain('Show versions', 75),
     value: view.service,
   });
   blocks.push({ type: 'actions', elements: buttons } as Block);
   return blocks;
 }
 
-export function alertCard(view: AlertView): { text: string; blocks: Block[] } {
+export function alertCard(view: AlertView): SlackMessage {
   const a = view.alarm;
   const title = `${HEADLINES[view.headline].replace(/^:[a-z_]+: /, '')}: ${a.name}`;
-  return {
-    text: `${esc(title)} (${view.service})`,
-    blocks: [
-      header(`${view.headline === 'resolved' ? '✅' : '🚨'} ${title}`),
-      section(
-        `*${view.service}* · state *${esc(a.state)}* · ${slackDate(a.at)}\n${esc(a.reason)}${a.description ? `\n_${esc(a.description)}_` : ''}`,
-      ),
-      ...alertOffer(view),
-      context(
-        `${a.metric ? `Metric: ${esc(a.metric)} · ` : ''}Later changes of this alarm are replies in this thread.`,
-      ),
-    ],
-  };
+  return message(md`${title} (${view.service})`, [
+    header(`${view.headline === 'resolved' ? '✅' : '🚨'} ${title}`),
+    section(
+      md`*${view.service}* · state *${a.state}* · ${date(a.at)}\n${a.reason}${a.description ? md`\n_${a.description}_` : ''}`,
+    ),
+    ...alertOffer(view),
+    context(
+      md`${a.metric ? md`Metric: ${a.metric} · ` : ''}Later changes of this alarm are replies in this thread.`,
+    ),
+  ]);
 }

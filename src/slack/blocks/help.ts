@@ -1,39 +1,34 @@
 /** `/rollback help` and the ephemeral answer to a bad command. */
 import { REASONS, USAGE } from '../../domain/command.js';
-import { type Block, code, context, escapeMrkdwn, header, section } from './kit.js';
+import { context, header, message, type SlackMessage, section } from './kit.js';
+import { code, joinMd, md } from './mrkdwn.js';
 
-export function helpMessage(services: readonly string[]): { text: string; blocks: Block[] } {
+export function helpMessage(services: readonly string[]): SlackMessage {
   const lines = [
-    `${code(USAGE.modal)}: open a form to request a rollback`,
-    `${code(USAGE.status)}: what each environment serves against what main configures`,
-    `${code(USAGE.versions)}: versions in the bucket, newest first, and which are safe targets`,
-    `${code(USAGE.to)}: request a rollback; \`previous\` is the last known good`,
-    `${code(USAGE.history)}: past requests`,
-    `${code(USAGE.cancel)}: withdraw a pending request`,
+    md`${code(USAGE.modal)}: open a form to request a rollback`,
+    md`${code(USAGE.status)}: what each environment serves against what main configures`,
+    md`${code(USAGE.versions)}: versions in the bucket, newest first, and which are safe targets`,
+    md`${code(USAGE.to)}: request a rollback; ${code('previous')} is the last known good`,
+    md`${code(USAGE.history)}: past requests`,
+    md`${code(USAGE.cancel)}: withdraw a pending request`,
   ];
-  return {
-    text: 'How to use /rollback',
-    blocks: [
-      header('/rollback'),
-      section(lines.join('\n')),
-      section(
-        `*Services:* ${services.map(code).join(', ')}${services.length === 1 ? ' (the only one, so you can leave it out)' : ''}\n*Reasons:* ${REASONS.map(code).join(', ')} (default ${code('MANUAL_REQUEST')})`,
-      ),
-      context(
-        'A version is `1.24.0` or an iteration `1.24.0-3f9c2ab`. A request needs approval by someone other than the requester before the bot opens the config PR.',
-      ),
-    ],
-  };
+  return message(md`How to use /rollback`, [
+    header('/rollback'),
+    section(joinMd(lines, '\n')),
+    section(
+      md`*Services:* ${joinMd(services.map(code), ', ')}${services.length === 1 ? ' (the only one, so you can leave it out)' : ''}\n*Reasons:* ${joinMd(REASONS.map(code), ', ')} (default ${code('MANUAL_REQUEST')})`,
+    ),
+    context(
+      md`A version is ${code('1.24.0')} or an iteration ${code('1.24.0-3f9c2ab')}. A request needs approval by someone other than the requester before the bot opens the config PR.`,
+    ),
+  ]);
 }
 
-export function usageError(error: string, usage: string): { text: string; blocks: Block[] } {
-  return {
-    text: `${escapeMrkdwn(error)} Usage: ${escapeMrkdwn(usage)}`,
-    blocks: [
-      // The complaint quotes what was typed: inert, so a typed <!channel> pings nobody.
-      section(`:warning: ${escapeMrkdwn(error)}`),
-      section(`*Usage*\n${usage.split('\n').map(code).join('\n')}`),
-      context(`Type ${code('/rollback help')} for everything the bot can do.`),
-    ],
-  };
+export function usageError(error: string, usage: string): SlackMessage {
+  // The complaint quotes what was typed: inert, so a typed <!channel> pings nobody.
+  return message(md`${error} Usage: ${usage}`, [
+    section(md`:warning: ${error}`),
+    section(md`*Usage*\n${joinMd(usage.split('\n').map(code), '\n')}`),
+    context(md`Type ${code('/rollback help')} for everything the bot can do.`),
+  ]);
 }

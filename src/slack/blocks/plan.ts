@@ -1,27 +1,32 @@
 /** A plan as Slack text: checks and the one-line diff. Shared by the card, dry runs and refusals. */
 import type { Plan } from '../../domain/plan.js';
-import { type Block, code, escapeMrkdwn as esc, section } from './kit.js';
+import { type Block, section } from './kit.js';
+import { code, codeBlock, joinMd, type Mrkdwn, md } from './mrkdwn.js';
 
-export const checkLines = (plan: Plan): string =>
-  plan.checks.map((c) => `${c.ok ? ':white_check_mark:' : ':x:'} ${esc(c.text)}`).join('\n');
+export const checkLines = (plan: Plan): Mrkdwn =>
+  joinMd(
+    plan.checks.map((c) => md`${c.ok ? md`:white_check_mark:` : md`:x:`} ${c.text}`),
+    '\n',
+  );
 
-export function diffText(plan: Plan): string {
-  if (!plan.diff) return '_no change_';
-  return esc(
-    `\`\`\`@@ ${plan.configPath} line ${plan.diff.lineNumber} @@\n- ${plan.diff.before}\n+ ${plan.diff.after}\`\`\``,
+export function diffText(plan: Plan): Mrkdwn {
+  if (!plan.diff) return md`_no change_`;
+  return codeBlock(
+    `@@ ${plan.configPath} line ${plan.diff.lineNumber} @@\n- ${plan.diff.before}\n+ ${plan.diff.after}`,
   );
 }
 
-export function fromText(plan: Plan): string {
-  return plan.from
-    .map((f) => `${f.environment} ${f.modelVersion ? code(f.modelVersion) : '_unreadable_'}`)
-    .join('\n');
+export function fromText(plan: Plan): Mrkdwn {
+  return joinMd(
+    plan.from.map((f) => md`${f.environment} ${f.modelVersion ? code(f.modelVersion) : md`_unreadable_`}`),
+    '\n',
+  );
 }
 
-export function toText(plan: Plan): string {
-  return `${code(plan.targetVersion)} → CI deploys ${plan.targetIteration ? code(plan.targetIteration) : '_nothing_'}`;
+export function toText(plan: Plan): Mrkdwn {
+  return md`${code(plan.targetVersion)} → CI deploys ${plan.targetIteration ? code(plan.targetIteration) : md`_nothing_`}`;
 }
 
 export function planBlocks(plan: Plan): Block[] {
-  return [section(`*Checks*\n${checkLines(plan)}`), section(`*Diff*\n${diffText(plan)}`)];
+  return [section(md`*Checks*\n${checkLines(plan)}`), section(md`*Diff*\n${diffText(plan)}`)];
 }

@@ -1,6 +1,6 @@
 /** The deploy checklist of a rollback in flight: PR, merge, and each environment's verification. */
 import type { RollbackRequest } from '../../domain/request.js';
-import { code } from './kit.js';
+import { code, link, type Mrkdwn, md } from './mrkdwn.js';
 
 export interface EnvLine {
   readonly name: string;
@@ -13,28 +13,28 @@ export function progressLines(
   r: RollbackRequest,
   environments: readonly EnvLine[],
   consecutiveReads: number,
-): string[] {
+): Mrkdwn[] {
   if (!AFTER_PR.includes(r.state)) return [];
   const envs = r.progress?.envs ?? {};
   const merged = Boolean(r.progress?.mergedAt);
   const target = r.plan.targetIteration ?? r.plan.targetVersion;
-  const envLine = (e: EnvLine): string => {
+  const envLine = (e: EnvLine): Mrkdwn => {
     const p = envs[e.name];
-    if (p?.verifiedAt) return `:white_check_mark: ${e.name} serves ${code(target)}`;
-    if (p?.failedAt) return `:x: ${e.name} still serves ${code(p.lastSeen ?? 'unknown')}`;
+    if (p?.verifiedAt) return md`:white_check_mark: ${e.name} serves ${code(target)}`;
+    if (p?.failedAt) return md`:x: ${e.name} still serves ${code(p.lastSeen ?? 'unknown')}`;
     if (p) {
-      return `:hourglass_flowing_sand: ${e.name}: waiting (${p.lastSeen ? `serves ${code(p.lastSeen)}` : 'not read yet'}, ${p.consecutive}/${consecutiveReads} reads)`;
+      return md`:hourglass_flowing_sand: ${e.name}: waiting (${p.lastSeen ? md`serves ${code(p.lastSeen)}` : 'not read yet'}, ${p.consecutive}/${consecutiveReads} reads)`;
     }
-    return `:white_large_square: ${e.name}${e.deployPhase === 'merge' ? ' (after merge)' : ''}`;
+    return md`:white_large_square: ${e.name}${e.deployPhase === 'merge' ? ' (after merge)' : ''}`;
   };
   return [
-    `:white_check_mark: PR opened${r.pr ? ` <${r.pr.url}|#${r.pr.number}>` : ''}`,
+    md`:white_check_mark: PR opened${r.pr ? md` ${link(r.pr.url, `#${r.pr.number}`)}` : ''}`,
     ...environments.filter((e) => e.deployPhase === 'pull_request').map(envLine),
     merged
-      ? `:white_check_mark: merged${r.progress?.mergedBy ? ` by ${r.progress.mergedBy}` : ''}`
+      ? md`:white_check_mark: merged${r.progress?.mergedBy ? md` by ${r.progress.mergedBy}` : ''}`
       : r.state === 'abandoned'
-        ? ':no_entry_sign: closed without merge'
-        : ':white_large_square: merged',
+        ? md`:no_entry_sign: closed without merge`
+        : md`:white_large_square: merged`,
     ...environments.filter((e) => e.deployPhase === 'merge').map(envLine),
   ];
 }

@@ -11,7 +11,8 @@ import {
   type RequestState,
   type RollbackRequest,
 } from '../../domain/request.js';
-import { type Block, context, escapeMrkdwn as esc, fields, header, section, slackDate } from './kit.js';
+import { type Block, context, fields, header, message, mrkdwn, plain, section } from './kit.js';
+import { code, date, joinMd, link, type Mrkdwn, md, mention } from './mrkdwn.js';
 import { describeApprovers } from './notices.js';
 import { checkLines, diffText, fromText, toText } from './plan.js';
 import { type EnvLine, progressLines } from './progress.js';
@@ -56,34 +57,33 @@ const EVENT_WORDS: Record<string, string> = {
   verified: 'verified',
 };
 
-function eventLine(e: StoredEvent): string {
-  const who = e.actor && e.actor !== 'rollback-bot' ? `<@${e.actor}> ` : '';
-  return `${slackDate(e.at, '{time}')} ${who}${EVENT_WORDS[e.kind] ?? e.kind.replace(/_/g, ' ')}`;
+function eventLine(e: StoredEvent): Mrkdwn {
+  const who = e.actor && e.actor !== 'rollback-bot' ? md`${mention(e.actor)} ` : '';
+  return md`${date(e.at, '{time}')} ${who}${EVENT_WORDS[e.kind] ?? e.kind.replace(/_/g, ' ')}`;
 }
 
-function stateText(r: RollbackRequest, approvers: Approvers): string {
-  const approvals = r.approvals.map((a) => `<@${a.user}>`).join(', ');
+function stateText(r: RollbackRequest, approvers: Approvers): Mrkdwn {
+  const approvals = r.approvals.map((a) => mention(a.user));
   const count = `${r.approvals.length} of ${r.approvalsRequired} approval${r.approvalsRequired === 1 ? '' : 's'}`;
-  const lines = [`*${STATE_LINE[r.state]}* · ${count}${approvals ? `: ${approvals}` : ''}`];
+  const lines: Mrkdwn[] = [
+    md`*${STATE_LINE[r.state]}* · ${count}${approvals.length ? md`: ${joinMd(approvals, ', ')}` : ''}`,
+  ];
   if (r.requester === BOT_REQUESTER)
     lines.push(
-      'Opened automatically on the alarm: nobody asked for it, so two different approvers must approve.',
+      md`Opened automatically on the alarm: nobody asked for it, so two different approvers must approve.`,
     );
   if (r.state === 'pending')
-    lines.push(`Approvers: ${describeApprovers(approvers, r.requester)} (not the requester)`);
-  if (r.pr) lines.push(`PR: <${r.pr.url}|#${r.pr.number}> (\`${r.pr.branch}\`)`);
+    lines.push(md`Approvers: ${describeApprovers(approvers, r.requester)} (not the requester)`);
+  if (r.pr) lines.push(md`PR: ${link(r.pr.url, `#${r.pr.number}`)} (${code(r.pr.branch)})`);
   if (r.lastError && r.state === 'pr_failed') {
-    lines.push(
-      `Last error: ${esc(r.lastError)}`,
-      `Retry before ${slackDate(r.expiresAt)}; after that it expires.`,
-    );
+    lines.push(md`Last error: ${r.lastError}`, md`Retry before ${date(r.expiresAt)}; after that it expires.`);
   }
-  if (r.state === 'refused' && r.decisionNote) lines.push(`Its plan fails: ${esc(r.decisionNote)}`);
+  if (r.state === 'refused' && r.decisionNote) lines.push(md`Its plan fails: ${r.decisionNote}`);
   if (r.decidedBy && (r.state === 'rejected' || r.state === 'cancelled')) {
-    lines.push(`By <@${r.decidedBy}>${r.decisionNote ? `: ${esc(r.decisionNote)}` : ''}`);
+    lines.push(md`By ${mention(r.decidedBy)}${r.decisionNote ? md`: ${r.decisionNote}` : ''}`);
   }
-  if (r.state === 'no_change' && r.decisionNote) lines.push(esc(r.decisionNote));
-  return lines.join('\n');
+  if (r.state === 'no_change' && r.decisionNote) lines.push(md`${r.decisionNote}`);
+  return joinMd(lines, '\n');
 }
 
 function buttons(r: RollbackRequest): Block[] {
@@ -96,15 +96,15 @@ function buttons(r: RollbackRequest): Block[] {
       action_id: ACTIONS.approve,
       value,
       style: 'primary',
-      text: { type: 'plain_text', text: 'Approve' },
+      text: plain('Approve', 75),
       confirm: {
-        title: { type: 'plain_text', text: `Approve ${r.id}?` },
-        text: {
-          type: 'mrkdwn',
-          text: `This rolls *${r.service}* back to \`${r.plan.targetIteration ?? r.plan.targetVersion}\`. With enough approvals the bot opens the config PR at once.`,
-        },
-        confirm: { type: 'plain_text', text: 'Approve' },
-        deny: { type: 'plain_text', text: 'Not yet' },
+        title: plain(`Approve ${r.id}?`, 100),
+        text: mrkdwn(
+          md`This rolls *${r.service}* back to ${code(r.plan.targetIteration ?? r.plan.targetVersion)}. With enough approvals the bot opens the config PR at once.`,
+          300,
+        ),
+        confirm: plain('Approve', 30),
+        deny: plain('Not yet', 30),
       },
     });
   }
@@ -114,7 +114,7 @@ function buttons(r: RollbackRequest): Block[] {
       action_id: ACTIONS.reject,
       value,
       style: 'danger',
-      text: { type: 'plain_text', text: 'Reject' },
+      text: plain('Reject', 75),
     });
   }
   if (allowed.has('retry')) {
@@ -123,7 +123,7 @@ function buttons(r: RollbackRequest): Block[] {
       action_id: ACTIONS.retry,
       value,
       style: 'primary',
-      text: { type: 'plain_text', text: 'Retry' },
+      text: plain('Retry', 75),
     });
   }
   if (allowed.has('cancel')) {
@@ -131,7 +131,7 @@ function buttons(r: RollbackRequest): Block[] {
       type: 'button',
       action_id: ACTIONS.cancel,
       value,
-      text: { type: 'plain_text', text: 'Cancel' },
+      text: plain('Cancel', 75),
     });
   }
   return els.length ? [{ type: 'actions', block_id: `request_${r.id}`, elements: els } as Block] : [];
@@ -149,37 +149,34 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
   const blocks: Block[] = [
     header(title),
     fields([
-      `*Requested by*\n${r.requester === BOT_REQUESTER ? '*rollback-bot* (on alarm)' : `<@${r.requester}>`}`,
-      `*Reason*\n\`${r.reason}\``,
-      `*From*\n${fromText(r.plan)}`,
-      `*To*\n${toText(r.plan)}`,
-      `*Note*\n${esc(r.note) || '_none_'}`,
-      `*Expires*\n${r.state === 'pending' ? slackDate(r.expiresAt) : '_n/a_'}`,
+      md`*Requested by*\n${r.requester === BOT_REQUESTER ? md`*rollback-bot* (on alarm)` : mention(r.requester)}`,
+      md`*Reason*\n${code(r.reason)}`,
+      md`*From*\n${fromText(r.plan)}`,
+      md`*To*\n${toText(r.plan)}`,
+      md`*Note*\n${r.note || md`_none_`}`,
+      md`*Expires*\n${r.state === 'pending' ? date(r.expiresAt) : md`_n/a_`}`,
     ]),
   ];
   if (r.force) {
     blocks.push(
       section(
-        ':rotating_light: *Break-glass:* the cooldown was lifted with `--force`; one extra approval is required.',
+        md`:rotating_light: *Break-glass:* the cooldown was lifted with ${code('--force')}; one extra approval is required.`,
       ),
     );
   }
   const progress = progressLines(r, ctx.environments, ctx.consecutiveReads);
-  if (r.alarm)
-    blocks.push(
-      section(`:bell: *Alarm:* ${esc(r.alarm.name)} (${esc(r.alarm.state)}) ${esc(r.alarm.reason)}`),
-    );
+  if (r.alarm) blocks.push(section(md`:bell: *Alarm:* ${r.alarm.name} (${r.alarm.state}) ${r.alarm.reason}`));
   blocks.push(
     section(stateText(r, approvers)),
-    ...(progress.length ? [section(`*Deploy*\n${progress.join('\n')}`)] : []),
-    section(`*Checks*\n${checkLines(r.plan)}`),
-    section(`*Diff*\n${diffText(r.plan)}`),
+    ...(progress.length ? [section(md`*Deploy*\n${joinMd(progress, '\n')}`)] : []),
+    section(md`*Checks*\n${checkLines(r.plan)}`),
+    section(md`*Diff*\n${diffText(r.plan)}`),
     ...buttons(r),
   );
   const history = events
     .filter((e) => e.kind !== 'unauthorized_click')
     .slice(-9)
     .map(eventLine);
-  if (history.length) blocks.push(context(history.join(' · ')));
-  return { text: `${title}: ${STATE_LINE[r.state].replace(/^:[a-z_]+: /, '')}`, blocks };
+  if (history.length) blocks.push(context(joinMd(history, ' · ')));
+  return message(md`${title}: ${STATE_LINE[r.state].replace(/^:[a-z_]+: /, '')}`, blocks);
 }

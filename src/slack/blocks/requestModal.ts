@@ -2,8 +2,8 @@
 import type { ServiceConfig } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
 import type { VersionRow } from '../../domain/overview.js';
-import type { Block } from './kit.js';
-import { context, section } from './kit.js';
+import { type Block, context, mrkdwn, plain, section } from './kit.js';
+import { code, md } from './mrkdwn.js';
 
 export const REQUEST_MODAL = 'rollback_request_modal';
 export const REJECT_MODAL = 'rollback_reject_modal';
@@ -17,18 +17,15 @@ export interface ModalContext {
   readonly alarmKey?: string;
 }
 
-const option = (text: string, value: string) => ({
-  text: { type: 'plain_text' as const, text: text.slice(0, 75) },
-  value,
-});
+const option = (text: string, value: string) => ({ text: plain(text, 75), value });
 
 export function loadingModal(title = 'Request a rollback') {
   return {
     type: 'modal' as const,
     callback_id: REQUEST_MODAL,
-    title: { type: 'plain_text' as const, text: title },
-    close: { type: 'plain_text' as const, text: 'Close' },
-    blocks: [section(':hourglass_flowing_sand: Reading the bucket, the config repo and the healthchecks…')],
+    title: plain(title, 24),
+    close: plain('Close', 24),
+    blocks: [section(md`:hourglass_flowing_sand: Reading the bucket, the config repo and the healthchecks…`)],
   };
 }
 
@@ -46,7 +43,7 @@ export function requestModal(input: {
     blocks.push({
       type: 'section',
       block_id: 'service',
-      text: { type: 'mrkdwn', text: '*Service*' },
+      text: mrkdwn(md`*Service*`),
       accessory: {
         type: 'static_select',
         action_id: SERVICE_SELECT,
@@ -55,9 +52,10 @@ export function requestModal(input: {
       },
     } as Block);
   } else {
-    blocks.push(context(`Service: *${service.name}*`));
+    blocks.push(context(md`Service: *${service.name}*`));
   }
-  if (input.problem) blocks.push(section(`:warning: ${input.problem}`));
+  // What could not be read quotes GitHub, S3 and the config file: outside text, escaped like the rest.
+  if (input.problem) blocks.push(section(md`:warning: ${input.problem}`));
   const options = targets.map((r) =>
     option(
       `${r.version} → ${r.deploys?.name ?? r.version}${r.servedBy.length ? ` (serves ${r.servedBy.join(', ')})` : ''}`,
@@ -68,7 +66,7 @@ export function requestModal(input: {
   if (options.length === 0) {
     blocks.push(
       section(
-        ':no_entry: There is no safe rollback target for this service right now. `/rollback versions` says why for each version.',
+        md`:no_entry: There is no safe rollback target for this service right now. ${code('/rollback versions')} says why for each version.`,
       ),
     );
   } else {
@@ -76,22 +74,22 @@ export function requestModal(input: {
       {
         type: 'input',
         block_id: 'target',
-        label: { type: 'plain_text', text: 'Roll back to' },
+        label: plain('Roll back to', 2000),
         element: {
           type: 'static_select',
           action_id: 'value',
           options: options.slice(0, 100),
           ...(initial ? { initial_option: initial } : {}),
         },
-        hint: {
-          type: 'plain_text',
-          text: 'Only safe targets: passed validation, reached staging or production, and what CI deploys.',
-        },
+        hint: plain(
+          'Only safe targets: passed validation, reached staging or production, and what CI deploys.',
+          2000,
+        ),
       } as Block,
       {
         type: 'input',
         block_id: 'reason',
-        label: { type: 'plain_text', text: 'Reason' },
+        label: plain('Reason', 2000),
         element: {
           type: 'static_select',
           action_id: 'value',
@@ -103,7 +101,7 @@ export function requestModal(input: {
         type: 'input',
         block_id: 'note',
         optional: true,
-        label: { type: 'plain_text', text: 'Note' },
+        label: plain('Note', 2000),
         element: {
           type: 'plain_text_input',
           action_id: 'value',
@@ -117,9 +115,9 @@ export function requestModal(input: {
     type: 'modal' as const,
     callback_id: REQUEST_MODAL,
     private_metadata: JSON.stringify({ ...ctx, service: service.name }),
-    title: { type: 'plain_text' as const, text: 'Request a rollback' },
-    close: { type: 'plain_text' as const, text: 'Close' },
-    ...(options.length ? { submit: { type: 'plain_text' as const, text: 'Request' } } : {}),
+    title: plain('Request a rollback', 24),
+    close: plain('Close', 24),
+    ...(options.length ? { submit: plain('Request', 24) } : {}),
     blocks,
   };
 }
@@ -129,15 +127,15 @@ export function rejectModal(requestId: string, channel: string) {
     type: 'modal' as const,
     callback_id: REJECT_MODAL,
     private_metadata: JSON.stringify({ requestId, channel }),
-    title: { type: 'plain_text' as const, text: `Reject ${requestId}` },
-    submit: { type: 'plain_text' as const, text: 'Reject' },
-    close: { type: 'plain_text' as const, text: 'Back' },
+    title: plain(`Reject ${requestId}`, 24),
+    submit: plain('Reject', 24),
+    close: plain('Back', 24),
     blocks: [
       {
         type: 'input',
         block_id: 'why',
         optional: true,
-        label: { type: 'plain_text', text: 'Why (optional, shown on the card)' },
+        label: plain('Why (optional, shown on the card)', 2000),
         element: { type: 'plain_text_input', action_id: 'value' },
       } as Block,
     ],

@@ -2,31 +2,25 @@
 import { describeHealthError, type HealthResult } from '../../adapters/healthcheck.js';
 import type { RollbackRequest } from '../../domain/request.js';
 import type { ServiceStatus } from '../../workflows/serviceStatus.js';
-import {
-  type Block,
-  code,
-  context,
-  divider,
-  escapeMrkdwn as esc,
-  fields,
-  header,
-  section,
-  slackDate,
-} from './kit.js';
+import { type Block, context, divider, fields, header, message, type SlackMessage, section } from './kit.js';
+import { code, date, EMPTY, joinMd, link, type Mrkdwn, md } from './mrkdwn.js';
 import { type EnvLine, progressLines } from './progress.js';
 
-export function environmentLine(r: HealthResult, phase: string): string {
-  const where = `*${r.environment}* _(${phase === 'merge' ? 'from main' : 'from PRs'})_`;
-  if (!r.ok) return `${where}\n:warning: ${describeHealthError(r.error)}`;
+export function environmentLine(r: HealthResult, phase: string): Mrkdwn {
+  const where = md`*${r.environment}* _(${phase === 'merge' ? 'from main' : 'from PRs'})_`;
+  if (!r.ok) return md`${where}\n:warning: ${describeHealthError(r.error)}`;
   const health = r.healthy ? ':large_green_circle: healthy' : ':red_circle: unhealthy';
-  return `${where}\n${code(r.modelVersion)}\n${health} · ${r.latencyMs} ms`;
+  return md`${where}\n${code(r.modelVersion)}\n${health} · ${r.latencyMs} ms`;
 }
 
 export function unavailableBlock(unavailable: readonly string[]): Block[] {
   if (unavailable.length === 0) return [];
   return [
     section(
-      `:warning: *Could not read:*\n${unavailable.map((u) => `• ${esc(u)}`).join('\n')}\nShowing what could be read.`,
+      md`:warning: *Could not read:*\n${joinMd(
+        unavailable.map((u) => `• ${u}`),
+        '\n',
+      )}\nShowing what could be read.`,
     ),
   ];
 }
@@ -39,16 +33,15 @@ export function activeRollbacks(
   if (active.length === 0) return [];
   return [
     section(
-      `*Active rollbacks*\n${active
-        .map(
-          (r) =>
-            `*${r.id}* → ${code(r.plan.targetIteration ?? r.plan.targetVersion)} · ${r.state.replace(/_/g, ' ')}${
-              progressLines(r, environments, consecutiveReads).length
-                ? `\n${progressLines(r, environments, consecutiveReads).join('\n')}`
-                : ''
-            }`,
-        )
-        .join('\n\n')}`,
+      md`*Active rollbacks*\n${joinMd(
+        active.map((r) => {
+          const progress = progressLines(r, environments, consecutiveReads);
+          return md`*${r.id}* → ${code(r.plan.targetIteration ?? r.plan.targetVersion)} · ${r.state.replace(/_/g, ' ')}${
+            progress.length ? md`\n${joinMd(progress, '\n')}` : ''
+          }`;
+        }),
+        '\n\n',
+      )}`,
     ),
   ];
 }
@@ -57,7 +50,7 @@ export function statusMessage(
   status: ServiceStatus,
   active: readonly RollbackRequest[] = [],
   consecutiveReads = 2,
-): { text: string; blocks: Block[] } {
+): SlackMessage {
   const { service } = status;
   const envLines = status.environments.map((r, i) =>
     environmentLine(r, service.environments[i]?.deployPhase ?? ''),
@@ -65,41 +58,46 @@ export function statusMessage(
 
   const configured = status.configured.ok
     ? status.configuredVersion
-      ? `*Configured on ${status.configured.value.branch}:* ${code(status.configuredVersion)} → CI deploys ${
-          status.configuredResolvesTo ? code(status.configuredResolvesTo) : '_nothing: no model.zip matches_'
-        } (<${status.configured.value.htmlUrl}|${service.configPath}>)`
-      : `*Configured on ${status.configured.value.branch}:* unreadable`
-    : '*Configured:* unknown (GitHub could not be read)';
+      ? md`*Configured on ${status.configured.value.branch}:* ${code(status.configuredVersion)} → CI deploys ${
+          status.configuredResolvesTo
+            ? code(status.configuredResolvesTo)
+            : md`_nothing: no model.zip matches_`
+        } (${link(status.configured.value.htmlUrl, service.configPath)})`
+      : md`*Configured on ${status.configured.value.branch}:* unreadable`
+    : md`*Configured:* unknown (GitHub could not be read)`;
 
-  // Drift notes quote what the healthchecks answered: outside text, so escaped like a person's note.
+  // Drift notes quote what the healthchecks answered: outside text, escaped by md like a person's note.
   const drift =
     status.drift.length > 0
-      ? `:rotating_light: *Mismatch*\n${status.drift.map((d) => `• ${esc(d)}`).join('\n')}`
+      ? md`:rotating_light: *Mismatch*\n${joinMd(
+          status.drift.map((d) => `• ${d}`),
+          '\n',
+        )}`
       : status.configured.ok && status.configuredVersion
-        ? ':white_check_mark: Every environment serves what it should.'
-        : '';
+        ? md`:white_check_mark: Every environment serves what it should.`
+        : EMPTY;
 
   const lkg = status.lastKnownGood;
   const lkgLine = lkg?.iteration
-    ? `*Last known good:* ${code(lkg.iteration.name)} (passed; reached ${Object.keys(lkg.iteration.reached).join(', ')})\nRoll back with ${code(`/rollback to previous ${service.name}`)}`
+    ? md`*Last known good:* ${code(lkg.iteration.name)} (passed; reached ${Object.keys(lkg.iteration.reached).join(', ')})\nRoll back with ${code(`/rollback to previous ${service.name}`)}`
     : status.catalog.ok
-      ? '*Last known good:* none: no safe target older than the live model'
-      : '*Last known good:* unknown (the bucket could not be read)';
+      ? md`*Last known good:* none: no safe target older than the live model`
+      : md`*Last known good:* unknown (the bucket could not be read)`;
 
   const live = status.live
-    ? `Live model ${code(status.live.iteration ?? status.live.version)} ${
+    ? md`Live model ${code(status.live.iteration ?? status.live.version)} ${
         status.live.source === 'healthcheck'
           ? `(${status.live.environment} healthcheck)`
           : '(from the config: production unreadable)'
       }`
-    : 'Live model unknown';
+    : md`Live model unknown`;
 
   const blocks: Block[] = [
     header(`${service.name}: status`),
     ...unavailableBlock(status.unavailable),
     fields(envLines),
     section(configured),
-    ...(drift ? [section(drift)] : []),
+    ...(drift.text ? [section(drift)] : []),
     ...activeRollbacks(
       active,
       service.environments.map((e) => ({ name: e.name, deployPhase: e.deployPhase })),
@@ -107,11 +105,12 @@ export function statusMessage(
     ),
     divider(),
     section(lkgLine),
-    context(`${live} · read ${slackDate(new Date())}`),
+    context(md`${live} · read ${date(new Date())}`),
   ];
   // The notification text is mrkdwn too: a healthcheck's answer must not ping the channel from there.
-  const text = `${service.name}: ${status.environments
-    .map((r) => `${r.environment} ${r.ok ? esc(r.modelVersion) : 'unreadable'}`)
-    .join(', ')}${status.drift[0] ? ` — ${esc(status.drift[0])}` : ''}`;
-  return { text, blocks };
+  const text = md`${service.name}: ${joinMd(
+    status.environments.map((r) => `${r.environment} ${r.ok ? r.modelVersion : 'unreadable'}`),
+    ', ',
+  )}${status.drift[0] ? md` — ${status.drift[0]}` : ''}`;
+  return message(text, blocks);
 }

@@ -3,17 +3,8 @@
 import type { VersionRow } from '../../domain/overview.js';
 import { describeReason } from '../../domain/targets.js';
 import { type ServiceStatus, versionCount } from '../../workflows/serviceStatus.js';
-import {
-  type Block,
-  code,
-  context,
-  escapeMrkdwn as esc,
-  header,
-  MAX_BLOCKS,
-  packSections,
-  section,
-  slackDate,
-} from './kit.js';
+import { type Block, context, header, MAX_BLOCKS, message, packSections, plain, section } from './kit.js';
+import { code, date, joinMd, type Mrkdwn, md } from './mrkdwn.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 import { unavailableBlock } from './status.js';
 
@@ -23,31 +14,31 @@ const VALIDATION = {
   unvalidated: ':grey_question: not validated',
 };
 
-export function versionParagraph(row: VersionRow, environments: readonly string[]): string {
+export function versionParagraph(row: VersionRow, environments: readonly string[]): Mrkdwn {
   const it = row.deploys;
   const tags = [
     ...row.servedBy.map((e) => `:satellite_antenna: serves ${e}`),
     ...(row.configured ? [':memo: configured on main'] : []),
   ];
-  const lines = [`*${row.version}*${tags.length ? `  ${tags.join('  ')}` : ''}`];
+  const lines = [md`*${row.version}*${tags.length ? `  ${tags.join('  ')}` : ''}`];
   if (it) {
     const reached = environments.filter((e) => it.reached[e]);
     lines.push(
-      `CI deploys ${code(it.name)}${row.iterationCount > 1 ? ` (newest of ${row.iterationCount})` : ''}${
-        it.model ? ` · ${slackDate(it.model.lastModified, '{date_short}')}` : ''
+      md`CI deploys ${code(it.name)}${row.iterationCount > 1 ? ` (newest of ${row.iterationCount})` : ''}${
+        it.model ? md` · ${date(it.model.lastModified, '{date_short}')}` : ''
       }`,
-      `${VALIDATION[it.validation]} · reached ${reached.length ? reached.join(', ') : 'nothing yet'}`,
+      md`${VALIDATION[it.validation]} · reached ${reached.length ? reached.join(', ') : 'nothing yet'}`,
     );
   } else if (row.assessment.resolved) {
-    lines.push(`CI deploys ${code(row.assessment.resolved.directory)}: *not this version*`);
+    lines.push(md`CI deploys ${code(row.assessment.resolved.directory)}: *not this version*`);
   }
   lines.push(
     row.assessment.safe
-      ? ':large_green_circle: safe rollback target'
-      : // A reason may name the live version, which comes from a healthcheck.
-        `:no_entry: not a target: ${esc(row.assessment.reasons.map(describeReason).join('; '))}`,
+      ? md`:large_green_circle: safe rollback target`
+      : // A reason may name the live version, which comes from a healthcheck: md escapes it.
+        md`:no_entry: not a target: ${row.assessment.reasons.map(describeReason).join('; ')}`,
   );
-  return lines.join('\n');
+  return joinMd(lines, '\n');
 }
 
 /** Each safe target offers the request form, prefilled. */
@@ -58,7 +49,7 @@ function withRequestButton(block: Block, row: VersionRow, service: string): Bloc
     accessory: {
       type: 'button',
       action_id: OPEN_MODAL_ACTION,
-      text: { type: 'plain_text', text: `Roll back to ${row.version}` },
+      text: plain(`Roll back to ${row.version}`, 75),
       value: JSON.stringify({ service, version: row.version }),
     },
   } as Block;
@@ -71,9 +62,9 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
   const envs = service.environments.map((e) => e.name);
   const intro: Block[] = [header(`${service.name}: versions`), ...unavailableBlock(status.unavailable)];
   const footer = context(
-    `${shown.length} of ${total} versions, newest first · bucket ${code(service.bucket)}${
-      status.catalog.ok ? ` listed ${slackDate(status.catalog.value.listedAt, '{time}')}` : ''
-    }${total > shown.length ? ` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, total)}`)}` : ''}`,
+    md`${shown.length} of ${total} versions, newest first · bucket ${code(service.bucket)}${
+      status.catalog.ok ? md` listed ${date(status.catalog.value.listedAt, '{time}')}` : ''
+    }${total > shown.length ? md` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, total)}`)}` : ''}`,
   );
   const room = MAX_BLOCKS - intro.length - 1;
   const body =
@@ -86,8 +77,9 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
             room,
           );
   const safe = shown.filter((r) => r.assessment.safe).map((r) => r.version);
-  return {
-    text: `${service.name}: ${shown.length} versions, safe targets: ${safe.join(', ') || 'none'}`,
-    blocks: [...intro, ...body, footer],
-  };
+  return message(md`${service.name}: ${shown.length} versions, safe targets: ${safe.join(', ') || 'none'}`, [
+    ...intro,
+    ...body,
+    footer,
+  ]);
 }

@@ -12,7 +12,7 @@ import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
 import { helpMessage, usageError } from '../blocks/help.js';
 import { historyMessage } from '../blocks/history.js';
-import { escapeMrkdwn } from '../blocks/kit.js';
+import { code, md } from '../blocks/mrkdwn.js';
 import { renderClick } from '../blocks/notices.js';
 import { statusMessage } from '../blocks/status.js';
 import { versionsMessage } from '../blocks/versions.js';
@@ -54,7 +54,8 @@ export function rollbackCommand(deps: SlackDeps) {
       log.error('rollback command failed', { error: err });
       await respond({
         response_type: 'ephemeral',
-        text: `:x: Something went wrong running \`/rollback ${escapeMrkdwn(command.text)}\`: ${escapeMrkdwn((err as Error).message)}. Nothing was changed; try again, and if it keeps failing check the bot's logs.`,
+        text: md`:x: Something went wrong running ${code(`/rollback ${command.text}`)}: ${(err as Error).message}. Nothing was changed; try again, and if it keeps failing check the bot's logs.`
+          .text,
       });
     }
   };
@@ -139,7 +140,7 @@ async function run(
       const outcome = await cancel(deps.workflows, cmd.requestId, at.user, 'command');
       await respond({
         response_type: 'ephemeral',
-        text: renderClick(outcome) ?? `:wastebasket: ${cmd.requestId} cancelled.`,
+        text: (renderClick(outcome) ?? md`:wastebasket: ${cmd.requestId} cancelled.`).text,
       });
       return;
     }

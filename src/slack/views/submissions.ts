@@ -6,28 +6,18 @@ import { reject } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { actorOf } from '../actions/requestButtons.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
-import { escapeMrkdwn } from '../blocks/kit.js';
+import { md } from '../blocks/mrkdwn.js';
 import { renderClick } from '../blocks/notices.js';
-import type { ModalContext } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
+import { readRejectModalMetadata, readRequestModalMetadata } from '../payloadValues.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 /**
- * The context a modal carries in private_metadata, if it has every field as a string. Only our own
- * modals are submitted here, but an old or tampered form must get an answer, not an exception.
+ * Only our own modals are submitted here, but an old or tampered form (its private_metadata is read by
+ * payloadValues.ts) must get an answer in the form, not an exception. Slack shows these errors as
+ * plain text under the field, so they hold no outside text and need no markup.
  */
-function metadata<K extends string>(text: string, keys: readonly K[]): Record<K, string> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (!parsed || typeof parsed !== 'object') return undefined;
-    const record = parsed as Record<string, unknown>;
-    return keys.every((k) => typeof record[k] === 'string') ? (record as Record<K, string>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const STALE_FORM = 'This form is out of date: close it and type `/rollback` again.';
 
 export function requestSubmitted(deps: SlackDeps) {
@@ -36,7 +26,8 @@ export function requestSubmitted(deps: SlackDeps) {
     const version = values.target?.value?.selected_option?.value;
     const reasonValue = values.reason?.value?.selected_option?.value ?? 'MANUAL_REQUEST';
     const note = values.note?.value?.value ?? '';
-    const ctx = metadata(view.private_metadata, ['service', 'channel']) as ModalContext | undefined;
+    const read = readRequestModalMetadata(view.private_metadata);
+    const ctx = read.ok ? read.value : undefined;
     const service = ctx ? findService(deps.config, ctx.service) : undefined;
     if (!ctx || !service) {
       await ack({ response_action: 'errors', errors: { target: STALE_FORM } });
@@ -76,7 +67,8 @@ export function requestSubmitted(deps: SlackDeps) {
       await client.chat.postEphemeral({
         channel: ctx.channel,
         user,
-        text: `:x: The request could not be made: ${escapeMrkdwn((err as Error).message)}. Nothing was written; try again.`,
+        text: md`:x: The request could not be made: ${(err as Error).message}. Nothing was written; try again.`
+          .text,
       });
     }
   };
@@ -84,17 +76,18 @@ export function requestSubmitted(deps: SlackDeps) {
 
 export function rejectSubmitted(deps: SlackDeps) {
   return async ({ ack, view, body, client }: Args): Promise<void> => {
-    const ctx = metadata(view.private_metadata, ['requestId', 'channel']);
-    if (!ctx) {
+    const read = readRejectModalMetadata(view.private_metadata);
+    if (!read.ok) {
       await ack({ response_action: 'errors', errors: { why: STALE_FORM } });
       return;
     }
     await ack();
+    const ctx = read.value;
     const why = view.state.values.why?.value?.value ?? '';
     const text = await reject(deps.workflows, ctx.requestId, actorOf(body.user), why).then(
-      (outcome) => renderClick(outcome) ?? `:no_entry: You rejected ${ctx.requestId}.`,
-      (err: Error) => `:x: Reject failed: ${escapeMrkdwn(err.message)}. Nothing changed; try again.`,
+      (outcome) => renderClick(outcome) ?? md`:no_entry: You rejected ${ctx.requestId}.`,
+      (err: Error) => md`:x: Reject failed: ${err.message}. Nothing changed; try again.`,
     );
-    await client.chat.postEphemeral({ channel: ctx.channel, user: body.user.id, text });
+    await client.chat.postEphemeral({ channel: ctx.channel, user: body.user.id, text: text.text });
   };
 }
