@@ -156,7 +156,7 @@ describe('two replicas on one PostgreSQL', () => {
       Array.from({ length: 20 }, (_, i) => approve(i % 2 ? a : b, id, i % 3 ? USERS.bob : USERS.carol)),
     );
     expect(clicks.every((c) => c.status === 200)).toBe(true);
-    const ours = () => github.pulls(REPO).filter((p) => String(p.head.ref).endsWith(id.toLowerCase()));
+    const ours = () => github.pulls(REPO).filter((p) => String(p.head.ref).includes(`-${id.toLowerCase()}-`));
     await until('the PR', () => ours().length > 0);
     await until('"PR opened"', () => threadReplies().some((t) => t.includes('PR opened')));
     await new Promise((r) => setTimeout(r, 1500)); // any second PR or reply would land by now
@@ -175,7 +175,7 @@ describe('two replicas on one PostgreSQL', () => {
     await approve(b, id, USERS.bob);
     // (The fake GitHub keeps earlier tests' PRs: find this request's by its branch.)
     const pr = await until('the PR', () =>
-      github.pulls(REPO).find((p) => String(p.head.ref).endsWith(id.toLowerCase())),
+      github.pulls(REPO).find((p) => String(p.head.ref).includes(`-${id.toLowerCase()}-`)),
     );
     // The PR deploys to development; the merge (no webhook: rounds must notice) to staging.
     health.serve('development', '1.25.0-293a4b5');
@@ -245,7 +245,7 @@ describe('two replicas on one PostgreSQL', () => {
     held.release();
     // The dead opener's lease is taken over once its heartbeat lapses; the survivor resumes the request.
     await until('"PR opened"', () => threadReplies().some((t) => t.includes('PR opened')), 30_000);
-    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).endsWith(id.toLowerCase()));
+    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).includes(`-${id.toLowerCase()}-`));
     expect(ours).toHaveLength(1);
     expect(threadReplies().filter((t) => t.includes('PR opened'))).toHaveLength(1);
     const [row] = await query<{ state: string; pr_number: number }>(
@@ -274,7 +274,7 @@ describe('liveness at the default settings (issue 14, finding 8)', () => {
     await until('"PR opened"', () => threadReplies().some((t) => t.includes('PR opened')), 30_000);
     // Before: 4 × lease_ttl_seconds = 2 minutes.
     expect(Date.now() - killedAt).toBeLessThan(10_000);
-    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).endsWith(id.toLowerCase()));
+    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).includes(`-${id.toLowerCase()}-`));
     expect(ours).toHaveLength(1);
     expect(github.callCount({ method: 'POST', path: /\/pulls$/ })).toBe(1);
     expect(threadReplies().filter((t) => t.includes('PR opened'))).toHaveLength(1);
@@ -303,7 +303,7 @@ describe('liveness at the default settings (issue 14, finding 8)', () => {
     await until('"PR opened"', () => threadReplies().some((t) => t.includes('PR opened')), 30_000);
     // From the later of the kill and the restart being ready (the start-up itself is not the bot's to speed).
     expect(Date.now() - Math.max(killedAt, upAt)).toBeLessThan(10_000);
-    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).endsWith(id.toLowerCase()));
+    const ours = github.pulls(REPO).filter((p) => String(p.head.ref).includes(`-${id.toLowerCase()}-`));
     expect(ours).toHaveLength(1);
     expect(threadReplies().filter((t) => t.includes('PR opened'))).toHaveLength(1);
   }, 60_000);
