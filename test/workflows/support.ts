@@ -1,5 +1,5 @@
 /** Reading what the bot did in the fake Slack and GitHub, for the request-flow tests. */
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { Harness } from '../support/harness.js';
 import { REPO } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
@@ -41,16 +41,28 @@ export async function ephemeralTo(h: Harness, responseId: string): Promise<strin
 
 export const pulls = (h: Harness) => h.github.pulls(REPO);
 
+/**
+ * Waits until the bot is idle: every Slack request it acknowledged has finished its follow-up work (the
+ * bot counts them for its drain) and every card update is sent. An event, not a sleep: a test that
+ * asserts "nothing more happened" reads the fakes only once the bot has nothing left to do.
+ */
 export async function settle(h: Harness): Promise<void> {
-  await new Promise((r) => setTimeout(r, 150));
-  await h.bot.workflows.cards.flush();
+  await vi.waitFor(
+    async () => {
+      if (h.bot.inFlightCount() > 0) throw new Error(`${h.bot.inFlightCount()} Slack requests still at work`);
+      await h.bot.workflows.cards.flush();
+      if (h.bot.inFlightCount() > 0) throw new Error('a card update started more work');
+    },
+    { timeout: 10_000, interval: 5 },
+  );
 }
 
 /** Waits until an async condition holds (store reads), failing after `timeoutMs`. */
 export async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await check())) throw new Error('condition not met in time');
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }
