@@ -11,6 +11,7 @@ export type HealthError =
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'invalid_json'; readonly detail: string }
   | { readonly kind: 'missing_field'; readonly field: string }
+  | { readonly kind: 'field_too_long'; readonly field: string; readonly length: number; readonly max: number }
   | { readonly kind: 'network'; readonly detail: string };
 
 export type HealthResult =
@@ -33,6 +34,9 @@ export interface Healthchecks {
   read(env: EnvironmentConfig): Promise<HealthResult>;
   readAll(envs: readonly EnvironmentConfig[]): Promise<HealthResult[]>;
 }
+
+/** Real ones are about 15 to 40 characters (`1.25.3-3a4b5c6`). */
+export const MAX_MODEL_VERSION_CHARS = 64;
 
 export function createHealthchecks(options: {
   timeoutMs: number;
@@ -77,6 +81,15 @@ export function createHealthchecks(options: {
     if (typeof record.model_version !== 'string' || record.model_version === '') {
       return fail({ kind: 'missing_field', field: 'model_version' });
     }
+    // The iteration pattern runs on it: bounded like a version typed in a command.
+    if (record.model_version.length > MAX_MODEL_VERSION_CHARS) {
+      return fail({
+        kind: 'field_too_long',
+        field: 'model_version',
+        length: record.model_version.length,
+        max: MAX_MODEL_VERSION_CHARS,
+      });
+    }
     if (typeof record.healthy !== 'boolean') return fail({ kind: 'missing_field', field: 'healthy' });
     observe('healthcheck', 'ok', performance.now() - started);
     return {
@@ -106,6 +119,8 @@ export function describeHealthError(error: HealthError): string {
       return 'answered with invalid JSON';
     case 'missing_field':
       return `answer has no \`${error.field}\``;
+    case 'field_too_long':
+      return `answer's \`${error.field}\` is ${error.length} characters long (at most ${error.max})`;
     case 'network':
       return `unreachable (${error.detail})`;
   }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'smol-toml';
 import { DEFAULT_ITERATION_PATTERN, type IterationNaming } from '../domain/iterations.js';
 import { ConfigError, Reader } from './reader.js';
+import { backtrackingRisk } from './regexSafety.js';
 
 export type DeployPhase = 'pull_request' | 'merge';
 
@@ -209,6 +210,7 @@ function readService(name: string, r: Reader): ServiceConfig {
     if (!iterationPattern.includes('(?<version>')) {
       r.problem('iteration_pattern', 'expected a regular expression with a named group (?<version>…)');
     }
+    refuseSlowPattern(r, 'iteration_pattern', iterationPattern);
   } catch (err) {
     r.problem('iteration_pattern', `expected a regular expression: ${(err as Error).message}`);
   }
@@ -272,6 +274,7 @@ function readService(name: string, r: Reader): ServiceConfig {
   for (const [i, p] of r.strings('alarm_patterns').entries()) {
     try {
       alarmPatterns.push(new RegExp(p));
+      refuseSlowPattern(r, `alarm_patterns[${i}]`, p);
     } catch (err) {
       r.problem(`alarm_patterns[${i}]`, `expected a regular expression: ${(err as Error).message}`);
     }
@@ -311,6 +314,20 @@ function readService(name: string, r: Reader): ServiceConfig {
   }
   r.rejectUnknown();
   return service;
+}
+
+/**
+ * Patterns run on outside text (commands, healthchecks, alarm names) before Slack's 3-second ack; one
+ * that can backtrack for minutes would freeze every replica that loads it, so it is refused here.
+ */
+function refuseSlowPattern(r: Reader, key: string, source: string): void {
+  const risk = backtrackingRisk(source);
+  if (risk) {
+    r.problem(
+      key,
+      `refused: the pattern can take super-linear time on outside text (${risk}); rewrite it so each character can be matched only one way, e.g. \\d+(?:\\.\\d+)* rather than (\\d+\\.?)+`,
+    );
+  }
 }
 
 export function findService(config: BotConfig, name: string): ServiceConfig | undefined {

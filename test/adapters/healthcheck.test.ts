@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthchecks } from '../../src/adapters/healthcheck.js';
+import { createHealthchecks, describeHealthError } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { readFixture } from '../support/fixtures.js';
@@ -20,6 +20,7 @@ beforeAll(async () => {
     failing: { status: 503, body: { error: 'down' } },
     partial: { body: { git_sha1: 'abc1234', healthy: true } },
     sick: { body: { git_sha1: 'abc1234', model_version: '1.25.3-3a4b5c6', healthy: false } },
+    rambling: { body: { git_sha1: 'abc1234', model_version: `${'1'.repeat(200)}x`, healthy: true } },
   });
 });
 afterAll(() => fake.close());
@@ -59,5 +60,16 @@ describe('healthchecks', () => {
     expect(results[3]).toMatchObject({ error: { kind: 'missing_field', field: 'model_version' } });
     expect(results[4]).toMatchObject({ ok: true, healthy: false });
     expect(results[5]).toMatchObject({ error: { kind: 'network', detail: 'ECONNREFUSED' } });
+  });
+
+  it('refuses a model_version longer than any real one (the iteration pattern runs on it)', async () => {
+    const r = await checks().read(env('rambling'));
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: 'field_too_long', field: 'model_version', length: 201, max: 64 },
+    });
+    expect(r.ok ? '' : describeHealthError(r.error)).toBe(
+      "answer's `model_version` is 201 characters long (at most 64)",
+    );
   });
 });

@@ -59,6 +59,27 @@ describe('bot config', () => {
     ]);
   });
 
+  it('refuses patterns that can backtrack for minutes, naming the key and why, in one line each', () => {
+    const slow = example
+      .replace(
+        "iteration_pattern = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$'",
+        // (a function: "$'" in a replacement string means the text after the match)
+        () => "iteration_pattern = '^(?<version>(\\d+\\.?)+)-(?<sha>[0-9a-f]{7})$'",
+      )
+      .replace(
+        "alarm_patterns = ['^fpo-search-.*-5xx$']",
+        () => "alarm_patterns = ['^fpo-search-.*-5xx$', '^(a|a)*$']",
+      );
+    const problems = problemsOf(slow);
+    expect(problems).toEqual([
+      'services.fpo-search.iteration_pattern: refused: the pattern can take super-linear time on outside text (inside the repetition "(\\d+\\.?)+", "\\d+" can also match what follows it, so an input that almost matches is tried in exponentially many ways); rewrite it so each character can be matched only one way, e.g. \\d+(?:\\.\\d+)* rather than (\\d+\\.?)+',
+      expect.stringMatching(
+        /^services\.fpo-search\.alarm_patterns\[1\]: refused: the pattern can take super-linear time .*"a" and "a" can begin with the same character/,
+      ),
+    ]);
+    for (const line of problems) expect(line).not.toContain('\n');
+  });
+
   it('refuses a file with no services, and invalid TOML', () => {
     expect(problemsOf('[bot]\n')).toEqual(['services: expected at least one [services.<name>] table']);
     expect(problemsOf('services = [')[0]).toMatch(/^not valid TOML/);

@@ -62,6 +62,8 @@ export interface HarnessOptions {
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
    */
   socketMode?: boolean;
+  /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
+  adjustConfig?: (config: BotConfig) => BotConfig;
 }
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
@@ -216,7 +218,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   health.serve('staging', '1.25.3-3a4b5c6', '9e8d7c6');
   health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
 
-  const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const parsed = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const config = opts.adjustConfig ? opts.adjustConfig(parsed) : parsed;
   const certificates = testCertificateFetcher();
   const confirmations: string[] = [];
   // The workflow tests run once on each database (vitest.config.ts projects).
