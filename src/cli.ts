@@ -23,6 +23,7 @@ import { type BotConfig, findService, loadBotConfig } from './config/botConfig.j
 import { readEnv } from './config/env.js';
 import { parseCommand } from './domain/command.js';
 import { createLogger } from './log.js';
+import { redactText } from './secrets.js';
 import { renderPlan, renderStatus, renderVersions } from './terminal/render.js';
 import { makePlan } from './workflows/requestRollback.js';
 import { getServiceStatus, type StatusDeps, versionTable } from './workflows/serviceStatus.js';
@@ -194,7 +195,7 @@ async function main(): Promise<number> {
       await store.close();
     }
   } catch (err) {
-    io.err(`rollback-bot: ${(err as Error).message}\n`);
+    io.err(`rollback-bot: ${redactText((err as Error).message)}\n`);
     return 1;
   }
 }

@@ -12,6 +12,7 @@ import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
 import { ConfigError } from './config/reader.js';
 import { createLogger, type Logger } from './log.js';
+import { redactText } from './secrets.js';
 
 /** A start-up problem that is the operator's to fix, already worded. */
 export class StartupError extends Error {
@@ -107,10 +108,13 @@ main().catch((err: unknown) => {
     err instanceof ConfigError ||
     err instanceof StoreOpenError ||
     err instanceof StartupError;
+  // Whatever a library put in its message (a URL, a key it could not parse) is redacted like a log line.
   process.stderr.write(
-    known
-      ? `rollback-bot cannot start: ${(err as Error).message}\n`
-      : `rollback-bot failed to start: ${(err as Error).stack ?? String(err)}\n`,
+    redactText(
+      known
+        ? `rollback-bot cannot start: ${(err as Error).message}\n`
+        : `rollback-bot failed to start: ${(err as Error).stack ?? String(err)}\n`,
+    ),
   );
   process.exit(1);
 });

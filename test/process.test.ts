@@ -62,6 +62,16 @@ describe('start-up problems are one line naming what to fix', () => {
       'rollback-bot cannot start: DATABASE_URL postgres://bot:***@127.0.0.1:9/rollbacks: connection refused: is PostgreSQL running and listening on that host and port?',
     ],
     [
+      'a database password with an "@" in it',
+      { DATABASE_URL: 'postgres://bot:hunter2@ss@127.0.0.1:9/rollbacks' },
+      'rollback-bot cannot start: DATABASE_URL postgres://bot:***@127.0.0.1:9/rollbacks: connection refused: is PostgreSQL running and listening on that host and port?',
+    ],
+    [
+      'a database password as a parameter',
+      { DATABASE_URL: 'postgres://bot@127.0.0.1:9/rollbacks?password=hunter2' },
+      'rollback-bot cannot start: DATABASE_URL postgres://bot@127.0.0.1:9/rollbacks?password=***: connection refused: is PostgreSQL running and listening on that host and port?',
+    ],
+    [
       'a missing config file',
       { ROLLBACK_BOT_CONFIG: '/nonexistent/bot.toml' },
       'rollback-bot cannot start: Invalid bot config /nonexistent/bot.toml:',
@@ -77,6 +87,7 @@ describe('start-up problems are one line naming what to fix', () => {
     expect(ours).toEqual([expected]);
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(`${stdout}${stderr}`).not.toContain('hunter2');
+    expect(`${stdout}${stderr}`).not.toContain('ss@127');
   });
 
   it('refuses an iteration pattern that can backtrack for minutes, naming the key and why', async () => {

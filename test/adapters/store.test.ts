@@ -272,6 +272,30 @@ describe('opening a store', () => {
     expect(safeDatabaseUrl('postgresql://u:p@h/db')).toBe('postgresql://u:***@h/db');
   });
 
+  it.each([
+    [
+      'a password with an "@" in it',
+      'postgres://bot:hunter2@ss@127.0.0.1:9/rollbacks',
+      'postgres://bot:***@127.0.0.1:9/rollbacks',
+    ],
+    [
+      'a password parameter',
+      'postgres://bot@127.0.0.1:9/rollbacks?password=hunter2ss',
+      'postgres://bot@127.0.0.1:9/rollbacks?password=***',
+    ],
+    [
+      'a password with a "/" in it',
+      'postgres://bot:hun/ter2ss@127.0.0.1:9/rollbacks',
+      'postgres://bot:***@127.0.0.1:9/rollbacks',
+    ],
+  ])('shows none of %s when the store cannot be opened', async (_what, url, shown) => {
+    const err = await openStore(url, { connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreOpenError);
+    const message = (err as Error).message;
+    expect(message.startsWith(`DATABASE_URL ${shown}: `)).toBe(true);
+    for (const part of ['hunter2', 'ter2ss', 'ss@', 'hun/']) expect(message).not.toContain(part);
+  });
+
   it('names the file when the SQLite directory cannot be written', async () => {
     // A path under a regular file: no user, root included, can create that directory.
     const file = join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'a-file');

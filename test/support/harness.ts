@@ -12,7 +12,7 @@ import { openStore } from '../../src/adapters/store/open.js';
 import type { Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
-import { silentLogger } from '../../src/log.js';
+import { type Level, type Logger, silentLogger } from '../../src/log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
@@ -62,6 +62,9 @@ export interface HarnessOptions {
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
    */
   socketMode?: boolean;
+  /** The bot's logger and LOG_LEVEL (default: silent, error). */
+  log?: Logger;
+  logLevel?: Level;
   /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
   adjustConfig?: (config: BotConfig) => BotConfig;
 }
@@ -245,10 +248,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           ? { kind: 'socket', appToken: APP_TOKEN }
           : { kind: 'http', signingSecret: SIGNING_SECRET },
         slackApiUrl: slack.apiUrl,
-        logLevel: 'error',
+        logLevel: opts.logLevel ?? 'error',
         githubWebhookSecret: opts.webhookSecret,
       },
-      log: silentLogger,
+      log: opts.log ?? silentLogger,
       s3: opts.s3Endpoint ? new S3Client({ ...s3.clientConfig(), endpoint: opts.s3Endpoint }) : s3.client(),
       octokit,
       store,

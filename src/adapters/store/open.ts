@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { safeDatabaseUrl, withoutDatabaseSecrets } from '../../secrets.js';
 import { type Dialect, migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createStore, type Store } from './store.js';
@@ -26,10 +27,8 @@ export interface StoreOptions {
   readonly poolSize?: number;
 }
 
-/** The URL as it may be shown: without its password. */
-export function safeDatabaseUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}
+/** The URL as it may be shown: without its password, wherever it is written (see secrets.ts). */
+export { safeDatabaseUrl };
 
 export function dialectOf(url: string): Dialect | undefined {
   if (url.startsWith('sqlite:')) return 'sqlite';
@@ -47,7 +46,9 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     if (error) throw error;
   } catch (err) {
     await db.destroy().catch(() => undefined);
-    throw new StoreOpenError(`DATABASE_URL ${safeDatabaseUrl(databaseUrl)}: ${explainDatabaseError(err)}`);
+    // A driver's own message may quote the URL, or the tail of a password it split at an "@".
+    const why = withoutDatabaseSecrets(explainDatabaseError(err), databaseUrl);
+    throw new StoreOpenError(`DATABASE_URL ${safeDatabaseUrl(databaseUrl)}: ${why}`);
   }
   return createStore(db, dialect);
 }
