@@ -6,6 +6,7 @@
  *
  * `rollback-bot plan [service] <version>` prints what a request would do, writing nothing.
  * `rollback-bot history [service] [count] [--json]` prints the audit trail from the bot's database.
+ * The bot's database is only read: never created nor migrated; a schema of another version is refused.
  *
  * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
  * read (for plan: it would be refused); 2 usage; 1 cannot run.
@@ -171,7 +172,7 @@ async function main(): Promise<number> {
         io.err(`rollback-bot: no bot database at ${dbPath}: set DATABASE_URL to the bot's database\n`);
         return 1;
       }
-      const store = await openStore(env.databaseUrl);
+      const store = await openStore(env.databaseUrl, { migrate: false });
       try {
         return await runHistory(args.slice(1), config, store, io);
       } finally {
@@ -179,7 +180,11 @@ async function main(): Promise<number> {
       }
     }
     const { s3, octokit } = await createClients(env, config, log);
-    const store = await openStore(haveDb ? env.databaseUrl : 'sqlite::memory:');
+    // The bot's database is read as it is, never migrated (a CLI run must not change production's
+    // schema under the bot); without one, an empty in-memory store stands in.
+    const store = haveDb
+      ? await openStore(env.databaseUrl, { migrate: false })
+      : await openStore('sqlite::memory:');
     const status: StatusDeps = {
       bucket: createModelBucket(s3, { cacheSeconds: 0, timeoutMs: config.timeouts.s3Ms }),
       healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs }),

@@ -3,7 +3,7 @@
  * "Replicas" are two stores opened on one database: every only-once must hold between them.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -294,6 +294,28 @@ describe('opening a store', () => {
     const message = (err as Error).message;
     expect(message.startsWith(`DATABASE_URL ${shown}: `)).toBe(true);
     for (const part of ['hunter2', 'ter2ss', 'ss@', 'hun/']) expect(message).not.toContain(part);
+  });
+
+  it('opened without migrating, creates nothing and refuses a database with no schema', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollback-bot-'));
+    const missing = await openStore(`sqlite:${join(dir, 'none.db')}`, { migrate: false }).catch(
+      (e: unknown) => e,
+    );
+    expect((missing as Error).message).toMatch(
+      /cannot open .*none\.db \(SQLITE_CANTOPEN\); set DATABASE_URL to the bot's database$/,
+    );
+    expect(existsSync(join(dir, 'none.db'))).toBe(false);
+    const empty = join(dir, 'empty.db');
+    new SQLite(empty).close();
+    const refused = await openStore(`sqlite:${empty}`, { migrate: false }).catch((e: unknown) => e);
+    expect((refused as Error).message).toBe(
+      `DATABASE_URL sqlite:${empty}: the database has no rollback-bot schema yet (no migration has run): start the bot once to create it, or set DATABASE_URL to the bot's database`,
+    );
+    const current = await openStore(`sqlite:${join(dir, 'current.db')}`);
+    await current.close();
+    const reader = await openStore(`sqlite:${join(dir, 'current.db')}`, { migrate: false });
+    expect(await reader.auditTrail(undefined, 1)).toEqual([]);
+    await reader.close();
   });
 
   it('names the file when the SQLite directory cannot be written', async () => {
