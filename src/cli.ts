@@ -186,7 +186,12 @@ async function main(): Promise<number> {
       ? await openStore(env.databaseUrl, { migrate: false })
       : await openStore('sqlite::memory:');
     const status: StatusDeps = {
-      bucket: createModelBucket(s3, { cacheSeconds: 0, timeoutMs: config.timeouts.s3Ms }),
+      bucket: createModelBucket(s3, {
+        cacheSeconds: 0,
+        timeoutMs: config.timeouts.s3Ms,
+        listingTimeoutMs: config.listing.timeoutSeconds * 1000,
+        maxKeys: config.listing.maxKeys,
+      }),
       healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs }),
       configRepo: createConfigRepo(instrumentOctokit(octokit, { timeoutMs: config.timeouts.githubMs })),
       rolledBackFrom: (name) => store.rolledBackFrom(name),

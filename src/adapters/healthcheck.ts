@@ -4,6 +4,7 @@
  */
 import type { EnvironmentConfig } from '../config/botConfig.js';
 import { sharedCalls } from '../sharedCalls.js';
+import { BodyTooLargeError, formatBytes, readCappedText } from './cappedBody.js';
 import { type CallObserver, describeFailure, ignoreCalls } from './outsideCall.js';
 
 export type HealthError =
@@ -11,6 +12,7 @@ export type HealthError =
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'invalid_json'; readonly detail: string }
   | { readonly kind: 'missing_field'; readonly field: string }
+  | { readonly kind: 'too_large'; readonly url: string; readonly limitBytes: number }
   | { readonly kind: 'field_too_long'; readonly field: string; readonly length: number; readonly max: number }
   | { readonly kind: 'network'; readonly detail: string };
 
@@ -35,6 +37,8 @@ export interface Healthchecks {
   readAll(envs: readonly EnvironmentConfig[]): Promise<HealthResult[]>;
 }
 
+/** A healthcheck answers about 100 bytes of JSON; whatever answers at that URL is read this far only. */
+export const MAX_BODY_BYTES = 64 * 1024;
 /** Real ones are about 15 to 40 characters (`1.25.3-3a4b5c6`). */
 export const MAX_MODEL_VERSION_CHARS = 64;
 
@@ -58,10 +62,14 @@ export function createHealthchecks(options: {
         signal: AbortSignal.timeout(options.timeoutMs),
         headers: { accept: 'application/json' },
       });
-      body = await res.text();
-      if (!res.ok)
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
         return fail({ kind: 'status', status: res.status }, res.status >= 500 ? 'http_5xx' : 'http_4xx');
+      }
+      body = await readCappedText(res, MAX_BODY_BYTES);
     } catch (err) {
+      if (err instanceof BodyTooLargeError)
+        return fail({ kind: 'too_large', url: env.healthcheckUrl, limitBytes: err.limitBytes });
       const failure = describeFailure(err, options.timeoutMs);
       if (failure.outcome === 'timeout')
         return fail({ kind: 'timeout', afterMs: options.timeoutMs }, 'timeout');
@@ -119,6 +127,8 @@ export function describeHealthError(error: HealthError): string {
       return 'answered with invalid JSON';
     case 'missing_field':
       return `answer has no \`${error.field}\``;
+    case 'too_large':
+      return `answer from ${error.url} is larger than ${formatBytes(error.limitBytes)} (not a healthcheck?)`;
     case 'field_too_long':
       return `answer's \`${error.field}\` is ${error.length} characters long (at most ${error.max})`;
     case 'network':

@@ -60,6 +60,8 @@ export interface BotConfig {
   readonly expirySweepSeconds: number;
   /** Time bounds of outside calls (each request; healthchecks above). */
   readonly timeouts: { readonly githubMs: number; readonly s3Ms: number; readonly slackMs: number };
+  /** Bounds on one bucket listing as a whole (s3Ms bounds each page). */
+  readonly listing: { readonly maxKeys: number; readonly timeoutSeconds: number };
   /** Several replicas: the background lease, and how long an unconfirmed post or card waits for repair. */
   readonly replicas: {
     readonly leaseTtlSeconds: number;
@@ -135,6 +137,15 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     s3Ms: ms('s3_timeout_ms', 5000),
     slackMs: ms('slack_timeout_ms', 10_000),
   };
+  const listing = {
+    maxKeys: bot.number('max_listing_keys', {
+      default: 1_000_000,
+      min: 1000,
+      max: 100_000_000,
+      integer: true,
+    }),
+    timeoutSeconds: bot.number('listing_timeout_seconds', { default: 300, min: 1, max: 3600 }),
+  };
   const replicas = {
     leaseTtlSeconds: bot.number('lease_ttl_seconds', { default: 30, min: 0.5, max: 600 }),
     repairAfterSeconds: bot.number('repair_after_seconds', { default: 60, min: 0, max: 3600 }),
@@ -182,6 +193,7 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     usergroupCacheSeconds,
     expirySweepSeconds,
     timeouts,
+    listing,
     replicas,
     shutdown,
     sns,

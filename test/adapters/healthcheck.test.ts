@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthchecks, describeHealthError } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
+import { startHttpServer } from '../fakes/http.js';
 import { readFixture } from '../support/fixtures.js';
 import { closedPortUrl } from '../support/ports.js';
 
@@ -71,5 +72,46 @@ describe('healthchecks', () => {
     expect(r.ok ? '' : describeHealthError(r.error)).toBe(
       "answer's `model_version` is 201 characters long (at most 64)",
     );
+  });
+
+  it('reads at most 64 KB of an answer, naming the URL and the bound', async () => {
+    // A declared length past the bound, and a body streamed without end (no length): both stop early.
+    const padded = JSON.stringify({
+      model_version: '1.25.3-3a4b5c6',
+      healthy: true,
+      pad: 'x'.repeat(70_000),
+    });
+    let chunksSent = 0;
+    const endless = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"model_version":"1.25.3-3a4b5c6","pad":"');
+      const more = () => {
+        if (res.destroyed || chunksSent > 10_000) return;
+        chunksSent++;
+        if (res.write('y'.repeat(16_384))) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+    });
+    fake.set('padded', { raw: padded });
+    try {
+      const reads = createHealthchecks({ timeoutMs: 5000 });
+      const big = await reads.read(env('padded'));
+      expect(big).toMatchObject({
+        ok: false,
+        error: { kind: 'too_large', url: fake.urlFor('padded'), limitBytes: 65_536 },
+      });
+      expect(big.ok ? '' : describeHealthError(big.error)).toBe(
+        `answer from ${fake.urlFor('padded')} is larger than 64 KB (not a healthcheck?)`,
+      );
+      const started = performance.now();
+      const stream = await reads.read(env('endless', `${endless.url}/healthcheck`));
+      expect(stream).toMatchObject({ ok: false, error: { kind: 'too_large', limitBytes: 65_536 } });
+      // Stopped at the bound, not at the time limit, having taken a few chunks rather than all of them.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(chunksSent).toBeLessThan(200);
+    } finally {
+      await endless.close();
+    }
   });
 });

@@ -29,6 +29,19 @@ describe('bot config', () => {
     expect(svc?.baseBranch).toBeUndefined();
     expect(svc?.naming.pattern.exec('1.24.0-3f9c2ab')?.groups?.version).toBe('1.24.0');
     expect(svc?.pr.titleTemplate).toBe('fix(model): roll back {service} to {version}');
+    // A listing is bounded as a whole; the default allows a bucket of 100,000 iterations (~460,000 keys).
+    expect(config.listing).toEqual({ maxKeys: 1_000_000, timeoutSeconds: 300 });
+    const withListing = (keys: string, seconds: string) =>
+      example
+        .replace(/^max_listing_keys = .*$/m, `max_listing_keys = ${keys}`)
+        .replace(/^listing_timeout_seconds = .*$/m, `listing_timeout_seconds = ${seconds}`);
+    expect(parseBotConfig(withListing('2000000', '60')).listing).toEqual({
+      maxKeys: 2_000_000,
+      timeoutSeconds: 60,
+    });
+    expect(problemsOf(withListing('10', '300'))).toEqual([
+      'bot.max_listing_keys: expected an integer from 1000 to 100000000, got number 10',
+    ]);
   });
 
   it('reads several services and a dotted key path', () => {
