@@ -3,6 +3,16 @@
 // that others can read is tightened, whatever the umask or the example file's own mode.
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 
+// The same refusal as every entry point's (src/nodeVersion.ts), from package.json's engines: setting up
+// on a Node.js the bot cannot run on would only postpone the surprise.
+const required = Number(/\d+/.exec(JSON.parse(readFileSync('package.json', 'utf8')).engines.node)[0]);
+if (Number.parseInt(process.versions.node, 10) < required) {
+  process.stderr.write(
+    `rollback-bot needs Node.js ${required} or later, this is Node.js ${process.versions.node}: install Node.js ${required} or 24 (https://nodejs.org, or \`nvm install 24\`), or run \`bash .ci/run\`, which takes Node.js 24 from the npm registry\n`,
+  );
+  process.exit(1);
+}
+
 const files = [
   { example: '.env.example', target: '.env', mode: 0o600 },
   { example: 'rollback-bot.example.toml', target: 'rollback-bot.toml' },

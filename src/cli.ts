@@ -11,6 +11,8 @@
  * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
  * read (for plan: it would be refused); 2 usage; 1 cannot run.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import './nodeVersion.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClients } from './adapters/clients.js';

@@ -4,6 +4,8 @@
  * or file and what to do (no stack: the operator needs the fix, not our call graph).
  */
 
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import './nodeVersion.js';
 import { createClients } from './adapters/clients.js';
 import { openStore, StoreOpenError } from './adapters/store/open.js';
 import type { Store } from './adapters/store/store.js';

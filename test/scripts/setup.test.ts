@@ -20,7 +20,8 @@ async function setupIn(dir: string, umask = 0o022): Promise<string> {
 
 function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rollback-setup-'));
-  for (const name of ['.env.example', 'rollback-bot.example.toml']) copyFileSync(name, join(dir, name));
+  for (const name of ['.env.example', 'rollback-bot.example.toml', 'package.json'])
+    copyFileSync(name, join(dir, name));
   chmodSync(join(dir, '.env.example'), 0o644);
   return dir;
 }
