@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../log.js';
 import type { WorkflowDeps } from '../ports.js';
-import { onPullRequestEvent } from '../workflows/trackRollback.js';
+import { onPullRequestEvent, type PullRequestEvent } from '../workflows/trackRollback.js';
 import { type Route, sendJson } from './server.js';
 
 export function verifyGitHubSignature(secret: string, body: Buffer, header: string | undefined): boolean {
@@ -18,20 +18,38 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The parts of GitHub's pull_request payload the bot reads. */
-interface PullRequestPayload {
-  action?: string;
-  repository?: { full_name?: string };
-  pull_request?: {
-    number?: number;
-    html_url?: string;
-    head?: { ref?: string };
-    body?: string | null;
-    merged?: boolean;
-    merged_at?: string | null;
-    merged_by?: { login?: string } | null;
+// A PR number is a positive integer; past PostgreSQL's integer it cannot be one of ours.
+const MAX_PR_NUMBER = 2_147_483_647;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * The parts of GitHub's pull_request payload the bot reads, each of the type it must have. A signed
+ * delivery is still outside data: a field of another type is left out (or refused, for the number)
+ * rather than handed to the workflow and the database as it is.
+ */
+export function readPullRequestEvent(payload: unknown): PullRequestEvent | string {
+  if (!isRecord(payload)) return 'body is not a JSON object';
+  const pr = payload.pull_request;
+  if (!isRecord(pr)) return 'no pull_request object';
+  const number = pr.number;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > MAX_PR_NUMBER)
+    return 'no valid pull_request.number';
+  const mergedAt = text(pr.merged_at) === undefined ? undefined : new Date(pr.merged_at as string);
+  const login = (user: unknown) => (isRecord(user) ? text(user.login) : undefined);
+  return {
+    repo: (isRecord(payload.repository) ? text(payload.repository.full_name) : undefined) ?? '',
+    number,
+    url: text(pr.html_url),
+    branch: isRecord(pr.head) ? text(pr.head.ref) : undefined,
+    body: text(pr.body) ?? '',
+    action: text(payload.action) ?? '',
+    merged: pr.merged === true,
+    mergedAt: mergedAt && !Number.isNaN(mergedAt.getTime()) ? mergedAt : undefined,
+    actor: login(pr.merged_by) ?? login(payload.sender),
   };
-  sender?: { login?: string };
 }
 
 export function githubWebhookRoute(deps: {
@@ -54,16 +72,16 @@ export function githubWebhookRoute(deps: {
         });
         return sendJson(res, 401, { error: 'signature does not match' });
       }
-      const event = req.headers['x-github-event'];
-      if (event !== 'pull_request') return sendJson(res, 200, { ignored: event ?? 'unknown' });
-      let payload: PullRequestPayload;
+      const kind = req.headers['x-github-event'];
+      if (kind !== 'pull_request') return sendJson(res, 200, { ignored: kind ?? 'unknown' });
+      let payload: unknown;
       try {
-        payload = JSON.parse(body.toString('utf8')) as PullRequestPayload;
+        payload = JSON.parse(body.toString('utf8'));
       } catch {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
-      const pr = payload.pull_request;
-      if (!pr?.number) return sendJson(res, 400, { error: 'no pull_request.number' });
+      const event = readPullRequestEvent(payload);
+      if (typeof event === 'string') return sendJson(res, 400, { error: event });
       const delivery = req.headers['x-github-delivery'];
       const seenKey = typeof delivery === 'string' && delivery ? `github:${delivery}` : undefined;
       if (seenKey && !(await deps.workflows.store.claimMessage(seenKey))) {
@@ -71,17 +89,7 @@ export function githubWebhookRoute(deps: {
       }
       let handled: string | undefined;
       try {
-        handled = await onPullRequestEvent(deps.workflows, {
-          repo: payload.repository?.full_name ?? '',
-          number: pr.number,
-          url: pr.html_url,
-          branch: pr.head?.ref,
-          body: pr.body ?? '',
-          action: payload.action ?? '',
-          merged: pr.merged === true,
-          mergedAt: pr.merged_at ? new Date(pr.merged_at) : undefined,
-          actor: pr.merged_by?.login ?? payload.sender?.login,
-        });
+        handled = await onPullRequestEvent(deps.workflows, event);
       } catch (err) {
         // Let GitHub's redelivery (or the next tracking round) try again.
         if (seenKey) await deps.workflows.store.releaseMessage(seenKey);
