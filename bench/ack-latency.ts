@@ -13,6 +13,8 @@
  * Run: npm run bench:ack. Exits non-zero when a request fails; a missed target is reported as FAIL.
  */
 
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import '../src/nodeVersion.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

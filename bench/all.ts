@@ -4,6 +4,8 @@
  * 100,000-iteration bucket. `--before <checkout>` is passed to the scale benchmark (before/after).
  * Exits non-zero when a benchmark failed to run; missed targets are in the output as FAIL.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import '../src/nodeVersion.js';
 import { spawnSync } from 'node:child_process';
 import { argument, QUICK, seconds } from './lib/stats.js';
 

@@ -18,6 +18,8 @@
  * extrapolated linearly (its cost is the same for every version: a scan of all models and iterations);
  * such figures are marked with `~`.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import '../src/nodeVersion.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';

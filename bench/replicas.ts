@@ -18,6 +18,8 @@
  * the bots (`src/main.ts`), the bare app (lib/bareBolt.ts), the load generator (lib/loadgen.ts), and
  * PostgreSQL. Run: npm run bench:replicas [-- --quick]. Exits non-zero on errors only.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
 import type { GitHubCall } from '../test/fakes/github.js';
 import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';

@@ -20,6 +20,8 @@
  * too, against the same S3 process, run by run interleaved with this checkout's bot.
  * Exits non-zero on errors only; a missed target is reported as FAIL.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';

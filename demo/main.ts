@@ -6,6 +6,8 @@
  * --port: the page's port (default 3030, or a free port when 3030 is taken); --data: keep the bot's
  * database in <dir> (default: a temporary directory, removed on exit); --verbose: the bot's info logs.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import '../src/nodeVersion.js';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { startDemo } from './start.js';

@@ -126,6 +126,8 @@ export function createBot(options: BotOptions): RollbackBot {
     bucket: createModelBucket(options.s3, {
       cacheSeconds: config.catalogCacheSeconds,
       timeoutMs: config.timeouts.s3Ms,
+      listingTimeoutMs: config.listing.timeoutSeconds * 1000,
+      maxKeys: config.listing.maxKeys,
       observe: metrics.observeCall,
     }),
     healthchecks: createHealthchecks({

@@ -6,10 +6,13 @@
  *
  * `rollback-bot plan [service] <version>` prints what a request would do, writing nothing.
  * `rollback-bot history [service] [count] [--json]` prints the audit trail from the bot's database.
+ * The bot's database is only read: never created nor migrated; a schema of another version is refused.
  *
  * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
  * read (for plan: it would be refused); 2 usage; 1 cannot run.
  */
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import './nodeVersion.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClients } from './adapters/clients.js';
@@ -23,6 +26,7 @@ import { type BotConfig, findService, loadBotConfig } from './config/botConfig.j
 import { readEnv } from './config/env.js';
 import { parseCommand } from './domain/command.js';
 import { createLogger } from './log.js';
+import { redactText } from './secrets.js';
 import { printable } from './terminal/printable.js';
 import { renderPlan, renderStatus, renderVersions } from './terminal/render.js';
 import { makePlan } from './workflows/requestRollback.js';
@@ -175,7 +179,7 @@ async function main(): Promise<number> {
         io.err(`rollback-bot: no bot database at ${dbPath}: set DATABASE_URL to the bot's database\n`);
         return 1;
       }
-      const store = await openStore(env.databaseUrl);
+      const store = await openStore(env.databaseUrl, { migrate: false });
       try {
         return await runHistory(args.slice(1), config, store, io);
       } finally {
@@ -183,9 +187,18 @@ async function main(): Promise<number> {
       }
     }
     const { s3, octokit } = await createClients(env, config, log);
-    const store = await openStore(haveDb ? env.databaseUrl : 'sqlite::memory:');
+    // The bot's database is read as it is, never migrated (a CLI run must not change production's
+    // schema under the bot); without one, an empty in-memory store stands in.
+    const store = haveDb
+      ? await openStore(env.databaseUrl, { migrate: false })
+      : await openStore('sqlite::memory:');
     const status: StatusDeps = {
-      bucket: createModelBucket(s3, { cacheSeconds: 0, timeoutMs: config.timeouts.s3Ms }),
+      bucket: createModelBucket(s3, {
+        cacheSeconds: 0,
+        timeoutMs: config.timeouts.s3Ms,
+        listingTimeoutMs: config.listing.timeoutSeconds * 1000,
+        maxKeys: config.listing.maxKeys,
+      }),
       healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs }),
       configRepo: createConfigRepo(instrumentOctokit(octokit, { timeoutMs: config.timeouts.githubMs })),
       rolledBackFrom: (name) => store.rolledBackFrom(name),
@@ -199,7 +212,7 @@ async function main(): Promise<number> {
       await store.close();
     }
   } catch (err) {
-    io.err(`rollback-bot: ${(err as Error).message}\n`);
+    io.err(`rollback-bot: ${redactText((err as Error).message)}\n`);
     return 1;
   }
 }

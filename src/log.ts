@@ -1,15 +1,17 @@
 /**
  * Structured JSON logs, one line per event (pino). Errors keep their stack and their cause chain (an
  * octokit error wrapping a fetch error wrapping ENOTFOUND says all three). Anything whose key looks like
- * a credential, or whose value looks like a token, is replaced before it is written, so a careless
- * `log.info('x', { env })` cannot leak one. Audit lines are written whatever LOG_LEVEL says.
+ * a credential, or whose value looks like one (secrets.ts: tokens, AWS keys, private keys, Slack hook
+ * URLs, database passwords), is replaced before it is written, so a careless `log.info('x', { env })`
+ * cannot leak one. Audit lines are written whatever LOG_LEVEL says.
  */
 import { pino, stdSerializers } from 'pino';
+import { redactText } from './secrets.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const SECRET_KEY = /token|secret|password|private|authorization|signature|cookie|credential/i;
-const SECRET_VALUE =
-  /\b(xox[abpre]-[\w-]+|xapp-[\w-]+|gh[pousr]_\w+|github_pat_\w+|AKIA[0-9A-Z]{16})|(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g;
+// A response_url or webhook URL lets whoever holds it post as the bot for a while: a credential too.
+const SECRET_KEY =
+  /token|secret|password|private|authorization|signature|cookie|credential|response_?url|webhook/i;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -21,10 +23,7 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-const redactString = (s: string) =>
-  s.replace(SECRET_VALUE, (_m, token: string | undefined, url: string | undefined) =>
-    token ? '[redacted]' : `${url}***@`,
-  );
+const redactString = redactText;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactString(value);

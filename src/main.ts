@@ -4,6 +4,8 @@
  * or file and what to do (no stack: the operator needs the fix, not our call graph).
  */
 
+// First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
+import './nodeVersion.js';
 import { createClients } from './adapters/clients.js';
 import { openStore, StoreOpenError } from './adapters/store/open.js';
 import type { Store } from './adapters/store/store.js';
@@ -12,6 +14,7 @@ import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
 import { ConfigError } from './config/reader.js';
 import { createLogger, type Logger } from './log.js';
+import { redactText } from './secrets.js';
 
 /** A start-up problem that is the operator's to fix, already worded. */
 export class StartupError extends Error {
@@ -117,10 +120,13 @@ main().catch((err: unknown) => {
     err instanceof ConfigError ||
     err instanceof StoreOpenError ||
     err instanceof StartupError;
+  // Whatever a library put in its message (a URL, a key it could not parse) is redacted like a log line.
   process.stderr.write(
-    known
-      ? `rollback-bot cannot start: ${(err as Error).message}\n`
-      : `rollback-bot failed to start: ${(err as Error).stack ?? String(err)}\n`,
+    redactText(
+      known
+        ? `rollback-bot cannot start: ${(err as Error).message}\n`
+        : `rollback-bot failed to start: ${(err as Error).stack ?? String(err)}\n`,
+    ),
   );
   process.exit(1);
 });

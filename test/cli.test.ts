@@ -3,10 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationProvider } from '../src/adapters/store/migrations.js';
 import { openStore } from '../src/adapters/store/open.js';
 import type { FakeGitHub } from './fakes/github.js';
 import type { FakeHealthchecks } from './fakes/healthchecks.js';
+import { DIALECTS, freshDatabaseUrl, type TestDialect } from './support/databases.js';
 import { startWorld, type World } from './support/world.js';
 
 const run = promisify(execFile);
@@ -208,5 +213,79 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     expect(history.code).toBe(0);
     expect(activeIn(history.stdout)).toBeUndefined();
     expect(history.stdout).toMatch(/R-BBBB {2}approved U2 \(bobapproved by security\)$/m);
+  });
+});
+
+/** A bot database whose schema is at `at` (a migration name), or one migration past what this code knows. */
+async function databaseAt(
+  dialect: TestDialect,
+  at: string | 'future',
+): Promise<{
+  url: string;
+  migrations(): Promise<string[]>;
+}> {
+  const url = await freshDatabaseUrl(dialect);
+  const connect = () =>
+    new Kysely<Record<string, never>>({
+      dialect:
+        dialect === 'sqlite'
+          ? new SqliteDialect({ database: new SQLite(url.slice('sqlite:'.length)) })
+          : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+    });
+  const db = connect();
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error } = at === 'future' ? await migrator.migrateToLatest() : await migrator.migrateTo(at);
+  expect(error).toBeUndefined();
+  if (at === 'future')
+    await sql`insert into kysely_migration (name, timestamp) values ('999_from_a_later_version', '2030-01-01T00:00:00.000Z')`.execute(
+      db,
+    );
+  await db.destroy();
+  return {
+    url,
+    async migrations() {
+      const reader = connect();
+      try {
+        const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+          reader,
+        );
+        return rows.rows.map((r) => r.name);
+      } finally {
+        await reader.destroy();
+      }
+    },
+  };
+}
+
+describe.each(DIALECTS)('rollback-bot CLI on a bot database (%s) of another version', (dialect) => {
+  it('refuses an older schema in one line and migrates nothing', async () => {
+    const db = await databaseAt(dialect, '002_tracking_and_alerts');
+    const before = await db.migrations();
+    expect(before).toEqual(['001_requests', '002_tracking_and_alerts']);
+    const latest = (await migrationProvider(dialect).getMigrations()) as Record<string, unknown>;
+    const newest = Object.keys(latest).sort().at(-1);
+    for (const args of [['history'], ['status'], ['plan', 'previous']]) {
+      const result = await cliWith({ env: { ...env, DATABASE_URL: db.url } }, ...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^rollback-bot: DATABASE_URL .*: the database schema is at 002_tracking_and_alerts, this CLI needs ${newest} \\(missing .*\\): start the bot of this version once to migrate it$`,
+        ),
+      );
+    }
+    expect(await db.migrations()).toEqual(before);
+  });
+
+  it('refuses a newer schema in one line', async () => {
+    const db = await databaseAt(dialect, 'future');
+    const before = await db.migrations();
+    const result = await cliWith({ env: { ...env, DATABASE_URL: db.url } }, 'history');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^rollback-bot: DATABASE_URL .*: the database schema is at 999_from_a_later_version, newer than this CLI knows \(its newest is \d{3}_\w+\): use the rollback-bot CLI of the version the bot runs$/,
+    );
+    expect(await db.migrations()).toEqual(before);
   });
 });

@@ -1,5 +1,9 @@
+import { LogLevel } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.js';
+import { safeDatabaseUrl } from '../src/adapters/store/open.js';
+import { createLogger, redact } from '../src/log.js';
+import { withoutDatabaseSecrets } from '../src/secrets.js';
+import { boltLogger } from '../src/slack/boltLogger.js';
 
 function capture(level: Parameters<typeof createLogger>[0]) {
   const lines: Record<string, unknown>[] = [];
@@ -78,5 +82,121 @@ describe('logs', () => {
       ['audit', 'audit: approved'],
       ['error', 'written'],
     ]);
+  });
+
+  it('writes no Socket Mode envelope body at debug level: type and envelope id only', () => {
+    const { log, lines } = capture('debug');
+    const bolt = boltLogger(log, LogLevel.DEBUG);
+    const envelope = {
+      envelope_id: 'env-123',
+      type: 'slash_commands',
+      payload: { text: 'to 1.25.0 secret plan', response_url: 'https://hooks.slack.com/commands/T1/2/abc' },
+    };
+    // The socket-mode client's own wording (node_modules/@slack/socket-mode/dist/src/SocketModeClient.js).
+    bolt.debug(`Received a message on the WebSocket: ${JSON.stringify(envelope)}`);
+    bolt.debug(`Calling ack() - type: slash_commands, envelope_id: env-123, data: {"text":"done"}`);
+    bolt.debug(`Sending a WebSocket message: {"envelope_id":"env-123","payload":{"text":"done"}}`);
+    bolt.debug('Unable to parse an incoming WebSocket message (will ignore): SyntaxError, {"token":"x"');
+    expect(lines.map((l) => l.msg)).toEqual([
+      'Received a message on the WebSocket (type slash_commands, envelope_id env-123; body not logged)',
+      'Calling ack() - type: slash_commands, envelope_id: env-123 (data not logged)',
+      'Sending a WebSocket message (envelope_id env-123; body not logged)',
+      'Unable to parse an incoming WebSocket message (will ignore) (body not logged)',
+    ]);
+  });
+});
+
+/** What the logger writes for a string (log.ts's redactor). */
+const redactString = (text: string): string => redact(text) as string;
+
+describe('the redactor', () => {
+  it.each([
+    ['an AKIA access key id', 'key AKIAIOSFODNN7EXAMPLE in use', 'AKIAIOSFODNN7EXAMPLE'],
+    ['an ASIA (temporary) access key id', 'key ASIAIOSFODNN7EXAMPLE in use', 'ASIAIOSFODNN7EXAMPLE'],
+    ['a bot token', 'auth xoxb-1234-5678-abcdEFGH failed', 'xoxb-1234-5678-abcdEFGH'],
+    [
+      'a GitHub token',
+      'Bearer ghs_16C7e42F292c6912E7710c838347Ae178B4a',
+      'ghs_16C7e42F292c6912E7710c838347Ae178B4a',
+    ],
+  ])('hides %s', (_name, text, secret) => {
+    expect(redactString(text)).not.toContain(secret);
+    expect(redactString(text)).toContain('[redacted]');
+  });
+
+  it('hides a PEM private key, whole, escaped or cut short', () => {
+    const body = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7';
+    const key = `-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----`;
+    for (const text of [
+      `cannot parse ${key} as a key`,
+      `GITHUB_APP_PRIVATE_KEY=${key.replace(/\n/g, '\\n')} rest`,
+      `-----BEGIN PRIVATE KEY-----\n${body}`,
+      `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----`,
+    ]) {
+      const out = redactString(text);
+      expect(out).toContain('[redacted private key]');
+      expect(out).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC');
+      expect(out).not.toContain('BKcwggSjAgEAAoIBAQC7');
+    }
+    expect(redactString(`cannot parse ${key} as a key`)).toBe('cannot parse [redacted private key] as a key');
+    // A certificate is public: kept.
+    expect(redactString('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----')).toContain('MIIB');
+  });
+
+  it('hides Slack response_url and webhook URLs, by value and by key', () => {
+    const text =
+      'posting to https://hooks.slack.com/commands/T0001/1234/AbCdEf failed; webhook https://hooks.slack.com/services/T0/B0/XyZ, gov https://hooks.slack-gov.com/actions/T1/2/q';
+    const out = redactString(text);
+    for (const secret of ['T0001/1234/AbCdEf', 'T0/B0/XyZ', 'T1/2/q']) expect(out).not.toContain(secret);
+    expect(out).toContain('https://hooks.slack.com/[redacted] failed');
+    expect(
+      redact({ response_url: 'http://127.0.0.1:9/response/abc', responseUrl: 'x', webhook_url: 'y' }),
+    ).toEqual({ response_url: '[redacted]', responseUrl: '[redacted]', webhook_url: '[redacted]' });
+  });
+
+  it('hides a database password with an "@" in it, and password parameters', () => {
+    expect(safeDatabaseUrl('postgres://u:p@ss@host/db')).toBe('postgres://u:***@host/db');
+    expect(safeDatabaseUrl('postgresql://u:p@h/db')).toBe('postgresql://u:***@h/db');
+    expect(safeDatabaseUrl('postgres://u@host/db?password=x&sslmode=require')).toBe(
+      'postgres://u@host/db?password=***&sslmode=require',
+    );
+    expect(safeDatabaseUrl('postgres://u:a/b@host/db?sslpassword=y')).toBe(
+      'postgres://u:***@host/db?sslpassword=***',
+    );
+    expect(safeDatabaseUrl('postgres://host:5432/db')).toBe('postgres://host:5432/db');
+    expect(redactString('connect postgres://u:p@ss@host/db?password=x now')).toBe(
+      'connect postgres://u:***@host/db?password=*** now',
+    );
+    expect(redactString('GET https://b.s3.amazonaws.com/k?X-Amz-Signature=abc123&x=1')).toBe(
+      'GET https://b.s3.amazonaws.com/k?X-Amz-Signature=[redacted]&x=1',
+    );
+    // What a driver says, with the URL's secrets and a split password's tail taken out.
+    expect(
+      withoutDatabaseSecrets(
+        'no route to host sss@host for u:p@sss (postgres://u:p@sss@host/db)',
+        'postgres://u:p@sss@host/db',
+      ),
+    ).toBe('no route to host ***@host for u:*** (postgres://u:***@host/db)');
+    expect(
+      withoutDatabaseSecrets('bad password=hunter22 in query', 'postgres://u@h/db?password=hunter22'),
+    ).toBe('bad password=*** in query');
+  });
+
+  it('writes no secret through the logger, in messages, fields or errors', () => {
+    const { log, lines } = capture('debug');
+    log.warn('failed for ASIAIOSFODNN7EXAMPLE at https://hooks.slack.com/commands/T1/2/abc', {
+      url: 'postgres://bot:p@ss@db/rollbacks?password=x2',
+      error: new Error('-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0\n-----END PRIVATE KEY-----'),
+    });
+    const text = JSON.stringify(lines);
+    for (const secret of [
+      'ASIAIOSFODNN7EXAMPLE',
+      'T1/2/abc',
+      'p@ss',
+      'ss@db',
+      'x2',
+      'MIIEvQIBADANBgkqhkiG9w0',
+    ])
+      expect(text).not.toContain(secret);
   });
 });

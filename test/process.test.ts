@@ -4,6 +4,7 @@
  * start-up errors as one line, surviving malformed requests, draining on SIGTERM, no orphan under npm.
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeHealthchecks } from './fakes/healthchecks.js';
 import type { FakeSlack } from './fakes/slack.js';
 import { killAll, MAIN, startBotProcess, TSX } from './support/botProcess.js';
-import { CHANNEL, SIGNING_SECRET, USERS } from './support/harness.js';
+import { CHANNEL, configToml, SIGNING_SECRET, USERS } from './support/harness.js';
 import { freePort } from './support/ports.js';
 import { sendSlashCommand, signSlackRequest } from './support/slackRequests.js';
 import { textOf } from './support/slackText.js';
@@ -63,6 +64,16 @@ describe('start-up problems are one line naming what to fix', () => {
       'rollback-bot cannot start: DATABASE_URL postgres://bot:***@127.0.0.1:9/rollbacks: connection refused: is PostgreSQL running and listening on that host and port?',
     ],
     [
+      'a database password with an "@" in it',
+      { DATABASE_URL: 'postgres://bot:hunter2@ss@127.0.0.1:9/rollbacks' },
+      'rollback-bot cannot start: DATABASE_URL postgres://bot:***@127.0.0.1:9/rollbacks: connection refused: is PostgreSQL running and listening on that host and port?',
+    ],
+    [
+      'a database password as a parameter',
+      { DATABASE_URL: 'postgres://bot@127.0.0.1:9/rollbacks?password=hunter2' },
+      'rollback-bot cannot start: DATABASE_URL postgres://bot@127.0.0.1:9/rollbacks?password=***: connection refused: is PostgreSQL running and listening on that host and port?',
+    ],
+    [
       'a missing config file',
       { ROLLBACK_BOT_CONFIG: '/nonexistent/bot.toml' },
       'rollback-bot cannot start: Invalid bot config /nonexistent/bot.toml:',
@@ -78,6 +89,25 @@ describe('start-up problems are one line naming what to fix', () => {
     expect(ours).toEqual([expected]);
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(`${stdout}${stderr}`).not.toContain('hunter2');
+    expect(`${stdout}${stderr}`).not.toContain('ss@127');
+  });
+
+  it('refuses an iteration pattern that can backtrack for minutes, naming the key and why', async () => {
+    const configPath = join(dir, 'slow-pattern.toml');
+    writeFileSync(
+      configPath,
+      configToml(
+        { health },
+        { serviceToml: "iteration_pattern = '^(?<version>(\\d+\\.?)+)-(?<sha>[0-9a-f]{7})$'" },
+      ),
+    );
+    const { code, stderr } = await startFails({ ...baseEnv, ROLLBACK_BOT_CONFIG: configPath });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`rollback-bot cannot start: Invalid bot config ${configPath}:\n`);
+    expect(stderr).toContain(
+      '  - services.fpo-search.iteration_pattern: refused: the pattern can take super-linear time on outside text (inside the repetition "(\\d+\\.?)+", "\\d+" can also match what follows it, so an input that almost matches is tried in exponentially many ways); rewrite it so each character can be matched only one way, e.g. \\d+(?:\\.\\d+)* rather than (\\d+\\.?)+\n',
+    );
+    expect(stderr).not.toMatch(/^\s+at /m);
   });
 
   it('refuses ADMIN_HOST without ADMIN_PORT, and an ADMIN_PORT that is taken, naming it', async () => {

@@ -4,6 +4,7 @@
  */
 import type { EnvironmentConfig } from '../config/botConfig.js';
 import { sharedCalls } from '../sharedCalls.js';
+import { BodyTooLargeError, formatBytes, readCappedText } from './cappedBody.js';
 import { type CallObserver, describeFailure, ignoreCalls } from './outsideCall.js';
 
 export type HealthError =
@@ -13,6 +14,8 @@ export type HealthError =
   | { readonly kind: 'missing_field'; readonly field: string }
   /** Present but not something any model name can be; the value itself is never repeated. */
   | { readonly kind: 'bad_field'; readonly field: string; readonly why: string }
+  | { readonly kind: 'too_large'; readonly url: string; readonly limitBytes: number }
+  | { readonly kind: 'field_too_long'; readonly field: string; readonly length: number; readonly max: number }
   | { readonly kind: 'network'; readonly detail: string };
 
 export type HealthResult =
@@ -36,6 +39,11 @@ export interface Healthchecks {
   readAll(envs: readonly EnvironmentConfig[]): Promise<HealthResult[]>;
 }
 
+/** A healthcheck answers about 100 bytes of JSON; whatever answers at that URL is read this far only. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Real ones are about 15 to 40 characters (`1.25.3-3a4b5c6`). */
+export const MAX_MODEL_VERSION_CHARS = 64;
+
 export function createHealthchecks(options: {
   timeoutMs: number;
   fetch?: typeof fetch;
@@ -56,10 +64,14 @@ export function createHealthchecks(options: {
         signal: AbortSignal.timeout(options.timeoutMs),
         headers: { accept: 'application/json' },
       });
-      body = await res.text();
-      if (!res.ok)
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
         return fail({ kind: 'status', status: res.status }, res.status >= 500 ? 'http_5xx' : 'http_4xx');
+      }
+      body = await readCappedText(res, MAX_BODY_BYTES);
     } catch (err) {
+      if (err instanceof BodyTooLargeError)
+        return fail({ kind: 'too_large', url: env.healthcheckUrl, limitBytes: err.limitBytes });
       const failure = describeFailure(err, options.timeoutMs);
       if (failure.outcome === 'timeout')
         return fail({ kind: 'timeout', afterMs: options.timeoutMs }, 'timeout');
@@ -78,6 +90,15 @@ export function createHealthchecks(options: {
     const record = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
     if (typeof record.model_version !== 'string' || record.model_version === '') {
       return fail({ kind: 'missing_field', field: 'model_version' });
+    }
+    // The iteration pattern runs on it: bounded like a version typed in a command.
+    if (record.model_version.length > MAX_MODEL_VERSION_CHARS) {
+      return fail({
+        kind: 'field_too_long',
+        field: 'model_version',
+        length: record.model_version.length,
+        max: MAX_MODEL_VERSION_CHARS,
+      });
     }
     const bad = unlikeAName(record.model_version);
     if (bad) return fail({ kind: 'bad_field', field: 'model_version', why: bad });
@@ -100,9 +121,6 @@ export function createHealthchecks(options: {
   return { read: shared, readAll: (envs) => Promise.all(envs.map(shared)) };
 }
 
-/** Longer than any bucket directory name a person would choose; a longer answer is not a model name. */
-export const MAX_MODEL_VERSION_LENGTH = 200;
-
 /**
  * Why an answer cannot be a model name whatever the service's iteration pattern, or undefined. Control
  * and format characters (terminal escapes, bell, bidirectional overrides, zero-width marks) would act on
@@ -111,8 +129,6 @@ export const MAX_MODEL_VERSION_LENGTH = 200;
  * escapes it (Slack markup, GitHub's strict alphabet).
  */
 export function unlikeAName(value: string): string | undefined {
-  if (value.length > MAX_MODEL_VERSION_LENGTH)
-    return `is ${value.length} characters long (at most ${MAX_MODEL_VERSION_LENGTH})`;
   if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) return 'holds control or format characters';
   return undefined;
 }
@@ -129,6 +145,10 @@ export function describeHealthError(error: HealthError): string {
       return `answer has no \`${error.field}\``;
     case 'bad_field':
       return `answer's \`${error.field}\` ${error.why}`;
+    case 'too_large':
+      return `answer from ${error.url} is larger than ${formatBytes(error.limitBytes)} (not a healthcheck?)`;
+    case 'field_too_long':
+      return `answer's \`${error.field}\` is ${error.length} characters long (at most ${error.max})`;
     case 'network':
       return `unreachable (${error.detail})`;
   }

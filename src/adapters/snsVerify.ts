@@ -3,9 +3,12 @@
  *
  * A message is accepted only when its signing certificate comes from an SNS host, its topic is on the
  * allowlist, it is fresh, and its signature (version 1 = SHA1withRSA, 2 = SHA256withRSA) verifies
- * against that certificate. Certificates are fetched once per URL and kept for the verifier's lifetime.
+ * against that certificate. The certificate URL must be a plain `.pem` path on an SNS host (no query, no
+ * fragment, so one certificate has one URL), and what is fetched for it is bounded: see snsCertificates.ts.
  */
-import { createVerify, type KeyObject, X509Certificate } from 'node:crypto';
+import { createVerify, type KeyObject, type X509Certificate } from 'node:crypto';
+import { readCappedText } from './cappedBody.js';
+import { CertificateBusyError, certificateCache } from './snsCertificates.js';
 
 export interface SnsMessage {
   Type: 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
@@ -22,7 +25,9 @@ export interface SnsMessage {
   UnsubscribeURL?: string;
 }
 
-export type SnsVerdict = { ok: true; message: SnsMessage } | { ok: false; status: 400 | 403; reason: string };
+export type SnsVerdict =
+  | { ok: true; message: SnsMessage }
+  | { ok: false; status: 400 | 403 | 503; reason: string };
 
 export interface SnsVerifierOptions {
   /** Topics whose messages are accepted; anything else is refused with 403. */
@@ -32,6 +37,10 @@ export interface SnsVerifierOptions {
   /** A message whose Timestamp is older than this is refused. Default 3600. */
   maxAgeSeconds?: number;
   now?: () => Date;
+  /** Certificates kept (least recently used dropped first). Default 16. */
+  maxCachedCertificates?: number;
+  /** Certificate downloads running at once; past it a message is answered 503 (SNS retries). Default 4. */
+  maxConcurrentFetches?: number;
 }
 
 export interface SnsVerifier {
@@ -65,6 +74,11 @@ const ALGORITHMS: Readonly<Record<string, string>> = { '1': 'RSA-SHA1', '2': 'RS
 const DEFAULT_MAX_AGE_SECONDS = 3600;
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 const FETCH_TIMEOUT_MS = 5000;
+// An SNS certificate is about 2 KB.
+const MAX_CERTIFICATE_BYTES = 64 * 1024;
+// One path segment naming a .pem file, as SNS's own (/SimpleNotificationService-<hex>.pem): no dot
+// segments, no escapes, nothing that would let one certificate be asked for under many URLs.
+const CERTIFICATE_PATH = /^\/[A-Za-z0-9_-]+\.pem$/;
 
 // sns.<region>.amazonaws.com, or .amazonaws.com.cn in the China partition. Regions look like
 // eu-west-2, us-gov-west-1, cn-north-1, ap-southeast-5.
@@ -91,8 +105,15 @@ export function isSnsHost(url: string): boolean {
   );
 }
 
-function isCertificateUrl(url: string): boolean {
-  return isSnsHost(url) && new URL(url).pathname.endsWith('.pem');
+/**
+ * True for an SNS host URL whose path is one `.pem` file, with no query and no fragment. Each variant of
+ * a URL is another download and another cache entry, so only one spelling of a certificate's URL passes.
+ */
+export function isCertificateUrl(url: string): boolean {
+  if (!isSnsHost(url) || url.includes('?') || url.includes('#')) return false;
+  const parsed = new URL(url);
+  // Only the canonical spelling: `/a/../x.pem`, `:443` or an upper-case host name the same file again.
+  return parsed.href === url && CERTIFICATE_PATH.test(parsed.pathname);
 }
 
 /** The text SNS signs: "Name\nvalue\n" for each field of the message type, in the fixed order. */
@@ -116,10 +137,10 @@ async function defaultFetchCertificate(url: string): Promise<string> {
     await response.body?.cancel();
     throw new Error(`HTTP ${response.status} from ${url}`);
   }
-  return response.text();
+  return readCappedText(response, MAX_CERTIFICATE_BYTES);
 }
 
-const reject = (status: 400 | 403, reason: string): SnsVerdict => ({ ok: false, status, reason });
+const reject = (status: 400 | 403 | 503, reason: string): SnsVerdict => ({ ok: false, status, reason });
 
 /** Checks the shape of a parsed body; returns the message or a 400 verdict naming what is wrong. */
 function readMessage(parsed: unknown): SnsMessage | SnsVerdict {
@@ -165,20 +186,10 @@ export function createSnsVerifier(options: SnsVerifierOptions): SnsVerifier {
   const fetchCertificate = options.fetchCertificate ?? defaultFetchCertificate;
   const maxAgeMs = (options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
   const now = options.now ?? (() => new Date());
-  // One promise per certificate URL, so concurrent messages share one fetch; dropped if it fails.
-  const certificates = new Map<string, Promise<X509Certificate>>();
-
-  function certificateAt(url: string): Promise<X509Certificate> {
-    let pending = certificates.get(url);
-    if (!pending) {
-      pending = fetchCertificate(url).then((pem) => new X509Certificate(pem));
-      certificates.set(url, pending);
-      pending.catch(() => {
-        if (certificates.get(url) === pending) certificates.delete(url);
-      });
-    }
-    return pending;
-  }
+  const certificates = certificateCache(fetchCertificate, {
+    maxCached: options.maxCachedCertificates,
+    maxConcurrent: options.maxConcurrentFetches,
+  });
 
   async function verify(body: string): Promise<SnsVerdict> {
     let parsed: unknown;
@@ -194,8 +205,11 @@ export function createSnsVerifier(options: SnsVerifierOptions): SnsVerifier {
     if (algorithm === undefined) {
       return reject(400, `unsupported SignatureVersion ${JSON.stringify(message.SignatureVersion)}`);
     }
-    if (!isCertificateUrl(message.SigningCertURL)) {
+    if (!isSnsHost(message.SigningCertURL)) {
       return reject(403, 'certificate URL is not an SNS host');
+    }
+    if (!isCertificateUrl(message.SigningCertURL)) {
+      return reject(403, 'certificate URL is not a .pem file on the SNS host without query or fragment');
     }
     if (!topics.has(message.TopicArn)) {
       return reject(403, `topic ${message.TopicArn} is not allowed`);
@@ -211,8 +225,9 @@ export function createSnsVerifier(options: SnsVerifierOptions): SnsVerifier {
 
     let certificate: X509Certificate;
     try {
-      certificate = await certificateAt(message.SigningCertURL);
+      certificate = await certificates.get(message.SigningCertURL);
     } catch (err) {
+      if (err instanceof CertificateBusyError) return reject(503, err.message);
       return reject(403, `could not get the signing certificate: ${(err as Error).message ?? String(err)}`);
     }
 

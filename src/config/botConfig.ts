@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'smol-toml';
 import { DEFAULT_ITERATION_PATTERN, type IterationNaming } from '../domain/iterations.js';
 import { ConfigError, Reader } from './reader.js';
+import { backtrackingRisk } from './regexSafety.js';
 
 export type DeployPhase = 'pull_request' | 'merge';
 
@@ -59,6 +60,8 @@ export interface BotConfig {
   readonly expirySweepSeconds: number;
   /** Time bounds of outside calls (each request; healthchecks above). */
   readonly timeouts: { readonly githubMs: number; readonly s3Ms: number; readonly slackMs: number };
+  /** Bounds on one bucket listing as a whole (s3Ms bounds each page). */
+  readonly listing: { readonly maxKeys: number; readonly timeoutSeconds: number };
   /** Several replicas: the background lease, and how long an unconfirmed post or card waits for repair. */
   readonly replicas: {
     readonly leaseTtlSeconds: number;
@@ -145,6 +148,15 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     s3Ms: ms('s3_timeout_ms', 5000),
     slackMs: ms('slack_timeout_ms', 10_000),
   };
+  const listing = {
+    maxKeys: bot.number('max_listing_keys', {
+      default: 1_000_000,
+      min: 1000,
+      max: 100_000_000,
+      integer: true,
+    }),
+    timeoutSeconds: bot.number('listing_timeout_seconds', { default: 300, min: 1, max: 3600 }),
+  };
   const replicas = {
     leaseTtlSeconds: bot.number('lease_ttl_seconds', { default: 30, min: 0.5, max: 600 }),
     heartbeatSeconds: bot.number('heartbeat_seconds', { default: 2, min: 0.1, max: 60 }),
@@ -199,6 +211,7 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     usergroupCacheSeconds,
     expirySweepSeconds,
     timeouts,
+    listing,
     replicas,
     shutdown,
     sns,
@@ -228,6 +241,7 @@ function readService(name: string, r: Reader): ServiceConfig {
     if (!iterationPattern.includes('(?<version>')) {
       r.problem('iteration_pattern', 'expected a regular expression with a named group (?<version>…)');
     }
+    refuseSlowPattern(r, 'iteration_pattern', iterationPattern);
   } catch (err) {
     r.problem('iteration_pattern', `expected a regular expression: ${(err as Error).message}`);
   }
@@ -291,6 +305,7 @@ function readService(name: string, r: Reader): ServiceConfig {
   for (const [i, p] of r.strings('alarm_patterns').entries()) {
     try {
       alarmPatterns.push(new RegExp(p));
+      refuseSlowPattern(r, `alarm_patterns[${i}]`, p);
     } catch (err) {
       r.problem(`alarm_patterns[${i}]`, `expected a regular expression: ${(err as Error).message}`);
     }
@@ -330,6 +345,20 @@ function readService(name: string, r: Reader): ServiceConfig {
   }
   r.rejectUnknown();
   return service;
+}
+
+/**
+ * Patterns run on outside text (commands, healthchecks, alarm names) before Slack's 3-second ack; one
+ * that can backtrack for minutes would freeze every replica that loads it, so it is refused here.
+ */
+function refuseSlowPattern(r: Reader, key: string, source: string): void {
+  const risk = backtrackingRisk(source);
+  if (risk) {
+    r.problem(
+      key,
+      `refused: the pattern can take super-linear time on outside text (${risk}); rewrite it so each character can be matched only one way, e.g. \\d+(?:\\.\\d+)* rather than (\\d+\\.?)+`,
+    );
+  }
 }
 
 export function findService(config: BotConfig, name: string): ServiceConfig | undefined {

@@ -148,8 +148,15 @@ export function parseCloudWatchAlarm(message: string): AlarmParse {
   return { ok: true, alarm };
 }
 
-// search() ignores lastIndex, so a pattern with the g or y flag behaves the same on every call.
-const matches = (pattern: RegExp, value: string): boolean => value.search(pattern) !== -1;
+/** CloudWatch's own limit on alarm names: anything longer is not an alarm name. */
+export const MAX_ALARM_NAME_CHARS = 255;
+/** Alert messages are read this far: tools put the alarm's name first, and patterns run on every word. */
+export const MAX_ALERT_TEXT_CHARS = 4000;
+
+// search() ignores lastIndex, so a pattern with the g or y flag behaves the same on every call. Patterns
+// run on outside text only within the bounds above.
+const matches = (pattern: RegExp, value: string): boolean =>
+  value.length <= MAX_ALARM_NAME_CHARS && value.search(pattern) !== -1;
 
 /** The service an alarm belongs to: an exact name in any route first, then the first matching pattern. */
 export function serviceForAlarm(alarmName: string, routes: readonly AlarmRoute[]): string | undefined {
@@ -188,9 +195,10 @@ function trimEdges(token: string): string {
  * first mention, each alarm once.
  */
 export function alarmNamesIn(
-  text: string,
+  fullText: string,
   routes: readonly AlarmRoute[],
 ): Array<{ service: string; alarm: string }> {
+  const text = fullText.slice(0, MAX_ALERT_TEXT_CHARS);
   const hits: Array<{ at: number; service: string; alarm: string }> = [];
   const exactNames = new Set<string>();
   // Where exact names were found, so their parts (a name may hold spaces) are not matched again.

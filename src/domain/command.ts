@@ -50,11 +50,27 @@ export interface KnownService {
 }
 
 const MAX_COUNT = 50;
+/**
+ * Bounds on outside text before any pattern runs on it (the service's iteration_pattern among them):
+ * whatever a pattern costs per character, a command stays cheap. Real versions and iterations are about
+ * 15 to 40 characters; a note is a sentence or two.
+ */
+export const MAX_COMMAND_CHARS = 2000;
+export const MAX_WORD_CHARS = 64;
+
+/** A long word quoted in a complaint: its start, so the answer stays short. */
+const shortened = (word: string): string => (word.length > 24 ? `${word.slice(0, 20)}…` : word);
 
 export function parseCommand(text: string, services: readonly KnownService[]): Parsed {
+  const fail = (error: string, usage: string): Parsed => ({ ok: false, error, usage });
+  if (text.length > MAX_COMMAND_CHARS) {
+    return fail(
+      `That command is ${text.length} characters long; the most is ${MAX_COMMAND_CHARS}. Shorten the note, or put the details in the request's thread.`,
+      Object.values(USAGE).join('\n'),
+    );
+  }
   const words = text.trim().split(/\s+/).filter(Boolean);
   const sub = words.shift()?.toLowerCase();
-  const fail = (error: string, usage: string): Parsed => ({ ok: false, error, usage });
   const only = services.length === 1 ? services[0] : undefined;
   const names = services.map((s) => `\`${s.name}\``).join(', ');
 
@@ -133,6 +149,12 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
     case 'cancel': {
       const id = words.shift();
       if (!id) return fail('Say which request to cancel, e.g. `/rollback cancel R-7KQ2`.', USAGE.cancel);
+      if (id.length > MAX_WORD_CHARS) {
+        return fail(
+          `\`${shortened(id)}\` (${id.length} characters) is not a request id: give one like \`R-7KQ2\`, as shown on the request card.`,
+          USAGE.cancel,
+        );
+      }
       return (
         rejectExtra(USAGE.cancel, true) ?? {
           ok: true,
@@ -181,6 +203,12 @@ function parseTo(
   }
   if (isParsed(service)) return service;
 
+  if (targetWord.length > MAX_WORD_CHARS) {
+    return fail(
+      `\`${shortened(targetWord)}\` is ${targetWord.length} characters long: a version or iteration is at most ${MAX_WORD_CHARS}. Give a version like \`1.24.0\`, an iteration like \`1.24.0-3f9c2ab\`, or \`previous\`.`,
+      usage,
+    );
+  }
   let target: Target;
   if (targetWord.toLowerCase() === 'previous') target = { kind: 'previous' };
   else {

@@ -9,7 +9,7 @@ import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../log.js';
 import type { WorkflowDeps } from '../ports.js';
-import { onPullRequestEvent } from '../workflows/trackRollback.js';
+import { onPullRequestEvent, type PullRequestEvent } from '../workflows/trackRollback.js';
 import { type Route, sendJson } from './server.js';
 
 export function verifyGitHubSignature(secret: string, body: Buffer, header: string | undefined): boolean {
@@ -19,12 +19,35 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/**
- * GitHub's pull_request payload, of which the bot reads only which PR it is about (checked at run time:
- * the body is outside data whatever its type says). What the PR is (merged, closed, whose) is read from
- * GitHub itself, so a replayed delivery changes nothing.
- */
+// A PR number is a positive integer; past PostgreSQL's integer it cannot be one of ours.
+const MAX_PR_NUMBER = 2_147_483_647;
+
+/** GitHub's pull_request payload as its schema types it: the names of what the bot reads. */
 type PullRequestPayload = EmitterWebhookEvent<'pull_request'>['payload'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Which PR a delivery is about: all the bot reads of it (what the PR is, merged, closed, whose, is read
+ * from GitHub itself, so a replayed delivery changes nothing). A signed delivery is still outside data:
+ * each field is checked for the type GitHub's schema gives it, and a bad number is refused.
+ */
+export function readPullRequestEvent(body: unknown): PullRequestEvent | string {
+  if (!isRecord(body)) return 'body is not a JSON object';
+  const payload = body as Partial<Record<keyof PullRequestPayload, unknown>>;
+  const pr = payload.pull_request;
+  if (!isRecord(pr)) return 'no pull_request object';
+  const number = pr.number;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > MAX_PR_NUMBER)
+    return 'no valid pull_request.number';
+  return {
+    repo: (isRecord(payload.repository) ? text(payload.repository.full_name) : undefined) ?? '',
+    number,
+    branch: isRecord(pr.head) ? text(pr.head.ref) : undefined,
+  };
+}
 
 export function githubWebhookRoute(deps: {
   config: BotConfig;
@@ -46,17 +69,16 @@ export function githubWebhookRoute(deps: {
         });
         return sendJson(res, 401, { error: 'signature does not match' });
       }
-      const event = req.headers['x-github-event'];
-      if (event !== 'pull_request') return sendJson(res, 200, { ignored: event ?? 'unknown' });
-      let payload: Partial<PullRequestPayload> | null;
+      const kind = req.headers['x-github-event'];
+      if (kind !== 'pull_request') return sendJson(res, 200, { ignored: kind ?? 'unknown' });
+      let payload: unknown;
       try {
-        payload = JSON.parse(body.toString('utf8')) as Partial<PullRequestPayload> | null;
+        payload = JSON.parse(body.toString('utf8'));
       } catch {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
-      const pr = payload?.pull_request;
-      if (!Number.isSafeInteger(pr?.number) || (pr?.number ?? 0) <= 0)
-        return sendJson(res, 400, { error: 'no pull_request.number' });
+      const event = readPullRequestEvent(payload);
+      if (typeof event === 'string') return sendJson(res, 400, { error: event });
       const delivery = req.headers['x-github-delivery'];
       const seenKey = typeof delivery === 'string' && delivery ? `github:${delivery}` : undefined;
       if (seenKey && !(await deps.workflows.store.claimMessage(seenKey))) {
@@ -64,11 +86,7 @@ export function githubWebhookRoute(deps: {
       }
       let handled: string | undefined;
       try {
-        handled = await onPullRequestEvent(deps.workflows, {
-          repo: String(payload?.repository?.full_name ?? ''),
-          number: Number(pr?.number),
-          branch: typeof pr?.head?.ref === 'string' ? pr.head.ref : undefined,
-        });
+        handled = await onPullRequestEvent(deps.workflows, event);
       } catch (err) {
         // Let GitHub's redelivery (or the next tracking round) try again.
         if (seenKey) await deps.workflows.store.releaseMessage(seenKey);

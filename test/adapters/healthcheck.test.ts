@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthchecks, describeHealthError } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
+import { startHttpServer } from '../fakes/http.js';
 import { readFixture } from '../support/fixtures.js';
 import { closedPortUrl } from '../support/ports.js';
 
@@ -24,7 +25,6 @@ beforeAll(async () => {
       body: { git_sha1: 'abc1234', model_version: '1.25.3-3a4b5c6\u001b[31m\u0007', healthy: true },
     },
     bidi: { body: { git_sha1: 'abc1234', model_version: '1.25.3-\u202e6c5b4a3', healthy: true } },
-    long: { body: { git_sha1: 'abc1234', model_version: `1.25.3-${'a'.repeat(300)}`, healthy: true } },
     markup: {
       body: {
         git_sha1: 'abc1234',
@@ -32,6 +32,7 @@ beforeAll(async () => {
         healthy: true,
       },
     },
+    rambling: { body: { git_sha1: 'abc1234', model_version: `${'1'.repeat(200)}x`, healthy: true } },
   });
 });
 afterAll(() => fake.close());
@@ -74,26 +75,69 @@ describe('healthchecks', () => {
   });
 
   it('refuses a model_version no model can have, without repeating it (issue 14, finding 7)', async () => {
-    const [escapes, bidi, long, markup] = await checks().readAll([
-      env('escapes'),
-      env('bidi'),
-      env('long'),
-      env('markup'),
-    ]);
+    const [escapes, bidi, markup] = await checks().readAll([env('escapes'), env('bidi'), env('markup')]);
     expect(escapes).toMatchObject({
       ok: false,
       error: { kind: 'bad_field', field: 'model_version', why: 'holds control or format characters' },
     });
     expect(bidi).toMatchObject({ ok: false, error: { kind: 'bad_field' } });
-    expect(long).toMatchObject({
-      ok: false,
-      error: { kind: 'bad_field', why: 'is 307 characters long (at most 200)' },
-    });
     if (escapes?.ok === false)
       expect(describeHealthError(escapes.error)).toBe(
         "answer's `model_version` holds control or format characters",
       );
     // Printable text that is merely not an iteration is read as it is: every display escapes it.
     expect(markup).toMatchObject({ ok: true, modelVersion: '<!channel> <https://evil.example|runbook>' });
+  });
+
+  it('refuses a model_version longer than any real one (the iteration pattern runs on it)', async () => {
+    const r = await checks().read(env('rambling'));
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: 'field_too_long', field: 'model_version', length: 201, max: 64 },
+    });
+    expect(r.ok ? '' : describeHealthError(r.error)).toBe(
+      "answer's `model_version` is 201 characters long (at most 64)",
+    );
+  });
+
+  it('reads at most 64 KB of an answer, naming the URL and the bound', async () => {
+    // A declared length past the bound, and a body streamed without end (no length): both stop early.
+    const padded = JSON.stringify({
+      model_version: '1.25.3-3a4b5c6',
+      healthy: true,
+      pad: 'x'.repeat(70_000),
+    });
+    let chunksSent = 0;
+    const endless = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"model_version":"1.25.3-3a4b5c6","pad":"');
+      const more = () => {
+        if (res.destroyed || chunksSent > 10_000) return;
+        chunksSent++;
+        if (res.write('y'.repeat(16_384))) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+    });
+    fake.set('padded', { raw: padded });
+    try {
+      const reads = createHealthchecks({ timeoutMs: 5000 });
+      const big = await reads.read(env('padded'));
+      expect(big).toMatchObject({
+        ok: false,
+        error: { kind: 'too_large', url: fake.urlFor('padded'), limitBytes: 65_536 },
+      });
+      expect(big.ok ? '' : describeHealthError(big.error)).toBe(
+        `answer from ${fake.urlFor('padded')} is larger than 64 KB (not a healthcheck?)`,
+      );
+      const started = performance.now();
+      const stream = await reads.read(env('endless', `${endless.url}/healthcheck`));
+      expect(stream).toMatchObject({ ok: false, error: { kind: 'too_large', limitBytes: 65_536 } });
+      // Stopped at the bound, not at the time limit, having taken a few chunks rather than all of them.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(chunksSent).toBeLessThan(200);
+    } finally {
+      await endless.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelBucket } from '../../src/adapters/modelBucket.js';
+import { startHttpServer } from '../fakes/http.js';
 import { type FakeS3, generateListing, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
 
 /** Counts ListObjectsV2 requests the real client sends. */
@@ -64,5 +65,58 @@ describe('model bucket on a local S3', () => {
     const bucket = createModelBucket(client, { cacheSeconds: 60 });
     await expect(bucket.list('no-such-bucket', '')).rejects.toThrow(/bucket/i);
     await expect(bucket.list('models', '')).resolves.toHaveLength(84);
+  });
+
+  it('stops a listing past max_listing_keys, naming the bucket, the prefix and what to change', async () => {
+    const client = large.client();
+    const counter = countListings(client);
+    const bucket = createModelBucket(client, { cacheSeconds: 0, maxKeys: 1500 });
+    await expect(bucket.list('many', '')).rejects.toThrow(
+      'bucket many, prefix "": more than 1,500 keys under the prefix (the listing stopped there): set the service\'s prefix to the directory that holds only the model iterations, or raise [bot] max_listing_keys',
+    );
+    // Two pages of 1,000 were enough to know: the third was never asked for.
+    expect(counter.count).toBe(2);
+    // At the bound exactly, the listing is whole.
+    await expect(
+      createModelBucket(large.client(), { cacheSeconds: 0, maxKeys: 2500 }).list('many', ''),
+    ).resolves.toHaveLength(2500);
+  });
+});
+
+describe('model bucket on an S3 whose listing never ends', () => {
+  it("gives up at the whole listing's deadline though every page answers within its own bound", async () => {
+    let pages = 0;
+    // Each page: one key, 150 ms, "there is more" forever (a listing of millions, slowed down).
+    const s3 = await startHttpServer((_req, res) => {
+      pages++;
+      const body = `<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>raw</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated><NextContinuationToken>t${pages}</NextContinuationToken><Contents><Key>raw/part-${pages}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><Size>1</Size></Contents></ListBucketResult>`;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        res.end(body);
+      }, 150);
+    });
+    const client = new S3Client({
+      endpoint: s3.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const bucket = createModelBucket(client, { cacheSeconds: 0, timeoutMs: 5000, listingTimeoutMs: 1000 });
+      const started = performance.now();
+      const failure = await bucket.list('raw', '').then(
+        () => undefined,
+        (err: Error) => err.message,
+      );
+      expect(failure).toMatch(
+        /^bucket raw, prefix "": the listing did not finish within 1 s \(\d+ keys read\): set the service's prefix to the directory that holds only the model iterations, or raise \[bot\] listing_timeout_seconds$/,
+      );
+      expect(performance.now() - started).toBeLessThan(2500);
+      expect(pages).toBeLessThan(10);
+    } finally {
+      client.destroy();
+      await s3.close();
+    }
   });
 });

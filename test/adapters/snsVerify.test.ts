@@ -167,8 +167,103 @@ describe('SNS verifier', () => {
     const verdict = await sns.verify(
       JSON.stringify(freshSigned('sns-cloudwatch-alarm.json', '2', { SigningCertURL: url })),
     );
-    expect(verdict).toEqual({ ok: false, status: 403, reason: 'certificate URL is not an SNS host' });
+    expect(refused(verdict)).toEqual({ status: 403 });
+    expect(verdict.ok ? '' : verdict.reason).toMatch(/^certificate URL is not/);
     expect(calls).toEqual([]);
+  });
+
+  it.each([
+    `${CERT_URL}?x=1`,
+    `${CERT_URL}?`,
+    `${CERT_URL}#part`,
+    `${CERT_URL}#`,
+    'https://sns.eu-west-2.amazonaws.com/a/../SimpleNotificationService-0123.pem',
+    'https://sns.eu-west-2.amazonaws.com//SimpleNotificationService-0123.pem',
+    'https://sns.eu-west-2.amazonaws.com/%53impleNotificationService-0123.pem',
+    'https://sns.eu-west-2.amazonaws.com/certs/SimpleNotificationService-0123.pem',
+    'https://sns.eu-west-2.amazonaws.com:443/SimpleNotificationService-0123.pem',
+    'https://SNS.eu-west-2.amazonaws.com/SimpleNotificationService-0123.pem',
+  ])('refuses another spelling of a certificate URL (%s) without fetching it', async (url) => {
+    const { sns, calls } = verifier();
+    const verdict = await sns.verify(
+      JSON.stringify(freshSigned('sns-cloudwatch-alarm.json', '2', { SigningCertURL: url })),
+    );
+    expect(verdict).toEqual({
+      ok: false,
+      status: 403,
+      reason: 'certificate URL is not a .pem file on the SNS host without query or fragment',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('keeps at most 16 certificates, dropping the least recently used', async () => {
+    const { sns, calls } = verifier();
+    const urlOf = (i: number) =>
+      `https://sns.eu-west-2.amazonaws.com/SimpleNotificationService-${String(i).padStart(32, '0')}.pem`;
+    const verifyWith = async (i: number) =>
+      sns.verify(JSON.stringify(freshSigned('sns-cloudwatch-alarm.json', '2', { SigningCertURL: urlOf(i) })));
+    for (let i = 0; i < 50; i++) expect((await verifyWith(i)).ok).toBe(true);
+    expect(calls).toHaveLength(50);
+    // The 16 most recent are kept: no download for them.
+    for (let i = 34; i < 50; i++) await verifyWith(i);
+    expect(calls).toHaveLength(50);
+    // Older ones were dropped: asked again, they are downloaded again.
+    await verifyWith(0);
+    expect(calls).toHaveLength(51);
+    expect(calls.at(-1)).toBe(urlOf(0));
+    // Taking 0 back dropped the least recently used of the others (34), not a recent one.
+    await verifyWith(49);
+    expect(calls).toHaveLength(51);
+    await verifyWith(34);
+    expect(calls).toHaveLength(52);
+  });
+
+  it('runs at most 4 certificate downloads at once; callers of one URL share its download', async () => {
+    const started: string[] = [];
+    const release: Array<() => void> = [];
+    const sns = createSnsVerifier({
+      topicArns: [TOPIC],
+      now: () => NOW,
+      fetchCertificate: (url) => {
+        started.push(url);
+        return new Promise((resolve) => release.push(() => resolve(testCertPem)));
+      },
+    });
+    const body = (i: number) =>
+      JSON.stringify(
+        freshSigned('sns-cloudwatch-alarm.json', '2', {
+          SigningCertURL: `https://sns.eu-west-2.amazonaws.com/SimpleNotificationService-${i}.pem`,
+        }),
+      );
+    // Ten messages for one certificate, then twenty for twenty others, all at once.
+    const same = Array.from({ length: 10 }, () => sns.verify(body(0)));
+    const others = Array.from({ length: 20 }, (_, i) => sns.verify(body(i + 1)));
+    const refusedAtOnce = await Promise.all(others.slice(3));
+    expect(started).toHaveLength(4);
+    for (const verdict of refusedAtOnce) {
+      expect(verdict).toMatchObject({ ok: false, status: 503 });
+      expect(verdict.ok ? '' : verdict.reason).toMatch(/already being fetched; try again/);
+    }
+    for (const go of release) go();
+    expect((await Promise.all(same)).every((v) => v.ok)).toBe(true);
+    expect((await Promise.all(others.slice(0, 3))).every((v) => v.ok)).toBe(true);
+    // Once those downloads ended, there is room again.
+    const later = sns.verify(body(30));
+    expect(started).toHaveLength(5);
+    release.at(-1)?.();
+    expect((await later).ok).toBe(true);
+  });
+
+  it('refuses a certificate larger than 64 KB from the default fetch', async () => {
+    vi.stubGlobal('fetch', async () => new Response('x'.repeat(70 * 1024), { status: 200 }));
+    try {
+      const sns = createSnsVerifier({ topicArns: [TOPIC], now: () => NOW });
+      const verdict = await sns.verify(JSON.stringify(freshSigned('sns-cloudwatch-alarm.json')));
+      expect(refused(verdict)).toEqual({ status: 403 });
+      expect(verdict.ok ? '' : verdict.reason).toContain('larger than 64 KB');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('refuses a topic that is not allowed, before fetching anything', async () => {

@@ -3,7 +3,7 @@
  * "Replicas" are two stores opened on one database: every only-once must hold between them.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -315,6 +315,52 @@ describe('opening a store', () => {
       'DATABASE_URL postgres://bot:***@127.0.0.1:9/rollbacks: connection refused: is PostgreSQL running and listening on that host and port?',
     );
     expect(safeDatabaseUrl('postgresql://u:p@h/db')).toBe('postgresql://u:***@h/db');
+  });
+
+  it.each([
+    [
+      'a password with an "@" in it',
+      'postgres://bot:hunter2@ss@127.0.0.1:9/rollbacks',
+      'postgres://bot:***@127.0.0.1:9/rollbacks',
+    ],
+    [
+      'a password parameter',
+      'postgres://bot@127.0.0.1:9/rollbacks?password=hunter2ss',
+      'postgres://bot@127.0.0.1:9/rollbacks?password=***',
+    ],
+    [
+      'a password with a "/" in it',
+      'postgres://bot:hun/ter2ss@127.0.0.1:9/rollbacks',
+      'postgres://bot:***@127.0.0.1:9/rollbacks',
+    ],
+  ])('shows none of %s when the store cannot be opened', async (_what, url, shown) => {
+    const err = await openStore(url, { connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreOpenError);
+    const message = (err as Error).message;
+    expect(message.startsWith(`DATABASE_URL ${shown}: `)).toBe(true);
+    for (const part of ['hunter2', 'ter2ss', 'ss@', 'hun/']) expect(message).not.toContain(part);
+  });
+
+  it('opened without migrating, creates nothing and refuses a database with no schema', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollback-bot-'));
+    const missing = await openStore(`sqlite:${join(dir, 'none.db')}`, { migrate: false }).catch(
+      (e: unknown) => e,
+    );
+    expect((missing as Error).message).toMatch(
+      /cannot open .*none\.db \(SQLITE_CANTOPEN\); set DATABASE_URL to the bot's database$/,
+    );
+    expect(existsSync(join(dir, 'none.db'))).toBe(false);
+    const empty = join(dir, 'empty.db');
+    new SQLite(empty).close();
+    const refused = await openStore(`sqlite:${empty}`, { migrate: false }).catch((e: unknown) => e);
+    expect((refused as Error).message).toBe(
+      `DATABASE_URL sqlite:${empty}: the database has no rollback-bot schema yet (no migration has run): start the bot once to create it, or set DATABASE_URL to the bot's database`,
+    );
+    const current = await openStore(`sqlite:${join(dir, 'current.db')}`);
+    await current.close();
+    const reader = await openStore(`sqlite:${join(dir, 'current.db')}`, { migrate: false });
+    expect(await reader.auditTrail(undefined, 1)).toEqual([]);
+    await reader.close();
   });
 
   it('names the file when the SQLite directory cannot be written', async () => {

@@ -29,6 +29,19 @@ describe('bot config', () => {
     expect(svc?.baseBranch).toBeUndefined();
     expect(svc?.naming.pattern.exec('1.24.0-3f9c2ab')?.groups?.version).toBe('1.24.0');
     expect(svc?.pr.titleTemplate).toBe('fix(model): roll back {service} to {version}');
+    // A listing is bounded as a whole; the default allows a bucket of 100,000 iterations (~460,000 keys).
+    expect(config.listing).toEqual({ maxKeys: 1_000_000, timeoutSeconds: 300 });
+    const withListing = (keys: string, seconds: string) =>
+      example
+        .replace(/^max_listing_keys = .*$/m, `max_listing_keys = ${keys}`)
+        .replace(/^listing_timeout_seconds = .*$/m, `listing_timeout_seconds = ${seconds}`);
+    expect(parseBotConfig(withListing('2000000', '60')).listing).toEqual({
+      maxKeys: 2_000_000,
+      timeoutSeconds: 60,
+    });
+    expect(problemsOf(withListing('10', '300'))).toEqual([
+      'bot.max_listing_keys: expected an integer from 1000 to 100000000, got number 10',
+    ]);
   });
 
   it('caps the user group cache at 5 minutes and reads alert_message_bots as bot ids', () => {
@@ -68,6 +81,27 @@ describe('bot config', () => {
       'services.fpo-search.approvals_required: expected an integer from 1 to 10, got number 0',
       'services.fpo-search.cooldwn_hours: unknown key (check the spelling against the README)',
     ]);
+  });
+
+  it('refuses patterns that can backtrack for minutes, naming the key and why, in one line each', () => {
+    const slow = example
+      .replace(
+        "iteration_pattern = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$'",
+        // (a function: "$'" in a replacement string means the text after the match)
+        () => "iteration_pattern = '^(?<version>(\\d+\\.?)+)-(?<sha>[0-9a-f]{7})$'",
+      )
+      .replace(
+        "alarm_patterns = ['^fpo-search-.*-5xx$']",
+        () => "alarm_patterns = ['^fpo-search-.*-5xx$', '^(a|a)*$']",
+      );
+    const problems = problemsOf(slow);
+    expect(problems).toEqual([
+      'services.fpo-search.iteration_pattern: refused: the pattern can take super-linear time on outside text (inside the repetition "(\\d+\\.?)+", "\\d+" can also match what follows it, so an input that almost matches is tried in exponentially many ways); rewrite it so each character can be matched only one way, e.g. \\d+(?:\\.\\d+)* rather than (\\d+\\.?)+',
+      expect.stringMatching(
+        /^services\.fpo-search\.alarm_patterns\[1\]: refused: the pattern can take super-linear time .*"a" and "a" can begin with the same character/,
+      ),
+    ]);
+    for (const line of problems) expect(line).not.toContain('\n');
   });
 
   it('refuses a file with no services, and invalid TOML', () => {

@@ -221,3 +221,22 @@ describe('alarmNamesIn', () => {
     expect(alarmNamesIn('fpo-search-production-5xx', [])).toEqual([]);
   });
 });
+
+describe('bounds on alarm text before patterns run', () => {
+  it('runs patterns only on names CloudWatch could have (at most 255 characters)', () => {
+    const longest = `fpo-search-${'x'.repeat(236)}-latency`;
+    expect(longest).toHaveLength(255);
+    expect(serviceForAlarm(longest, routes)).toBe('search');
+    const long = `fpo-search-${'x'.repeat(250)}-latency`;
+    expect(serviceForAlarm(long, routes)).toBeUndefined();
+    expect(alarmNamesIn(`ALARM: ${long}`, routes)).toEqual([]);
+  });
+
+  it('reads an alert message up to 4000 characters', () => {
+    const padding = 'lorem ipsum '.repeat(400);
+    expect(alarmNamesIn(`ALARM fpo-search-staging-latency ${padding}`, routes)).toEqual([
+      { service: 'search', alarm: 'fpo-search-staging-latency' },
+    ]);
+    expect(alarmNamesIn(`${padding} ALARM fpo-search-staging-latency`, routes)).toEqual([]);
+  });
+});

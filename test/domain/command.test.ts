@@ -107,4 +107,40 @@ describe('/rollback grammar', () => {
     });
     expect(parseCommand('cancel', one)).toMatchObject({ ok: false, usage: '/rollback cancel <request-id>' });
   });
+
+  it('bounds outside text before any pattern runs on it, saying what to type instead', () => {
+    const long = `${'1'.repeat(70)}x`;
+    expect(parseCommand(`to ${long}`, one)).toEqual({
+      ok: false,
+      error:
+        '`11111111111111111111…` is 71 characters long: a version or iteration is at most 64. Give a version like `1.24.0`, an iteration like `1.24.0-3f9c2ab`, or `previous`.',
+      usage: expect.stringContaining('/rollback to <version|previous>'),
+    });
+    // 64 characters are still read (and then refused for what they are).
+    expect(parseCommand(`to ${'1'.repeat(64)}`, one)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/is not a version/),
+    });
+    expect(parseCommand(`cancel R-${'A'.repeat(70)}`, one)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/\(72 characters\) is not a request id: give one like `R-7KQ2`/),
+    });
+    expect(parseCommand(`to 1.24.0 ${'note '.repeat(500)}`, one)).toMatchObject({
+      ok: false,
+      error:
+        "That command is 2510 characters long; the most is 2000. Shorten the note, or put the details in the request's thread.",
+    });
+    expect(parseCommand(`to 1.24.0 ${'a long note '.repeat(100)}`, one)).toMatchObject({ ok: true });
+  });
+
+  it('never runs an iteration pattern on a word past the bound, however slow the pattern', () => {
+    // A pattern the config refuses at start-up (see regexSafety.ts), run here as if one slipped through:
+    // on 29 digits it backtracks for seconds; past the bound it is never run.
+    const slow = [
+      { name: 'fpo-search', naming: namingFrom('^(?<version>(\\d+\\.?)+)-(?<sha>[0-9a-f]{7})$') },
+    ];
+    const started = performance.now();
+    expect(parseCommand(`to ${'1'.repeat(29)}${'x'.repeat(36)}`, slow)).toMatchObject({ ok: false });
+    expect(performance.now() - started).toBeLessThan(100);
+  });
 });

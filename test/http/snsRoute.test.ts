@@ -112,6 +112,24 @@ describe('POST /alerts/sns', () => {
       expect(h.snsCertificateFetches.length).toBe(fetchesBefore);
   });
 
+  it('fetches no certificate for 50 forged messages whose certificate URLs differ only in the query', async () => {
+    const fetchesBefore = h.snsCertificateFetches.length;
+    const certUrl = JSON.parse(readFixture('sns-cloudwatch-alarm.json')).SigningCertURL as string;
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        send({
+          ...signSns(fresh('sns-cloudwatch-alarm.json'), '2'),
+          Signature: Buffer.from(`forged ${i}`).toString('base64'),
+          SigningCertURL: `${certUrl}?v=${i}`,
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(403));
+    expect(JSON.parse(answers[0]?.body ?? '{}').error).toMatch(/without query or fragment/);
+    expect(h.snsCertificateFetches.length).toBe(fetchesBefore);
+    expect(h.slack.calls).toEqual([]);
+  });
+
   it('confirms a subscription by fetching its SubscribeURL', async () => {
     const res = await send(signSns(fresh('sns-subscription-confirmation.json'), '1'));
     expect(res.status).toBe(200);
@@ -145,6 +163,34 @@ describe('POST /alerts/sns with sns_auto_confirm = false', () => {
       expect(manual.snsConfirmations).toEqual([]);
     } finally {
       await manual.close();
+    }
+  });
+});
+
+describe('POST /alerts/sns, forged messages naming many certificate files', () => {
+  it('keeps a bounded number of certificates', async () => {
+    // Its own bot: the test certificate host serves any file, so these fill its cache.
+    const own = await startHarness();
+    try {
+      const url = (i: number) =>
+        `https://sns.eu-west-2.amazonaws.com/SimpleNotificationService-forged${i}.pem`;
+      const forged = (i: number) =>
+        own.post(
+          '/alerts/sns',
+          JSON.stringify({
+            ...signSns(fresh('sns-cloudwatch-alarm.json'), '2'),
+            Signature: 'AAAA',
+            SigningCertURL: url(i),
+          }),
+        );
+      for (let i = 0; i < 50; i++) expect((await forged(i)).status).toBe(403);
+      const fetched = own.snsCertificateFetches.filter((u) => u.includes('forged'));
+      expect(fetched).toHaveLength(50);
+      // The first ones are no longer kept: naming one again downloads it again (bounded memory).
+      await forged(0);
+      expect(own.snsCertificateFetches.filter((u) => u.includes('forged'))).toHaveLength(51);
+    } finally {
+      await own.close();
     }
   });
 });

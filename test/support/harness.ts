@@ -12,7 +12,7 @@ import { openStore } from '../../src/adapters/store/open.js';
 import type { Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
-import { type Logger, silentLogger } from '../../src/log.js';
+import { type Level, type Logger, silentLogger } from '../../src/log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
@@ -66,8 +66,6 @@ export interface HarnessOptions {
   skipReady?: boolean;
   /** Default: a fresh SQLite file. */
   databaseUrl?: string;
-  /** The bot's logger (default: silent), for tests of what it reports. */
-  log?: Logger;
   /**
    * Socket Mode: the bot gets `SLACK_APP_TOKEN` instead of a signing secret and connects to a fake
    * Socket Mode endpoint; drive it with `h.socket` instead of `h.command`/`h.click`.
@@ -77,6 +75,11 @@ export interface HarnessOptions {
   admin?: boolean;
   /** How long database-backed gauges are kept between scrapes (default: the bot's, 5000 ms). */
   metricsCacheMs?: number;
+  /** The bot's logger and LOG_LEVEL (default: silent, error). */
+  log?: Logger;
+  logLevel?: Level;
+  /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
+  adjustConfig?: (config: BotConfig) => BotConfig;
 }
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
@@ -236,7 +239,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   health.serve('staging', '1.25.3-3a4b5c6', '9e8d7c6');
   health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
 
-  const config = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const parsed = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const config = opts.adjustConfig ? opts.adjustConfig(parsed) : parsed;
   const certificates = testCertificateFetcher();
   const confirmations: string[] = [];
   // The workflow tests run once on each database (vitest.config.ts projects).
@@ -262,7 +266,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           ? { kind: 'socket', appToken: APP_TOKEN }
           : { kind: 'http', signingSecret: SIGNING_SECRET },
         slackApiUrl: slack.apiUrl,
-        logLevel: 'error',
+        logLevel: opts.logLevel ?? 'error',
         githubWebhookSecret: opts.webhookSecret,
       },
       log: opts.log ?? silentLogger,

@@ -8,8 +8,10 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { safeDatabaseUrl, withoutDatabaseSecrets } from '../../secrets.js';
 import { type Dialect, migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
+import { schemaProblem } from './schemaCheck.js';
 import { createStore, type Store } from './store.js';
 
 export class StoreOpenError extends Error {
@@ -24,12 +26,15 @@ export interface StoreOptions {
   readonly statementTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly poolSize?: number;
+  /**
+   * false: never change the database (the CLI). Nothing is created or migrated, and a schema that is
+   * not exactly this version's is refused with what to do. Default true: migrate to the latest.
+   */
+  readonly migrate?: boolean;
 }
 
-/** The URL as it may be shown: without its password. */
-export function safeDatabaseUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}
+/** The URL as it may be shown: without its password, wherever it is written (see secrets.ts). */
+export { safeDatabaseUrl };
 
 export function dialectOf(url: string): Dialect | undefined {
   if (url.startsWith('sqlite:')) return 'sqlite';
@@ -41,24 +46,43 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
   const dialect = dialectOf(databaseUrl);
   if (!dialect)
     throw new StoreOpenError('DATABASE_URL must be sqlite:<path> or postgres://user:pass@host/db');
-  const db = dialect === 'sqlite' ? openSqlite(databaseUrl) : openPostgres(databaseUrl, options);
+  const migrate = options.migrate ?? true;
+  const db = dialect === 'sqlite' ? openSqlite(databaseUrl, migrate) : openPostgres(databaseUrl, options);
+  let problem: string | undefined;
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
-    if (error) throw error;
+    if (migrate) {
+      const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+      if (error) throw error;
+    } else problem = await schemaProblem(db, dialect);
   } catch (err) {
     await db.destroy().catch(() => undefined);
-    throw new StoreOpenError(`DATABASE_URL ${safeDatabaseUrl(databaseUrl)}: ${explainDatabaseError(err)}`);
+    // A driver's own message may quote the URL, or the tail of a password it split at an "@".
+    const why = withoutDatabaseSecrets(explainDatabaseError(err), databaseUrl);
+    throw new StoreOpenError(`DATABASE_URL ${safeDatabaseUrl(databaseUrl)}: ${why}`);
+  }
+  if (problem) {
+    await db.destroy().catch(() => undefined);
+    throw new StoreOpenError(`DATABASE_URL ${safeDatabaseUrl(databaseUrl)}: ${problem}`);
   }
   return createStore(db, dialect);
 }
 
-function openSqlite(url: string): Kysely<Database> {
+/** `write` false: the file must exist already, and nothing about it is changed. */
+function openSqlite(url: string, write: boolean): Kysely<Database> {
   const path = url.slice('sqlite:'.length);
   if (path === '')
     throw new StoreOpenError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/bot.db');
   let sqlite: SQLite.Database;
   if (path === ':memory:') sqlite = new SQLite(path);
-  else {
+  else if (!write) {
+    try {
+      sqlite = new SQLite(path, { fileMustExist: true });
+    } catch (err) {
+      throw new StoreOpenError(
+        `DATABASE_URL ${url}: cannot open ${resolve(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set DATABASE_URL to the bot's database`,
+      );
+    }
+  } else {
     const dir = dirname(resolve(path));
     try {
       mkdirSync(dir, { recursive: true });
