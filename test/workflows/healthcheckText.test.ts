@@ -12,10 +12,10 @@ import { postedCard, pulls, settle, threadReplies, until } from './support.js';
 
 const start = useHarness();
 
-const HOSTILE =
-  '<!channel> <https://evil.example|runbook> <@U0BOSS0001> <!subteam^SADMINS1> fixes #12 @octocat';
+// Within the 64 characters a healthcheck's model_version may have (a longer one reads as failing).
+const HOSTILE = '<!channel> <https://e.vil|runbook> <@U0BOSS0001> fixes #12 @octo';
 /** What Slack would parse as a broadcast, a mention or a masked link in raw message text. */
-const SLACK_MARKUP = ['<!channel>', '<https://evil', '<@U0BOSS0001>', '<!subteam^SADMINS1'];
+const SLACK_MARKUP = ['<!channel>', '<https://e.vil', '<@U0BOSS0001>'];
 
 describe('a healthcheck answering markup instead of a model name', () => {
   it('`/rollback status` in the channel shows it as text: no @channel, no masked link', async () => {
@@ -81,7 +81,7 @@ describe('a healthcheck answering markup instead of a model name', () => {
     const body = String(pr?.body).replace(`<!-- rollback-bot request=${id} -->`, '');
     expect(body).toContain(`production: \`${githubName(HOSTILE)}\``);
     for (const text of [String(pr?.title), message, body]) {
-      expect(text).not.toMatch(/<|@octocat|@U0BOSS|#12|:\/\/evil/);
+      expect(text).not.toMatch(/<|@octo|@U0BOSS|#12|:\/\/e\.vil/);
     }
   });
 });

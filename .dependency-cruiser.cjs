@@ -1,0 +1,63 @@
+/**
+ * The layers of src/, as rules (checked in .ci/run by `npm run deps`):
+ *   domain ← config ← ports ← adapters, workflows ← slack, http, terminal ← app ← main, cli
+ * Pure rules in domain/ import nothing else; ports (src/ports/) name what workflows need from the
+ * outside and import only domain/; adapters implement ports and never see workflows or Slack glue;
+ * workflows see ports, never adapters; the Slack, HTTP and terminal layers never import each other.
+ * `support` is cross-cutting plumbing (logging, metrics, shared calls) any layer above domain may use.
+ */
+const layer = (name, path) => ({ name, path });
+const DOMAIN = '^src/domain/';
+const CONFIG = '^src/config/';
+const PORTS = '^src/ports/';
+const ADAPTERS = '^src/adapters/';
+const WORKFLOWS = '^src/workflows/';
+const SLACK = '^src/slack/';
+const HTTP = '^src/http/';
+const TERMINAL = '^src/terminal/';
+const SUPPORT = '^src/support/';
+const TOP = '^src/(app|background|main|cli)[.]ts$';
+
+/** `from` may import only what `allowed` matches (node built-ins and packages aside). */
+const only = (name, from, allowed, comment) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: from },
+  to: { path: '^src/', pathNot: allowed },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-cycles', severity: 'error', comment: 'A cycle makes two modules one.', from: {}, to: { circular: true } },
+    only('domain-is-pure', DOMAIN, [DOMAIN], 'Rules take values and return values.'),
+    only('config-reads-domain-only', CONFIG, [DOMAIN, CONFIG]),
+    only('ports-name-domain-only', PORTS, [DOMAIN, PORTS], 'Interfaces to the outside speak domain types.'),
+    only('support-is-plumbing', SUPPORT, [DOMAIN, SUPPORT]),
+    only('adapters-implement-ports', ADAPTERS, [DOMAIN, CONFIG, PORTS, ADAPTERS, SUPPORT]),
+    only('workflows-use-ports', WORKFLOWS, [DOMAIN, CONFIG, PORTS, WORKFLOWS, SUPPORT], 'Never an adapter, Bolt or HTTP.'),
+    only('slack-is-glue', SLACK, [DOMAIN, CONFIG, PORTS, WORKFLOWS, SLACK, SUPPORT]),
+    only('http-is-routes', HTTP, [DOMAIN, CONFIG, PORTS, WORKFLOWS, HTTP, SUPPORT]),
+    only('terminal-prints', TERMINAL, [DOMAIN, CONFIG, PORTS, WORKFLOWS, TERMINAL, SUPPORT]),
+    {
+      name: 'nothing-imports-the-top',
+      severity: 'error',
+      comment: 'The composition root and entry points are imported by nobody below them.',
+      from: { path: '^src/', pathNot: TOP },
+      to: { path: TOP },
+    },
+    {
+      name: 'everything-in-a-layer',
+      severity: 'error',
+      comment: 'A new top-level module must say which layer it belongs to (move it into one).',
+      from: { path: '^src/[^/]+[.]ts$', pathNot: TOP },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(test|bench|demo|world|dist)/' },
+  },
+};
