@@ -20,7 +20,7 @@ import { createModelBucket } from '../src/adapters/modelBucket.js';
 import { openStore } from '../src/adapters/store/open.js';
 import { createBot } from '../src/app.js';
 import { parseBotConfig } from '../src/config/botConfig.js';
-import { createLogger, type Level, type Logger } from '../src/log.js';
+import { createLogger, type Level, type Logger } from '../src/support/log.js';
 import { startFakeGitHub } from '../test/fakes/github.js';
 import { startFakeHealthchecks } from '../test/fakes/healthchecks.js';
 import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';

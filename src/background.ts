@@ -13,7 +13,7 @@
  */
 import Bottleneck from 'bottleneck';
 import type { BotConfig } from './config/botConfig.js';
-import type { Logger } from './log.js';
+import type { Logger } from './support/log.js';
 import type { WorkflowDeps } from './ports.js';
 import { expireDue } from './workflows/decide.js';
 import { repostUnsent } from './workflows/milestones.js';

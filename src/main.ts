@@ -13,8 +13,8 @@ import { createBot, type RollbackBot } from './app.js';
 import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
 import { ConfigError } from './config/reader.js';
-import { createLogger, type Logger } from './log.js';
-import { redactText } from './secrets.js';
+import { createLogger, type Logger } from './support/log.js';
+import { redactText } from './support/secrets.js';
 
 /** A start-up problem that is the operator's to fix, already worded. */
 export class StartupError extends Error {

@@ -7,7 +7,7 @@
 import type { Store } from './adapters/store/store.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { AlarmRef, RollbackRequest } from './domain/request.js';
-import type { Logger } from './log.js';
+import type { Logger } from './support/log.js';
 import type { AlertNotice, Notice } from './workflows/notices.js';
 import type { StatusDeps } from './workflows/serviceStatus.js';
 

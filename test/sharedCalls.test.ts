@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sharedCalls, takeTurn } from '../src/sharedCalls.js';
+import { sharedCalls, takeTurn } from '../src/support/sharedCalls.js';
 
 describe('sharedCalls', () => {
   it('shares a running call among concurrent callers, then forgets it', async () => {

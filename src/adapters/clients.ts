@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Octokit } from 'octokit';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Env } from '../config/env.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import { createGitHubClient } from './github.js';
 
 export function createS3Client(source: NodeJS.ProcessEnv = process.env): S3Client {

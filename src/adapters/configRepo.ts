@@ -6,7 +6,7 @@
 import type { Octokit } from 'octokit';
 import type { ServiceConfig } from '../config/botConfig.js';
 import { readVersionAt, type VersionRead } from '../domain/configFile.js';
-import { sharedCalls } from '../sharedCalls.js';
+import { sharedCalls } from '../support/sharedCalls.js';
 import { explainGitHubError, GitHubError } from './github.js';
 
 export { explainGitHubError, GitHubError } from './github.js';

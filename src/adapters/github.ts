@@ -4,7 +4,7 @@
  */
 import { App, Octokit } from 'octokit';
 import type { GitHubAuth } from '../config/env.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import { type CallObserver, describeFailure, ignoreCalls, withTimeout } from './outsideCall.js';
 
 export interface GitHubClientOptions {

@@ -3,7 +3,7 @@
  * the reported model or a precise error, so one failing environment never hides the others.
  */
 import type { EnvironmentConfig } from '../config/botConfig.js';
-import { sharedCalls } from '../sharedCalls.js';
+import { sharedCalls } from '../support/sharedCalls.js';
 import { BodyTooLargeError, formatBytes, readCappedText } from './cappedBody.js';
 import { type CallObserver, describeFailure, ignoreCalls } from './outsideCall.js';
 

@@ -8,7 +8,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketObject } from '../domain/iterations.js';
-import { sharedCalls } from '../sharedCalls.js';
+import { sharedCalls } from '../support/sharedCalls.js';
 import { type CallObserver, describeFailure, ignoreCalls, timed } from './outsideCall.js';
 
 export interface ModelBucket {

@@ -1,8 +1,8 @@
 /** Slack user groups, for approvers given as groups. Looked up on demand and cached briefly. */
 import type { webApi } from '@slack/bolt';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { Directory } from '../ports.js';
-import { sharedCalls } from '../sharedCalls.js';
+import { sharedCalls } from '../support/sharedCalls.js';
 
 export function createSlackDirectory(
   client: webApi.WebClient,

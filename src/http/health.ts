@@ -8,7 +8,7 @@
  * it is served there only; the public port then answers `/readyz` with the status code and `{"ok"}`
  * alone, which is all a probe or a load balancer reads.
  */
-import { sharedCalls } from '../sharedCalls.js';
+import { sharedCalls } from '../support/sharedCalls.js';
 import { type Route, sendJson } from './server.js';
 
 export interface CheckResult {

@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import { readBody, sendJson } from './server.js';
 
 export const SLACK_TOLERANCE_SECONDS = 300;

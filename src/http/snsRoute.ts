@@ -5,7 +5,7 @@
 import type { SnsMessage, SnsVerifier } from '../adapters/snsVerify.js';
 import type { Store } from '../adapters/store/store.js';
 import type { BotConfig } from '../config/botConfig.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { WorkflowDeps } from '../ports.js';
 import { type AlarmReceipt, receiveAlarm } from '../workflows/handleAlarm.js';
 import { type Route, sendJson } from './server.js';

@@ -1,6 +1,6 @@
 /** Bolt wants its own Logger shape; route it into our structured JSON lines. */
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 
 // The Socket Mode client logs every envelope whole at debug level (`Received a message on the WebSocket:
 // {…}`): payloads carry response_urls (post as the bot), user text and verification tokens. Only the

@@ -12,7 +12,7 @@ import type { Store } from '../adapters/store/store.js';
 import type { BotConfig } from '../config/botConfig.js';
 import { findService } from '../config/botConfig.js';
 import type { RollbackRequest } from '../domain/request.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { RequestCards } from '../ports.js';
 import { renderNotice } from './blocks/notices.js';
 import { requestCard } from './blocks/requestCard.js';

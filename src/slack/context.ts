@@ -3,7 +3,7 @@
  */
 import type { BotConfig } from '../config/botConfig.js';
 import type { AlarmRef } from '../domain/request.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { WorkflowDeps } from '../ports.js';
 import type { StatusDeps } from '../workflows/serviceStatus.js';
 

@@ -4,9 +4,9 @@
  * waits for it. Listeners may name a finer outcome in `context.outcome` (e.g. "denied", "usage_error").
  */
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { InFlight } from '../http/inFlight.js';
-import type { Logger } from '../log.js';
-import type { BotMetrics, SlackKind } from '../metrics.js';
+import type { InFlight } from '../support/inFlight.js';
+import type { Logger } from '../support/log.js';
+import type { BotMetrics, SlackKind } from '../adapters/metrics.js';
 
 type Body = Record<string, unknown> & {
   type?: string;

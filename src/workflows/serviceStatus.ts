@@ -18,7 +18,7 @@ import {
   versionRows,
 } from '../domain/overview.js';
 import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from '../domain/targets.js';
-import { yieldToIo } from '../sharedCalls.js';
+import { yieldToIo } from '../support/sharedCalls.js';
 
 export interface StatusDeps {
   readonly bucket: ModelBucket;

@@ -4,7 +4,7 @@
  * LOG_LEVEL=debug the bot writes the envelope's type and id only.
  */
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/support/log.js';
 import { useHarness } from '../support/harness.js';
 
 const start = useHarness();

@@ -12,7 +12,7 @@ import { openStore } from '../../src/adapters/store/open.js';
 import type { Store } from '../../src/adapters/store/store.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
-import { type Level, type Logger, silentLogger } from '../../src/log.js';
+import { type Level, type Logger, silentLogger } from '../../src/support/log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';

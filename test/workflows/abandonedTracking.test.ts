@@ -4,7 +4,7 @@
  * never held up by a slow tracking round.
  */
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/support/log.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { sendWebhook } from '../support/github.js';
 import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';

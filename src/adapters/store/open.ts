@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { safeDatabaseUrl, withoutDatabaseSecrets } from '../../secrets.js';
+import { safeDatabaseUrl, withoutDatabaseSecrets } from '../../support/secrets.js';
 import { type Dialect, migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { schemaProblem } from './schemaCheck.js';

@@ -5,7 +5,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
 import { ACTIVE_STATES } from '../../domain/request.js';
-import { type SharedCalls, sharedCalls, takeTurn } from '../../sharedCalls.js';
+import { type SharedCalls, sharedCalls, takeTurn } from '../../support/sharedCalls.js';
 import { type Actor, cancel } from '../../workflows/decide.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';

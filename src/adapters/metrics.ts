@@ -7,11 +7,11 @@
  * per scrape.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { CallObserver } from './adapters/outsideCall.js';
-import type { Store } from './adapters/store/store.js';
-import { STATES } from './domain/request.js';
-import type { WorkflowMetrics } from './ports.js';
-import { sharedCalls } from './sharedCalls.js';
+import type { CallObserver } from './outsideCall.js';
+import type { Store } from './store/store.js';
+import { STATES } from '../domain/request.js';
+import type { WorkflowMetrics } from '../ports.js';
+import { sharedCalls } from '../support/sharedCalls.js';
 
 export type SlackKind = 'command' | 'action' | 'view' | 'event' | 'other';
 
