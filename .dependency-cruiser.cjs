@@ -1,12 +1,12 @@
 /**
  * The layers of src/, as rules (checked in .ci/run by `npm run deps`):
  *   domain ← config ← ports ← adapters, workflows ← slack, http, terminal ← app ← main, cli
+ * (`words/`: what people read, shared by the Slack layer and the terminal.)
  * Pure rules in domain/ import nothing else; ports (src/ports/) name what workflows need from the
  * outside and import only domain/; adapters implement ports and never see workflows or Slack glue;
  * workflows see ports, never adapters; the Slack, HTTP and terminal layers never import each other.
  * `support` is cross-cutting plumbing (logging, metrics, shared calls) any layer above domain may use.
  */
-const layer = (name, path) => ({ name, path });
 const DOMAIN = '^src/domain/';
 const CONFIG = '^src/config/';
 const PORTS = '^src/ports/';
@@ -16,7 +16,8 @@ const SLACK = '^src/slack/';
 const HTTP = '^src/http/';
 const TERMINAL = '^src/terminal/';
 const SUPPORT = '^src/support/';
-const TOP = '^src/(app|background|main|cli)[.]ts$';
+const WORDS = '^src/words/';
+const TOP = '^src/(app|background|main|cli|nodeVersion)[.]ts$';
 
 /** `from` may import only what `allowed` matches (node built-ins and packages aside). */
 const only = (name, from, allowed, comment) => ({
@@ -29,16 +30,33 @@ const only = (name, from, allowed, comment) => ({
 
 module.exports = {
   forbidden: [
-    { name: 'no-cycles', severity: 'error', comment: 'A cycle makes two modules one.', from: {}, to: { circular: true } },
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'A cycle makes two modules one.',
+      from: {},
+      to: { circular: true },
+    },
     only('domain-is-pure', DOMAIN, [DOMAIN], 'Rules take values and return values.'),
     only('config-reads-domain-only', CONFIG, [DOMAIN, CONFIG]),
     only('ports-name-domain-only', PORTS, [DOMAIN, PORTS], 'Interfaces to the outside speak domain types.'),
     only('support-is-plumbing', SUPPORT, [DOMAIN, SUPPORT]),
+    only(
+      'words-are-text',
+      WORDS,
+      [DOMAIN, PORTS, WORDS, SUPPORT],
+      'What people read, shared by Slack and the terminal.',
+    ),
     only('adapters-implement-ports', ADAPTERS, [DOMAIN, CONFIG, PORTS, ADAPTERS, SUPPORT]),
-    only('workflows-use-ports', WORKFLOWS, [DOMAIN, CONFIG, PORTS, WORKFLOWS, SUPPORT], 'Never an adapter, Bolt or HTTP.'),
-    only('slack-is-glue', SLACK, [DOMAIN, CONFIG, PORTS, WORKFLOWS, SLACK, SUPPORT]),
+    only(
+      'workflows-use-ports',
+      WORKFLOWS,
+      [DOMAIN, CONFIG, PORTS, WORKFLOWS, SUPPORT],
+      'Never an adapter, Bolt or HTTP.',
+    ),
+    only('slack-is-glue', SLACK, [DOMAIN, CONFIG, PORTS, WORKFLOWS, SLACK, WORDS, SUPPORT]),
     only('http-is-routes', HTTP, [DOMAIN, CONFIG, PORTS, WORKFLOWS, HTTP, SUPPORT]),
-    only('terminal-prints', TERMINAL, [DOMAIN, CONFIG, PORTS, WORKFLOWS, TERMINAL, SUPPORT]),
+    only('terminal-prints', TERMINAL, [DOMAIN, CONFIG, PORTS, WORKFLOWS, TERMINAL, WORDS, SUPPORT]),
     {
       name: 'nothing-imports-the-top',
       severity: 'error',

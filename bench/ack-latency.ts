@@ -20,7 +20,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay, setImmediate } from 'node:timers/promises';
 import { App, HTTPReceiver } from '@slack/bolt';
-import type { StatusDeps } from '../src/workflows/serviceStatus.js';
+import type { StatusDeps } from '../src/ports/models.js';
 import type { FakeSlack } from '../test/fakes/slack.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, startHarness, USERS } from '../test/support/harness.js';
 import { type SlackHttpResult, sendSlashCommand } from '../test/support/slackRequests.js';

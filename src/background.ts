@@ -14,8 +14,8 @@
 import Bottleneck from 'bottleneck';
 import type { BotConfig } from './config/botConfig.js';
 import type { Logger } from './support/log.js';
-import type { WorkflowDeps } from './ports.js';
 import { expireDue } from './workflows/decide.js';
+import type { WorkflowDeps } from './workflows/deps.js';
 import { repostUnsent } from './workflows/milestones.js';
 import { repairCardless, resumeApproved } from './workflows/repair.js';
 import { trackAll } from './workflows/trackRollback.js';

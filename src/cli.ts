@@ -21,16 +21,17 @@ import { instrumentOctokit } from './adapters/github.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { openStore } from './adapters/store/open.js';
-import type { Store } from './adapters/store/store.js';
 import { type BotConfig, findService, loadBotConfig } from './config/botConfig.js';
 import { readEnv } from './config/env.js';
 import { parseCommand } from './domain/command.js';
+import type { StatusDeps } from './ports/models.js';
+import type { Store } from './ports/store.js';
 import { createLogger } from './support/log.js';
 import { redactText } from './support/secrets.js';
 import { printable } from './terminal/printable.js';
 import { renderPlan, renderStatus, renderVersions } from './terminal/render.js';
 import { makePlan } from './workflows/requestRollback.js';
-import { getServiceStatus, type StatusDeps, versionTable } from './workflows/serviceStatus.js';
+import { getServiceStatus, versionTable } from './workflows/serviceStatus.js';
 
 const USAGE = `Usage:
   rollback-bot status [service]

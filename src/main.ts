@@ -8,11 +8,11 @@
 import './nodeVersion.js';
 import { createClients } from './adapters/clients.js';
 import { openStore, StoreOpenError } from './adapters/store/open.js';
-import type { Store } from './adapters/store/store.js';
 import { createBot, type RollbackBot } from './app.js';
 import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
 import { ConfigError } from './config/reader.js';
+import type { Store } from './ports/store.js';
 import { createLogger, type Logger } from './support/log.js';
 import { redactText } from './support/secrets.js';
 

@@ -1,9 +1,9 @@
 import { LogLevel } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { safeDatabaseUrl } from '../src/adapters/store/open.js';
+import { boltLogger } from '../src/slack/boltLogger.js';
 import { createLogger, redact } from '../src/support/log.js';
 import { withoutDatabaseSecrets } from '../src/support/secrets.js';
-import { boltLogger } from '../src/slack/boltLogger.js';
 
 function capture(level: Parameters<typeof createLogger>[0]) {
   const lines: Record<string, unknown>[] = [];

@@ -4,15 +4,13 @@
  * here the read stops, and the connection is released, as soon as the bound is passed.
  */
 
+import { formatBytes } from '../support/bytes.js';
+
 export class BodyTooLargeError extends Error {
   constructor(readonly limitBytes: number) {
     super(`the answer is larger than ${formatBytes(limitBytes)}`);
     this.name = 'BodyTooLargeError';
   }
-}
-
-export function formatBytes(bytes: number): string {
-  return bytes % 1024 === 0 && bytes >= 1024 ? `${bytes / 1024} KB` : `${bytes} bytes`;
 }
 
 export async function readCappedText(response: Response, maxBytes: number): Promise<string> {

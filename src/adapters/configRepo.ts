@@ -4,29 +4,17 @@
  * counted in calls, and the PR step finds out itself (409) if the file moved meanwhile.
  */
 import type { Octokit } from 'octokit';
-import type { ServiceConfig } from '../config/botConfig.js';
-import { readVersionAt, type VersionRead } from '../domain/configFile.js';
+import { readVersionAt } from '../domain/configFile.js';
+import type { ConfigFileAt, ConfigRepo, ConfiguredState } from '../ports/github.js';
 import { sharedCalls } from '../support/sharedCalls.js';
 import { explainGitHubError, GitHubError } from './github.js';
 
 export { explainGitHubError, GitHubError } from './github.js';
 
-export interface ConfiguredState {
-  readonly branch: string;
-  readonly blobSha: string;
-  readonly text: string;
-  readonly version: VersionRead;
-  readonly htmlUrl: string;
-}
-
-export interface ConfigRepo {
-  readConfigured(service: ServiceConfig): Promise<ConfiguredState>;
-}
-
 export function createConfigRepo(octokit: Octokit): ConfigRepo {
   // The default branch of a repository changes rarely enough to read it once per process.
   const defaultBranches = sharedCalls<string, string>({ keepMs: Number.POSITIVE_INFINITY });
-  function baseBranch(service: ServiceConfig): Promise<string> {
+  function baseBranch(service: ConfigFileAt): Promise<string> {
     if (service.baseBranch) return Promise.resolve(service.baseBranch);
     const { owner, name } = service.repo;
     return defaultBranches.get(`${owner}/${name}`, () =>
@@ -44,7 +32,7 @@ export function createConfigRepo(octokit: Octokit): ConfigRepo {
       ),
   };
 
-  async function read(service: ServiceConfig): Promise<ConfiguredState> {
+  async function read(service: ConfigFileAt): Promise<ConfiguredState> {
     const { owner, name: repo } = service.repo;
     try {
       const branch = await baseBranch(service);

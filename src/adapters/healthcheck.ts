@@ -2,42 +2,11 @@
  * Healthcheck reads. Every environment is read concurrently with its own timeout; each result is either
  * the reported model or a precise error, so one failing environment never hides the others.
  */
-import type { EnvironmentConfig } from '../config/botConfig.js';
+
+import type { Healthchecks, HealthcheckTarget, HealthError, HealthResult } from '../ports/models.js';
 import { sharedCalls } from '../support/sharedCalls.js';
-import { BodyTooLargeError, formatBytes, readCappedText } from './cappedBody.js';
+import { BodyTooLargeError, readCappedText } from './cappedBody.js';
 import { type CallObserver, describeFailure, ignoreCalls } from './outsideCall.js';
-
-export type HealthError =
-  | { readonly kind: 'timeout'; readonly afterMs: number }
-  | { readonly kind: 'status'; readonly status: number }
-  | { readonly kind: 'invalid_json'; readonly detail: string }
-  | { readonly kind: 'missing_field'; readonly field: string }
-  /** Present but not something any model name can be; the value itself is never repeated. */
-  | { readonly kind: 'bad_field'; readonly field: string; readonly why: string }
-  | { readonly kind: 'too_large'; readonly url: string; readonly limitBytes: number }
-  | { readonly kind: 'field_too_long'; readonly field: string; readonly length: number; readonly max: number }
-  | { readonly kind: 'network'; readonly detail: string };
-
-export type HealthResult =
-  | {
-      readonly environment: string;
-      readonly ok: true;
-      readonly modelVersion: string;
-      readonly gitSha: string;
-      readonly healthy: boolean;
-      readonly latencyMs: number;
-    }
-  | {
-      readonly environment: string;
-      readonly ok: false;
-      readonly error: HealthError;
-      readonly latencyMs: number;
-    };
-
-export interface Healthchecks {
-  read(env: EnvironmentConfig): Promise<HealthResult>;
-  readAll(envs: readonly EnvironmentConfig[]): Promise<HealthResult[]>;
-}
 
 /** A healthcheck answers about 100 bytes of JSON; whatever answers at that URL is read this far only. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -52,7 +21,7 @@ export function createHealthchecks(options: {
   const doFetch = options.fetch ?? fetch;
   const observe = options.observe ?? ignoreCalls;
 
-  async function read(env: EnvironmentConfig): Promise<HealthResult> {
+  async function read(env: HealthcheckTarget): Promise<HealthResult> {
     const started = performance.now();
     const fail = (error: HealthError, outcome: Parameters<CallObserver>[1] = 'error'): HealthResult => {
       observe('healthcheck', outcome, performance.now() - started);
@@ -116,7 +85,7 @@ export function createHealthchecks(options: {
 
   // Concurrent reads of one URL share a request: a burst of commands must not open a socket each.
   const reads = sharedCalls<string, HealthResult>();
-  const shared = (env: EnvironmentConfig): Promise<HealthResult> =>
+  const shared = (env: HealthcheckTarget): Promise<HealthResult> =>
     reads.get(`${env.name}\u0000${env.healthcheckUrl}`, () => read(env));
   return { read: shared, readAll: (envs) => Promise.all(envs.map(shared)) };
 }
@@ -131,25 +100,4 @@ export function createHealthchecks(options: {
 export function unlikeAName(value: string): string | undefined {
   if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) return 'holds control or format characters';
   return undefined;
-}
-
-export function describeHealthError(error: HealthError): string {
-  switch (error.kind) {
-    case 'timeout':
-      return `no answer within ${error.afterMs} ms`;
-    case 'status':
-      return `HTTP ${error.status}`;
-    case 'invalid_json':
-      return 'answered with invalid JSON';
-    case 'missing_field':
-      return `answer has no \`${error.field}\``;
-    case 'bad_field':
-      return `answer's \`${error.field}\` ${error.why}`;
-    case 'too_large':
-      return `answer from ${error.url} is larger than ${formatBytes(error.limitBytes)} (not a healthcheck?)`;
-    case 'field_too_long':
-      return `answer's \`${error.field}\` is ${error.length} characters long (at most ${error.max})`;
-    case 'network':
-      return `unreachable (${error.detail})`;
-  }
 }

@@ -7,19 +7,16 @@
  * per scrape.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { CallObserver } from './outsideCall.js';
-import type { Store } from './store/store.js';
 import { STATES } from '../domain/request.js';
-import type { WorkflowMetrics } from '../ports.js';
+import type { SlackRequestMetrics, WorkflowMetrics } from '../ports/metrics.js';
+import type { Store } from '../ports/store.js';
 import { sharedCalls } from '../support/sharedCalls.js';
+import type { CallObserver } from './outsideCall.js';
 
-export type SlackKind = 'command' | 'action' | 'view' | 'event' | 'other';
-
-export interface BotMetrics {
+export interface BotMetrics extends SlackRequestMetrics {
   readonly registry: Registry;
   readonly observeCall: CallObserver;
   readonly workflow: WorkflowMetrics;
-  slackRequest(kind: SlackKind, name: string, outcome: string, seconds: number): void;
   githubRateLimit(remaining: number): void;
   /** Gauges read at scrape time from the store (kept `cacheMs`, default 5000) and this replica. */
   collectFrom(source: {

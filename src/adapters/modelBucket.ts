@@ -8,14 +8,9 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketObject } from '../domain/iterations.js';
+import type { ModelBucket } from '../ports/models.js';
 import { sharedCalls } from '../support/sharedCalls.js';
 import { type CallObserver, describeFailure, ignoreCalls, timed } from './outsideCall.js';
-
-export interface ModelBucket {
-  list(bucket: string, prefix: string): Promise<BucketObject[]>;
-  /** Drops cached listings, e.g. before a plan is re-checked. */
-  invalidate(): void;
-}
 
 export class BucketError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -24,7 +24,7 @@ import {
   PlanStaleError,
   type PullRequests,
   type PullState,
-} from '../ports.js';
+} from '../ports/github.js';
 import { explainGitHubError, GitHubError } from './github.js';
 import { type RetryPolicy, withRetries } from './githubRetry.js';
 

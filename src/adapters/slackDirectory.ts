@@ -1,7 +1,7 @@
 /** Slack user groups, for approvers given as groups. Looked up on demand and cached briefly. */
 import type { webApi } from '@slack/bolt';
+import type { Directory } from '../ports/slack.js';
 import type { Logger } from '../support/log.js';
-import type { Directory } from '../ports.js';
 import { sharedCalls } from '../support/sharedCalls.js';
 
 export function createSlackDirectory(

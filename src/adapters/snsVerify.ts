@@ -7,27 +7,9 @@
  * fragment, so one certificate has one URL), and what is fetched for it is bounded: see snsCertificates.ts.
  */
 import { createVerify, type KeyObject, type X509Certificate } from 'node:crypto';
+import type { SnsMessage, SnsVerdict, SnsVerifier } from '../ports/sns.js';
 import { readCappedText } from './cappedBody.js';
 import { CertificateBusyError, certificateCache } from './snsCertificates.js';
-
-export interface SnsMessage {
-  Type: 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
-  MessageId: string;
-  TopicArn: string;
-  Message: string;
-  Timestamp: string;
-  SignatureVersion: string;
-  Signature: string;
-  SigningCertURL: string;
-  Subject?: string;
-  Token?: string;
-  SubscribeURL?: string;
-  UnsubscribeURL?: string;
-}
-
-export type SnsVerdict =
-  | { ok: true; message: SnsMessage }
-  | { ok: false; status: 400 | 403 | 503; reason: string };
 
 export interface SnsVerifierOptions {
   /** Topics whose messages are accepted; anything else is refused with 403. */
@@ -41,10 +23,6 @@ export interface SnsVerifierOptions {
   maxCachedCertificates?: number;
   /** Certificate downloads running at once; past it a message is answered 503 (SNS retries). Default 4. */
   maxConcurrentFetches?: number;
-}
-
-export interface SnsVerifier {
-  verify(body: string): Promise<SnsVerdict>;
 }
 
 /** The subset of fetch that confirmSubscription needs; the global fetch fits it. */

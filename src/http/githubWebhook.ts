@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../support/log.js';
-import type { WorkflowDeps } from '../ports.js';
+import type { WorkflowDeps } from '../workflows/deps.js';
 import { onPullRequestEvent, type PullRequestEvent } from '../workflows/trackRollback.js';
 import { type Route, sendJson } from './server.js';
 

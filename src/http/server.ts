@@ -5,8 +5,8 @@
  * still being answered. An optional second server, the admin port, serves only health and metrics.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../support/log.js';
 import type { InFlight } from '../support/inFlight.js';
+import type { Logger } from '../support/log.js';
 
 export interface Route {
   readonly method: 'GET' | 'POST';

@@ -2,11 +2,12 @@
  * `POST /alerts/sns`: CloudWatch alarms through an SNS HTTPS subscription. Only verified messages from
  * allowlisted topics are acted on; a MessageId is acted on once (SNS retries deliveries).
  */
-import type { SnsMessage, SnsVerifier } from '../adapters/snsVerify.js';
-import type { Store } from '../adapters/store/store.js';
+
 import type { BotConfig } from '../config/botConfig.js';
+import type { SnsMessage, SnsVerifier } from '../ports/sns.js';
+import type { Store } from '../ports/store.js';
 import type { Logger } from '../support/log.js';
-import type { WorkflowDeps } from '../ports.js';
+import type { WorkflowDeps } from '../workflows/deps.js';
 import { type AlarmReceipt, receiveAlarm } from '../workflows/handleAlarm.js';
 import { type Route, sendJson } from './server.js';
 

@@ -1,6 +1,6 @@
 /** AlertPosts over the Slack Web API. */
 import type { webApi } from '@slack/bolt';
-import type { AlertPosts } from '../ports.js';
+import type { AlertPosts } from '../ports/slack.js';
 import { alertCard, alertOffer } from './blocks/alertCard.js';
 import { section } from './blocks/kit.js';
 import { renderAlertNotice } from './blocks/notices.js';

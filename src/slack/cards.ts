@@ -8,12 +8,12 @@
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
-import type { Store } from '../adapters/store/store.js';
 import type { BotConfig } from '../config/botConfig.js';
 import { findService } from '../config/botConfig.js';
 import type { RollbackRequest } from '../domain/request.js';
+import type { RequestCards } from '../ports/slack.js';
+import type { Store } from '../ports/store.js';
 import type { Logger } from '../support/log.js';
-import type { RequestCards } from '../ports.js';
 import { renderNotice } from './blocks/notices.js';
 import { requestCard } from './blocks/requestCard.js';
 

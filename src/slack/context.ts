@@ -3,9 +3,9 @@
  */
 import type { BotConfig } from '../config/botConfig.js';
 import type { AlarmRef } from '../domain/request.js';
+import type { StatusDeps } from '../ports/models.js';
 import type { Logger } from '../support/log.js';
-import type { WorkflowDeps } from '../ports.js';
-import type { StatusDeps } from '../workflows/serviceStatus.js';
+import type { WorkflowDeps } from '../workflows/deps.js';
 
 export interface SlackDeps {
   readonly config: BotConfig;

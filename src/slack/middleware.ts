@@ -4,9 +4,9 @@
  * waits for it. Listeners may name a finer outcome in `context.outcome` (e.g. "denied", "usage_error").
  */
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { SlackKind, SlackRequestMetrics } from '../ports/metrics.js';
 import type { InFlight } from '../support/inFlight.js';
 import type { Logger } from '../support/log.js';
-import type { BotMetrics, SlackKind } from '../adapters/metrics.js';
 
 type Body = Record<string, unknown> & {
   type?: string;
@@ -34,7 +34,7 @@ export function describeSlackRequest(body: Body): { kind: SlackKind; name: strin
 
 export function observeSlackRequests(deps: {
   inFlight: InFlight;
-  metrics: BotMetrics;
+  metrics: SlackRequestMetrics;
   log: Logger;
 }): Middleware<AnyMiddlewareArgs> {
   return async ({ body, context, next }) => {

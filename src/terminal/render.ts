@@ -1,8 +1,9 @@
 /** Plain-text renderings for the CLI: the same facts as the Slack messages, for a terminal or a runbook. */
-import { describeHealthError } from '../adapters/healthcheck.js';
+
 import type { VersionRow } from '../domain/overview.js';
 import type { Plan } from '../domain/plan.js';
 import { describeReason } from '../domain/targets.js';
+import { describeHealthError } from '../words/health.js';
 import { type ServiceStatus, versionCount } from '../workflows/serviceStatus.js';
 
 function table(rows: readonly (readonly string[])[]): string {

@@ -1,4 +1,4 @@
-import type { WorkflowDeps } from '../ports.js';
+import type { WorkflowDeps } from './deps.js';
 
 /**
  * One audit entry: stored (the request's history on the card, and `rollback-bot history --json`), and

@@ -6,10 +6,10 @@ import { findService } from '../config/botConfig.js';
 import { failedChecks } from '../domain/plan.js';
 import { isApprover, mayApprove } from '../domain/policy.js';
 import { allowedActions, BOT_REQUESTER, type RollbackRequest } from '../domain/request.js';
-import type { WorkflowDeps } from '../ports.js';
+import type { ClickOutcome, Denial } from '../ports/notices.js';
 import { audit } from './audit.js';
+import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
-import type { ClickOutcome, Denial } from './notices.js';
 import { openPullRequest } from './openPullRequest.js';
 
 const denied = (denial: Denial): ClickOutcome => ({ kind: 'denied', denial });

@@ -4,7 +4,6 @@
  * `on_alarm = "request"` the pending request is opened at once (approvals and cooldown still apply).
  */
 
-import type { AlertThread } from '../adapters/store/store.js';
 import { type BotConfig, findService, type ServiceConfig } from '../config/botConfig.js';
 import {
   type Alarm,
@@ -14,7 +13,9 @@ import {
   serviceForAlarm,
 } from '../domain/alarm.js';
 import { BOT_REQUESTER, type Trigger } from '../domain/request.js';
-import type { AlertView, WorkflowDeps } from '../ports.js';
+import type { AlertView } from '../ports/slack.js';
+import type { AlertThread } from '../ports/store.js';
+import type { WorkflowDeps } from './deps.js';
 import { requestRollback } from './requestRollback.js';
 import { getServiceStatus } from './serviceStatus.js';
 

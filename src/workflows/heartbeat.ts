@@ -5,7 +5,7 @@
  * after the claim's own expiry. The timer is independent of any round (a slow round never makes a live
  * process look dead) and unref'd (it never keeps a stopping process up).
  */
-import type { Store } from '../adapters/store/store.js';
+import type { Store } from '../ports/store.js';
 import type { Logger } from '../support/log.js';
 
 /** A replica counts as dead this many heartbeat intervals after its last one. */

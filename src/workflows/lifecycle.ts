@@ -5,13 +5,13 @@
  * the table in domain/lifecycle says whether it may happen.
  */
 import { randomBytes } from 'node:crypto';
-import type { RequestPatch } from '../adapters/store/store.js';
 import type { RequestEvent } from '../domain/lifecycle.js';
 import type { RollbackRequest } from '../domain/request.js';
-import type { WorkflowDeps } from '../ports.js';
+import type { Notice } from '../ports/notices.js';
+import type { RequestPatch } from '../ports/store.js';
 import { audit } from './audit.js';
+import type { WorkflowDeps } from './deps.js';
 import { postOnce } from './milestones.js';
-import type { Notice } from './notices.js';
 
 interface FollowUp {
   /** The audit record's kind. */

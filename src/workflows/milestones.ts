@@ -6,10 +6,11 @@
  * only duplicate possible is a crash in the instant between Slack accepting the post and the mark: a
  * rollback bot should rather say a thing twice than lose "Rollback complete".
  */
-import type { UnpostedMilestone } from '../adapters/store/store.js';
+
 import type { RollbackRequest } from '../domain/request.js';
-import type { WorkflowDeps } from '../ports.js';
-import type { Notice } from './notices.js';
+import type { Notice } from '../ports/notices.js';
+import type { UnpostedMilestone } from '../ports/store.js';
+import type { WorkflowDeps } from './deps.js';
 import { auditGaveUp, judgeFailure } from './slackRetry.js';
 
 type PostDeps = Pick<WorkflowDeps, 'store' | 'cards' | 'log' | 'config' | 'replicaId'>;

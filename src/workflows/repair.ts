@@ -7,9 +7,9 @@
  */
 
 import type { RollbackRequest } from '../domain/request.js';
-import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
 import { expireIfDue } from './decide.js';
+import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
 import { openPullRequest } from './openPullRequest.js';
 import { auditGaveUp, judgeFailure } from './slackRetry.js';

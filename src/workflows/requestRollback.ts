@@ -15,8 +15,8 @@ import {
   type RollbackRequest,
   type Trigger,
 } from '../domain/request.js';
-import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
+import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
 import { getServiceStatus } from './serviceStatus.js';
 

@@ -3,9 +3,6 @@
  * base branch, and the bucket. A source that fails is reported by name; the others are still shown.
  */
 
-import type { ConfigRepo, ConfiguredState } from '../adapters/configRepo.js';
-import type { Healthchecks, HealthResult } from '../adapters/healthcheck.js';
-import type { ModelBucket } from '../adapters/modelBucket.js';
 import type { ServiceConfig } from '../config/botConfig.js';
 import { type BucketObject, type Catalog, catalogBuilder } from '../domain/iterations.js';
 import {
@@ -18,15 +15,9 @@ import {
   versionRows,
 } from '../domain/overview.js';
 import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from '../domain/targets.js';
+import type { ConfiguredState } from '../ports/github.js';
+import type { HealthResult, StatusDeps } from '../ports/models.js';
 import { yieldToIo } from '../support/sharedCalls.js';
-
-export interface StatusDeps {
-  readonly bucket: ModelBucket;
-  readonly healthchecks: Healthchecks;
-  readonly configRepo: ConfigRepo;
-  /** Iterations and versions the bot has rolled back from (never again "last known good"). */
-  readonly rolledBackFrom?: (service: string) => Promise<ReadonlySet<string>>;
-}
 
 export type Sourced<T> =
   | { readonly ok: true; readonly value: T }

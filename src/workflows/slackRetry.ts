@@ -5,8 +5,8 @@
 import type { BotConfig } from '../config/botConfig.js';
 import type { RollbackRequest } from '../domain/request.js';
 import { afterFailure, isPermanent, type RetryPolicy, type RetryVerdict } from '../domain/retryPolicy.js';
-import type { WorkflowDeps } from '../ports.js';
 import { audit } from './audit.js';
+import type { WorkflowDeps } from './deps.js';
 
 const HOUR = 3_600_000;
 

@@ -9,11 +9,13 @@ import { type EnvironmentConfig, findService, type ServiceConfig } from '../conf
 import { judgePull } from '../domain/prOwnership.js';
 import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
 import type { RollbackRequest } from '../domain/request.js';
-import { type PullState, ServiceBusyError, type WorkflowDeps } from '../ports.js';
+import type { PullState } from '../ports/github.js';
+import type { Notice } from '../ports/notices.js';
+import { ServiceBusyError } from '../ports/store.js';
 import { audit } from './audit.js';
+import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
 import { postOnce } from './milestones.js';
-import type { Notice } from './notices.js';
 import { adoptPr, branchOf } from './openPullRequest.js';
 
 export interface TrackingRules {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthchecks, describeHealthError } from '../../src/adapters/healthcheck.js';
+import { createHealthchecks } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
+import { describeHealthError } from '../../src/words/health.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
 import { startHttpServer } from '../fakes/http.js';
 import { readFixture } from '../support/fixtures.js';

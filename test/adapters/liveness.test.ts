@@ -5,9 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/store/open.js';
-import type { Store } from '../../src/adapters/store/store.js';
 import type { RollbackRequest } from '../../src/domain/request.js';
-import { ServiceBusyError } from '../../src/ports.js';
+import { ServiceBusyError, type Store } from '../../src/ports/store.js';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

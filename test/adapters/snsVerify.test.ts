@@ -5,10 +5,9 @@ import {
   confirmSubscription,
   createSnsVerifier,
   isSnsHost,
-  type SnsMessage,
-  type SnsVerdict,
   stringToSign,
 } from '../../src/adapters/snsVerify.js';
+import type { SnsMessage, SnsVerdict } from '../../src/ports/sns.js';
 import { readFixture } from '../support/fixtures.js';
 import { signSns, testCertificateFetcher, testCertPem } from '../support/snsSign.js';
 

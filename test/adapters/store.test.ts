@@ -11,8 +11,8 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../../src/adapters/store/migrations.js';
 import { openStore, StoreOpenError, safeDatabaseUrl } from '../../src/adapters/store/open.js';
-import type { Store } from '../../src/adapters/store/store.js';
 import type { RollbackRequest } from '../../src/domain/request.js';
+import type { Store } from '../../src/ports/store.js';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases.js';
 
 function sample(id: string, overrides: Partial<RollbackRequest> = {}): RollbackRequest {

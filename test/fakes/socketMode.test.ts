@@ -6,8 +6,8 @@
 import { LogLevel, SocketModeClient } from '@slack/socket-mode';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { silentLogger } from '../../src/support/log.js';
 import { boltLogger } from '../../src/slack/boltLogger.js';
+import { silentLogger } from '../../src/support/log.js';
 import { type FakeSlack, startFakeSlack } from './slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from './socketMode.js';
 

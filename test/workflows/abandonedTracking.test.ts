@@ -4,8 +4,8 @@
  * never held up by a slow tracking round.
  */
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/support/log.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import type { Logger } from '../../src/support/log.js';
 import { sendWebhook } from '../support/github.js';
 import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { postedCard, pulls, settle, threadReplies, until } from './support.js';

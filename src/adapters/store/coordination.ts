@@ -12,73 +12,12 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { AlarmRef } from '../../domain/request.js';
+import type { AlertThread, Coordination } from '../../ports/store.js';
 import { changed, holderLapsed, nowMs, num } from './dialect.js';
 import type { Dialect } from './migrations.js';
-import { createOutbox, type Outbox } from './outbox.js';
+import { createOutbox } from './outbox.js';
 import { iso } from './rows.js';
 import type { AlertThreadsTable, Database } from './schema.js';
-
-export interface AlertThread {
-  readonly key: string;
-  readonly service: string;
-  readonly channel: string;
-  /** The thread's root: our alert card, or the alert message another tool posted; '' while being posted. */
-  readonly threadTs: string;
-  /** Our alert card, when we posted one (updated as the alarm changes). */
-  readonly cardTs?: string;
-  readonly state: string;
-  readonly alarm: AlarmRef;
-  readonly updatedAt: Date;
-  /** Compare-and-set token: every write bumps it. */
-  readonly version: number;
-}
-
-export interface LeaseInfo {
-  readonly holder: string;
-  /** Negative once expired. */
-  readonly expiresInMs: number;
-  readonly lastRoundAgoMs?: number;
-}
-
-export interface PruneCutoffs {
-  /** Delivery ids seen, leases expired and heartbeats lapsed before this. */
-  readonly deliveries: Date;
-  /** Refusals and dry runs (audit rows of no request) and alert threads last changed before this. */
-  readonly audit: Date;
-}
-
-export interface Coordination extends Outbox {
-  /** Says `replica` is alive for `aliveMs` more (database clock). */
-  heartbeat(replica: string, aliveMs: number): Promise<void>;
-  /** A replica stopping cleanly: whatever it still holds may be taken over at once. */
-  retire(replica: string): Promise<void>;
-
-  /**
-   * Takes `name` for `ttlMs` when it is free, expired, or its holder's heartbeat lapsed; renews it when
-   * `holder` already has it. True when held now.
-   */
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
-  /** Gives a lease up at once, so another replica need not wait for it to expire. */
-  releaseLease(name: string, holder: string): Promise<void>;
-  leaseInfo(name: string): Promise<LeaseInfo | undefined>;
-  /** Records that the holder finished a round of the work the lease guards (tracking lag). */
-  markRound(name: string, holder: string): Promise<void>;
-
-  /** True the first time a delivery id (SNS MessageId, GitHub delivery, Slack message) is seen. */
-  claimMessage(id: string): Promise<boolean>;
-  /** Forgets a claimed id, so a retried delivery is handled again after a failure. */
-  releaseMessage(id: string): Promise<void>;
-  /** Deletes what outlived its retention (see PruneCutoffs); returns how many rows. */
-  prune(cutoffs: PruneCutoffs): Promise<number>;
-
-  alertThread(key: string): Promise<AlertThread | undefined>;
-  /**
-   * Starts an alarm episode: inserts the thread when there is none (`expectVersion` undefined), or
-   * replaces the row only if it is still at `expectVersion`. True for exactly one caller.
-   */
-  claimAlertEpisode(thread: AlertThread, expectVersion?: number): Promise<boolean>;
-  saveAlertThread(thread: AlertThread): Promise<void>;
-}
 
 const reviveAlarm = (text: string) => JSON.parse(text, (k, v) => (k === 'at' ? new Date(v) : v)) as AlarmRef;
 

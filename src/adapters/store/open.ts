@@ -8,11 +8,12 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { Store } from '../../ports/store.js';
 import { safeDatabaseUrl, withoutDatabaseSecrets } from '../../support/secrets.js';
 import { type Dialect, migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { schemaProblem } from './schemaCheck.js';
-import { createStore, type Store } from './store.js';
+import { createStore } from './store.js';
 
 export class StoreOpenError extends Error {
   constructor(message: string) {

@@ -5,44 +5,11 @@
  * attempts are counted so a post Slack keeps refusing is given up, not retried forever.
  */
 import { type Kysely, sql } from 'kysely';
+import type { Outbox } from '../../ports/store.js';
 import { changed, holderLapsed, nowMs, num } from './dialect.js';
 import type { Dialect } from './migrations.js';
 import { iso } from './rows.js';
 import type { Database } from './schema.js';
-
-export interface UnpostedMilestone {
-  readonly requestId: string;
-  readonly key: string;
-  readonly notice?: unknown;
-  readonly claimedAt: string;
-  /** Sends started so far (the first one included). */
-  readonly attempts: number;
-  readonly lastError?: string;
-}
-
-/** A failed send: the attempt it was, why, and when to try again (undefined: give up). */
-export interface SendFailure {
-  readonly attempt: number;
-  readonly error: string;
-  readonly retryInMs?: number;
-}
-
-export interface Outbox {
-  /** True the first time `key` is claimed for a request; the notice is kept for a repost. */
-  claimMilestone(requestId: string, key: string, notice?: unknown, holder?: string): Promise<boolean>;
-  markMilestonePosted(requestId: string, key: string): Promise<void>;
-  /**
-   * Posts due for another attempt: failed ones whose retry time came, ones whose sender's heartbeat
-   * lapsed, and ones claimed before `before` and never confirmed (a sender without a heartbeat, or hung).
-   */
-  unpostedMilestones(before: Date): Promise<UnpostedMilestone[]>;
-  /** Takes over a due post as `holder`, counting one more attempt; true for exactly one caller. */
-  reclaimMilestone(m: UnpostedMilestone, holder?: string): Promise<boolean>;
-  /** Records a failed attempt (unless another sender took the post over since); true when recorded. */
-  milestoneFailed(requestId: string, key: string, failure: SendFailure): Promise<boolean>;
-  /** True when `key` was ever claimed for the request. */
-  hasMilestone(requestId: string, key: string): Promise<boolean>;
-}
 
 export function createOutbox(db: Kysely<Database>, dialect: Dialect): Outbox {
   const now = nowMs(dialect);

@@ -4,8 +4,8 @@ import type { Reason } from '../../domain/command.js';
 import type { Plan } from '../../domain/plan.js';
 import type { Progress } from '../../domain/progress.js';
 import type { AlarmRef, Approval, RequestState, RollbackRequest, Trigger } from '../../domain/request.js';
+import type { RequestPatch } from '../../ports/store.js';
 import type { RequestsTable } from './schema.js';
-import type { RequestPatch } from './store.js';
 
 export const iso = (d: Date) => d.toISOString();
 const date = (s: string | null) => (s ? new Date(s) : undefined);

@@ -4,124 +4,14 @@
  * "only one" is a constraint, so concurrent clicks, two replicas or a kill -9 can never act twice.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { ACTIVE_STATES, MOVES, type RequestEvent, type RequestState } from '../../domain/lifecycle.js';
-import type { Plan } from '../../domain/plan.js';
-import type { Progress } from '../../domain/progress.js';
+import { ACTIVE_STATES, MOVES, type RequestState } from '../../domain/lifecycle.js';
 import type { Approval, RollbackRequest } from '../../domain/request.js';
-import { ServiceBusyError } from '../../ports.js';
-import { type Coordination, createCoordination } from './coordination.js';
+import { ServiceBusyError, type Store } from '../../ports/store.js';
+import { createCoordination } from './coordination.js';
 import { changed, holderLapsed, nowMs, num, uniqueConflict } from './dialect.js';
 import type { Dialect } from './migrations.js';
-import type { SendFailure } from './outbox.js';
 import { fromRow, iso, patchRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';
-
-export type { AlertThread, LeaseInfo, PruneCutoffs } from './coordination.js';
-export type { Dialect } from './migrations.js';
-export type { SendFailure, UnpostedMilestone } from './outbox.js';
-
-export interface StoredEvent {
-  readonly at: Date;
-  readonly kind: string;
-  readonly actor?: string;
-  readonly actorName?: string;
-  readonly detail: Record<string, unknown>;
-}
-
-export interface AuditEntry extends StoredEvent {
-  readonly requestId?: string;
-  readonly service: string;
-}
-
-export type ApprovalOutcome =
-  | {
-      readonly kind: 'not_pending';
-      readonly state: RequestState;
-      readonly approvals: readonly Approval[];
-    }
-  | { readonly kind: 'duplicate'; readonly approvals: readonly Approval[] }
-  | { readonly kind: 'counted'; readonly approvals: readonly Approval[]; readonly complete: boolean };
-
-export type CreateOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly conflict: 'id' | 'active' };
-
-/** Fields that may change after creation; `state` only through `transition`. */
-export type RequestPatch = Partial<{
-  cardTs: string;
-  threadTs: string;
-  channel: string;
-  plan: Plan;
-  pr: { number: number; url: string; branch: string; openedAt: Date };
-  lastError: string | null;
-  decidedBy: string;
-  decisionNote: string;
-  completedAt: Date;
-  expiresAt: Date;
-  progress: Progress;
-  /** When the PR was closed unmerged; null when it is open again. */
-  prClosedAt: Date | null;
-}>;
-
-export interface Store extends Coordination {
-  readonly dialect: Dialect;
-  /** Answers when the database does (readiness). */
-  ping(): Promise<void>;
-  /**
-   * Inserts a request; refused by the database when the id is taken or the service has an active one.
-   * `cardHolder`: the replica that will post its card (the claim the repair round takes over if it dies).
-   */
-  createRequest(request: RollbackRequest, cardHolder?: string): Promise<CreateOutcome>;
-  getRequest(id: string): Promise<RollbackRequest | undefined>;
-  findActive(service: string): Promise<RollbackRequest | undefined>;
-  lastRollbackPr(service: string): Promise<{ id: string; at: Date } | undefined>;
-  history(service: string | undefined, count: number): Promise<RollbackRequest[]>;
-  inStates(states: readonly RequestState[]): Promise<RollbackRequest[]>;
-  /** Rollbacks to follow: PR open or merged, and abandoned ones whose PR was closed since `closedSince`. */
-  tracked(closedSince: Date): Promise<RollbackRequest[]>;
-  /**
-   * Active requests whose card is due to be posted by the repair round: its poster's heartbeat lapsed,
-   * or it was created before `before` and never got its card, or a failed repair's retry time came.
-   * `attempts`: repair attempts so far.
-   */
-  cardsDue(before: Date): Promise<Array<{ request: RollbackRequest; attempts: number }>>;
-  /** Records a failed repair attempt of a card: try again later, or give up (no `retryInMs`). */
-  cardFailed(id: string, failure: SendFailure): Promise<boolean>;
-  countByState(): Promise<Record<string, number>>;
-  /**
-   * Moves `id` by `event` of the lifecycle, only if it is in one of the event's `from` states (a
-   * compare-and-set); true when this call made the move. Nothing else changes a request's state.
-   * `plan_changed` also deletes the approvals, in the same transaction (they were given to the old
-   * plan). Throws
-   * ServiceBusyError when the move would make a second request of the service active.
-   */
-  transition(id: string, event: RequestEvent, patch?: RequestPatch): Promise<boolean>;
-  update(id: string, patch: RequestPatch): Promise<void>;
-  /** Records the PR on a request that has none yet (an early webhook, or the opener); true when set. */
-  setPrIfUnset(id: string, pr: NonNullable<RequestPatch['pr']>): Promise<boolean>;
-  /** Stores the hash of the card about to be sent; false when Slack already shows exactly that. */
-  setCardHash(id: string, hash: string | null): Promise<boolean>;
-  /** Records an approval while pending; completes the request atomically when enough are in. */
-  approve(id: string, user: string, at: Date, required: number, userName?: string): Promise<ApprovalOutcome>;
-  /** The request whose PR branch is exactly `branch` (stored when the request was made). */
-  findByBranch(service: string, branch: string): Promise<RollbackRequest | undefined>;
-  recordEvent(e: {
-    requestId?: string;
-    service: string;
-    kind: string;
-    actor?: string;
-    actorName?: string;
-    detail?: object;
-    at?: Date;
-  }): Promise<void>;
-  events(requestId: string): Promise<StoredEvent[]>;
-  /** The audit trail, oldest first: the last `count` entries, of one service or all. */
-  auditTrail(service: string | undefined, count: number): Promise<AuditEntry[]>;
-  addRolledBackFrom(service: string, iteration: string, version: string, requestId: string): Promise<void>;
-  rolledBackFrom(service: string): Promise<Set<string>>;
-  findByPr(service: string, number: number): Promise<RollbackRequest | undefined>;
-  close(): Promise<void>;
-}
 
 export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
   async function approvalsOf(q: Kysely<Database> | Transaction<Database>, id: string): Promise<Approval[]> {

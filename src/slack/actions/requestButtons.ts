@@ -3,8 +3,8 @@
  * this now, and a refusal is told to them alone.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { ClickOutcome } from '../../ports/notices.js';
 import { type Actor, approve, cancel, retry } from '../../workflows/decide.js';
-import type { ClickOutcome } from '../../workflows/notices.js';
 import { type Mrkdwn, md } from '../blocks/mrkdwn.js';
 import { renderClick } from '../blocks/notices.js';
 import { rejectModal } from '../blocks/requestModal.js';

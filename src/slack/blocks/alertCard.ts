@@ -1,5 +1,5 @@
 /** The alert card (and the offer under other tools' alert messages): what fired, what is live, the way back. */
-import type { AlertView } from '../../ports.js';
+import type { AlertView } from '../../ports/slack.js';
 import { type Block, context, fields, header, message, plain, type SlackMessage, section } from './kit.js';
 import { code, date, md } from './mrkdwn.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';

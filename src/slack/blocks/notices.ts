@@ -1,7 +1,7 @@
 /** The words and markup for what workflows report: thread notices, refusals, alert replies. */
 import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
-import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../workflows/notices.js';
+import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../ports/notices.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention, usergroup } from './mrkdwn.js';
 
 /** Who can approve, as Slack mentions, for the answer to someone who cannot. */

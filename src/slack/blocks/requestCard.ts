@@ -3,7 +3,6 @@
  * Re-rendered in place after every event, so it always shows who did what.
  */
 
-import type { StoredEvent } from '../../adapters/store/store.js';
 import type { Approvers } from '../../domain/policy.js';
 import {
   allowedActions,
@@ -11,6 +10,7 @@ import {
   type RequestState,
   type RollbackRequest,
 } from '../../domain/request.js';
+import type { StoredEvent } from '../../ports/store.js';
 import { type Block, context, fields, header, message, mrkdwn, plain, section } from './kit.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention } from './mrkdwn.js';
 import { describeApprovers } from './notices.js';

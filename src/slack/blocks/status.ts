@@ -1,6 +1,8 @@
 /** `/rollback status`: what each environment serves against what the base branch configures. */
-import { describeHealthError, type HealthResult } from '../../adapters/healthcheck.js';
+
 import type { RollbackRequest } from '../../domain/request.js';
+import type { HealthResult } from '../../ports/models.js';
+import { describeHealthError } from '../../words/health.js';
 import type { ServiceStatus } from '../../workflows/serviceStatus.js';
 import { type Block, context, divider, fields, header, message, type SlackMessage, section } from './kit.js';
 import { code, date, EMPTY, joinMd, link, type Mrkdwn, md } from './mrkdwn.js';

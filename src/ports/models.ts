@@ -1,0 +1,58 @@
+/**
+ * Where models are and what serves them: the bucket of trained iterations, and each environment's
+ * healthcheck. Implemented on S3 and fetch in adapters/.
+ */
+import type { BucketObject } from '../domain/iterations.js';
+import type { ConfigRepo } from './github.js';
+
+/** An environment whose healthcheck is read (an environment's config has these fields). */
+export interface HealthcheckTarget {
+  readonly name: string;
+  readonly healthcheckUrl: string;
+}
+
+export interface ModelBucket {
+  list(bucket: string, prefix: string): Promise<BucketObject[]>;
+  /** Drops cached listings, e.g. before a plan is re-checked. */
+  invalidate(): void;
+}
+
+export type HealthError =
+  | { readonly kind: 'timeout'; readonly afterMs: number }
+  | { readonly kind: 'status'; readonly status: number }
+  | { readonly kind: 'invalid_json'; readonly detail: string }
+  | { readonly kind: 'missing_field'; readonly field: string }
+  /** Present but not something any model name can be; the value itself is never repeated. */
+  | { readonly kind: 'bad_field'; readonly field: string; readonly why: string }
+  | { readonly kind: 'too_large'; readonly url: string; readonly limitBytes: number }
+  | { readonly kind: 'field_too_long'; readonly field: string; readonly length: number; readonly max: number }
+  | { readonly kind: 'network'; readonly detail: string };
+
+export type HealthResult =
+  | {
+      readonly environment: string;
+      readonly ok: true;
+      readonly modelVersion: string;
+      readonly gitSha: string;
+      readonly healthy: boolean;
+      readonly latencyMs: number;
+    }
+  | {
+      readonly environment: string;
+      readonly ok: false;
+      readonly error: HealthError;
+      readonly latencyMs: number;
+    };
+
+export interface Healthchecks {
+  read(env: HealthcheckTarget): Promise<HealthResult>;
+  readAll(envs: readonly HealthcheckTarget[]): Promise<HealthResult[]>;
+}
+
+export interface StatusDeps {
+  readonly bucket: ModelBucket;
+  readonly healthchecks: Healthchecks;
+  readonly configRepo: ConfigRepo;
+  /** Iterations and versions the bot has rolled back from (never again "last known good"). */
+  readonly rolledBackFrom?: (service: string) => Promise<ReadonlySet<string>>;
+}
