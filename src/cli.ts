@@ -78,7 +78,7 @@ export async function runCli(
   const parsed = parseCommand(text, config.services);
   if (!parsed.ok) {
     io.err(
-      `${parsed.error.replace(/\/rollback to/g, 'rollback-bot plan').replace(/\/rollback/g, 'rollback-bot')}\n${USAGE}\n`,
+      `${parsed.problem.replace(/\/rollback to/g, 'rollback-bot plan').replace(/\/rollback/g, 'rollback-bot')}\n${USAGE}\n`,
     );
     return 2;
   }
@@ -95,7 +95,7 @@ export async function runCli(
       { service, target: cmd.target, force: false },
     );
     if (!made.ok) {
-      io.err(`rollback-bot: cannot make a plan: ${made.why}\n`);
+      io.err(`rollback-bot: cannot make a plan: ${made.problem}\n`);
       return 1;
     }
     io.out(renderPlan(service.name, made.plan));

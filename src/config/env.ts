@@ -1,5 +1,5 @@
 /**
- * Environment variables (DESIGN.md §5). Every missing or malformed variable is named in one error so a
+ * Environment variables. Every missing or malformed variable is named in one error so a
  * deploy fails once, not once per variable. Values are never echoed: most of them are secrets.
  */
 export type SlackMode =

@@ -1,5 +1,5 @@
 /**
- * The `/rollback` grammar (DESIGN.md §5), shared by Slack and the CLI. Pure: text in, a command or a
+ * The `/rollback` grammar, shared by Slack and the CLI. Pure: text in, a command or a
  * precise complaint with the usage line out.
  */
 import { type IterationNaming, parseIterationName } from './iterations.js';
@@ -42,7 +42,7 @@ export type Command =
 
 export type Parsed =
   | { readonly ok: true; readonly command: Command }
-  | { readonly ok: false; readonly error: string; readonly usage: string };
+  | { readonly ok: false; readonly problem: string; readonly usage: string };
 
 export interface KnownService {
   readonly name: string;
@@ -62,7 +62,7 @@ export const MAX_WORD_CHARS = 64;
 const shortened = (word: string): string => (word.length > 24 ? `${word.slice(0, 20)}…` : word);
 
 export function parseCommand(text: string, services: readonly KnownService[]): Parsed {
-  const fail = (error: string, usage: string): Parsed => ({ ok: false, error, usage });
+  const fail = (problem: string, usage: string): Parsed => ({ ok: false, problem, usage });
   if (text.length > MAX_COMMAND_CHARS) {
     return fail(
       `That command is ${text.length} characters long; the most is ${MAX_COMMAND_CHARS}. Shorten the note, or put the details in the request's thread.`,

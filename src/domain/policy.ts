@@ -9,7 +9,7 @@ export interface Approvers {
 
 export type ApprovalVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly why: 'requester' | 'not_approver' | 'already_approved' };
+  | { readonly ok: false; readonly problem: 'requester' | 'not_approver' | 'already_approved' };
 
 export function mayApprove(input: {
   readonly user: string;
@@ -19,11 +19,11 @@ export function mayApprove(input: {
   readonly groupMembers: ReadonlySet<string>;
   readonly approvedBy: readonly string[];
 }): ApprovalVerdict {
-  if (input.user === input.requester) return { ok: false, why: 'requester' };
+  if (input.user === input.requester) return { ok: false, problem: 'requester' };
   if (!isApprover(input.user, input.approvers, input.groupMembers)) {
-    return { ok: false, why: 'not_approver' };
+    return { ok: false, problem: 'not_approver' };
   }
-  if (input.approvedBy.includes(input.user)) return { ok: false, why: 'already_approved' };
+  if (input.approvedBy.includes(input.user)) return { ok: false, problem: 'already_approved' };
   return { ok: true };
 }
 

@@ -34,7 +34,7 @@ export type ApprovalOutcome =
 
 export type CreateOutcome =
   | { readonly ok: true }
-  | { readonly ok: false; readonly conflict: 'id' | 'active' };
+  | { readonly ok: false; readonly problem: 'id_taken' | 'service_active' };
 
 /** Fields that may change after creation; `state` only through `transition`. */
 export type RequestPatch = Partial<{

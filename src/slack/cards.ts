@@ -27,7 +27,7 @@ export function createSlackCards(deps: {
 }): RequestCards {
   const limiter = new Bottleneck({ maxConcurrent: 1, minTime: deps.updateIntervalMs });
   const queued = new Set<string>();
-  const inFlight = new Set<Promise<unknown>>();
+  const sending = new Set<Promise<unknown>>();
 
   const render = async (r: RollbackRequest) => {
     const service = findService(deps.config, r.service);
@@ -74,8 +74,8 @@ export function createSlackCards(deps: {
           }
         })
         .catch((err) => deps.log.warn('card update failed', { request: requestId, error: err }));
-      inFlight.add(job);
-      job.finally(() => inFlight.delete(job));
+      sending.add(job);
+      job.finally(() => sending.delete(job));
     },
 
     async notify(request, notice) {
@@ -99,7 +99,7 @@ export function createSlackCards(deps: {
     },
 
     async flush() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (sending.size > 0) await Promise.allSettled([...sending]);
     },
   };
 }

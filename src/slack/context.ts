@@ -12,6 +12,6 @@ export interface SlackDeps {
   readonly status: StatusDeps;
   readonly workflows: WorkflowDeps;
   readonly log: Logger;
-  /** Looks up an alarm a modal was opened from (part 3: alert threads). */
+  /** Looks up an alarm a modal was opened from (an alert thread). */
   readonly alarmFor?: (key: string) => Promise<AlarmRef | undefined>;
 }

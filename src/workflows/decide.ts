@@ -94,10 +94,10 @@ export async function approve(deps: WorkflowDeps, id: string, actor: Actor): Pro
     approvedBy: request.approvals.map((a) => a.user),
   });
   if (!verdict.ok) {
-    if (verdict.why === 'already_approved') return denied({ kind: 'already_approved', id });
-    await auditClick(deps, request, 'unauthorized_click', actor, { action: 'approve', why: verdict.why });
+    if (verdict.problem === 'already_approved') return denied({ kind: 'already_approved', id });
+    await auditClick(deps, request, 'unauthorized_click', actor, { action: 'approve', why: verdict.problem });
     return denied(
-      verdict.why === 'requester'
+      verdict.problem === 'requester'
         ? { kind: 'own_request', id, user, approvers: service.approvers }
         : {
             kind: 'not_approver',

@@ -31,19 +31,19 @@ import { makePlan } from './requestRollback.js';
 const openLeaseMs = (deps: WorkflowDeps) => deps.config.replicas.leaseTtlSeconds * 4000;
 
 // Concurrent calls in one process share an attempt; the lease is what holds across replicas.
-const inFlight = new Map<string, Promise<void>>();
+const attempts = new Map<string, Promise<void>>();
 
 export function openPullRequest(
   deps: WorkflowDeps,
   requestId: string,
   options: { readonly resume?: boolean } = {},
 ): Promise<void> {
-  const running = inFlight.get(requestId);
+  const running = attempts.get(requestId);
   if (running) return running;
   const attempt = underLease(deps, requestId, options.resume ?? false).finally(() =>
-    inFlight.delete(requestId),
+    attempts.delete(requestId),
   );
-  inFlight.set(requestId, attempt);
+  attempts.set(requestId, attempt);
   return attempt;
 }
 
@@ -131,7 +131,8 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolea
     // and approvals are bound to what it deploys. The config file is re-checked once more by the commit
     // itself, which names the planned blob.
     const fresh = await replan(deps, request, service);
-    if (!fresh.ok) throw new Error(`the plan could not be checked again before opening the PR: ${fresh.why}`);
+    if (!fresh.ok)
+      throw new Error(`the plan could not be checked again before opening the PR: ${fresh.problem}`);
     const verdict = rebind(request.plan, fresh.plan);
     if (verdict.kind === 'failed') return await endOnFailedPlan(deps, request, fresh.plan);
     if (verdict.kind === 'changed')

@@ -51,12 +51,12 @@ export async function makePlan(
   deps: Pick<WorkflowDeps, 'status' | 'store' | 'now'>,
   ask: Pick<RollbackAsk, 'service' | 'target' | 'force'>,
   excludeRequest?: string,
-): Promise<{ ok: true; plan: Plan } | { ok: false; why: string }> {
+): Promise<{ ok: true; plan: Plan } | { ok: false; problem: string }> {
   const status = await getServiceStatus(deps.status, ask.service);
   if (!status.catalog.ok)
-    return { ok: false, why: `the model bucket could not be read: ${status.catalog.error}` };
+    return { ok: false, problem: `the model bucket could not be read: ${status.catalog.problem}` };
   if (!status.configured.ok)
-    return { ok: false, why: `the config repo could not be read: ${status.configured.error}` };
+    return { ok: false, problem: `the config repo could not be read: ${status.configured.problem}` };
   const [active, lastRollback, rolledBackFrom] = await Promise.all([
     deps.store.findActive(ask.service.name),
     deps.store.lastRollbackPr(ask.service.name),
@@ -99,7 +99,7 @@ async function store(
     // Stored with this process as the one posting its card: if it dies first, another replica posts it.
     const created = await deps.store.createRequest(candidate, deps.replicaId);
     if (created.ok) return { ok: true, request: candidate };
-    if (created.conflict === 'active')
+    if (created.problem === 'service_active')
       return { ok: false, active: await deps.store.findActive(request.service) };
   }
   throw new Error('could not find a free request id');
@@ -114,7 +114,7 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
     };
   }
   const made = await makePlan(deps, ask);
-  if (!made.ok) return { kind: 'unavailable', why: made.why };
+  if (!made.ok) return { kind: 'unavailable', why: made.problem };
   const { plan } = made;
   const summary = {
     target: plan.targetIteration ?? plan.targetVersion,

@@ -21,7 +21,7 @@ import { yieldToIo } from '../support/sharedCalls.js';
 
 export type Sourced<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly problem: string };
 
 export interface ServiceStatus {
   readonly service: ServiceConfig;
@@ -44,7 +44,7 @@ const settle = async <T>(p: Promise<T>): Promise<Sourced<T>> => {
   try {
     return { ok: true, value: await p };
   } catch (err) {
-    return { ok: false, error: (err as Error).message ?? String(err) };
+    return { ok: false, problem: (err as Error).message ?? String(err) };
   }
 };
 
@@ -114,8 +114,8 @@ export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig)
 
   const unavailable: string[] = [];
   if (!configured.ok)
-    unavailable.push(`GitHub (${service.repo.owner}/${service.repo.name}): ${configured.error}`);
-  if (!catalog.ok) unavailable.push(`S3 bucket ${service.bucket}: ${catalog.error}`);
+    unavailable.push(`GitHub (${service.repo.owner}/${service.repo.name}): ${configured.problem}`);
+  if (!catalog.ok) unavailable.push(`S3 bucket ${service.bucket}: ${catalog.problem}`);
   const failing = environments.filter((e) => !e.ok).map((e) => e.environment);
   if (failing.length > 0) unavailable.push(`healthcheck of ${failing.join(', ')}`);
 

@@ -86,7 +86,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).createRequest(sample(`R-00${i}0`))),
     );
     expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
-    expect(outcomes.filter((o) => !o.ok && o.conflict === 'active')).toHaveLength(9);
+    expect(outcomes.filter((o) => !o.ok && o.problem === 'service_active')).toHaveLength(9);
     const active = await a.findActive('fpo-search');
     expect(active).toBeDefined();
     // Another service is not blocked, and a final state frees the slot.
@@ -102,7 +102,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await a.createRequest(sample('R-SAME', { service: 'one' }))).toEqual({ ok: true });
     expect(await a.createRequest(sample('R-SAME', { service: 'two' }))).toEqual({
       ok: false,
-      conflict: 'id',
+      problem: 'id_taken',
     });
   });
 

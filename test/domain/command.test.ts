@@ -61,28 +61,28 @@ describe('/rollback grammar', () => {
   it('says what was wrong and gives the usage line', () => {
     expect(parseCommand('rollbak', one)).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/Unknown subcommand `rollbak`/),
+      problem: expect.stringMatching(/Unknown subcommand `rollbak`/),
     });
     expect(parseCommand('status nope', two)).toEqual({
       ok: false,
-      error: 'There is no service named `nope`. Services: `fpo-search`, `ranker`.',
+      problem: 'There is no service named `nope`. Services: `fpo-search`, `ranker`.',
       usage: '/rollback status [service]',
     });
     expect(parseCommand('status', two)).toMatchObject({
       ok: false,
-      error: 'Say which service: `fpo-search`, `ranker`.',
+      problem: 'Say which service: `fpo-search`, `ranker`.',
     });
     expect(parseCommand('versions 0', one)).toMatchObject({
       ok: false,
-      error: '`0` is not a count: give a number from 1 to 50.',
+      problem: '`0` is not a count: give a number from 1 to 50.',
     });
     expect(parseCommand('versions lots', one)).toMatchObject({
       ok: false,
-      error: '`lots` is not a count: give a number from 1 to 50.',
+      problem: '`lots` is not a count: give a number from 1 to 50.',
     });
     expect(parseCommand('status fpo-search extra', one)).toMatchObject({
       ok: false,
-      error: 'Unexpected `extra`.',
+      problem: 'Unexpected `extra`.',
     });
     expect(parseCommand('to', one)).toMatchObject({
       ok: false,
@@ -90,20 +90,20 @@ describe('/rollback grammar', () => {
     });
     expect(parseCommand('to banana', one)).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/`banana` is not a version/),
+      problem: expect.stringMatching(/`banana` is not a version/),
     });
     expect(parseCommand('to 1.24.0 reason=OOPS', one)).toMatchObject({
       ok: false,
-      error:
+      problem:
         'Unknown reason `OOPS`. Reasons: MANUAL_REQUEST, PERFORMANCE_DEGRADATION, TEST_FAILURE, DRIFT_SEVERE.',
     });
     expect(parseCommand('to fpo-search 1.24.0', one)).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/Put the version first/),
+      problem: expect.stringMatching(/Put the version first/),
     });
     expect(parseCommand('to 1.24.0 --yolo', one)).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/Unknown option `--yolo`/),
+      problem: expect.stringMatching(/Unknown option `--yolo`/),
     });
     expect(parseCommand('cancel', one)).toMatchObject({ ok: false, usage: '/rollback cancel <request-id>' });
   });
@@ -112,22 +112,22 @@ describe('/rollback grammar', () => {
     const long = `${'1'.repeat(70)}x`;
     expect(parseCommand(`to ${long}`, one)).toEqual({
       ok: false,
-      error:
+      problem:
         '`11111111111111111111…` is 71 characters long: a version or iteration is at most 64. Give a version like `1.24.0`, an iteration like `1.24.0-3f9c2ab`, or `previous`.',
       usage: expect.stringContaining('/rollback to <version|previous>'),
     });
     // 64 characters are still read (and then refused for what they are).
     expect(parseCommand(`to ${'1'.repeat(64)}`, one)).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/is not a version/),
+      problem: expect.stringMatching(/is not a version/),
     });
     expect(parseCommand(`cancel R-${'A'.repeat(70)}`, one)).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/\(72 characters\) is not a request id: give one like `R-7KQ2`/),
+      problem: expect.stringMatching(/\(72 characters\) is not a request id: give one like `R-7KQ2`/),
     });
     expect(parseCommand(`to 1.24.0 ${'note '.repeat(500)}`, one)).toMatchObject({
       ok: false,
-      error:
+      problem:
         "That command is 2510 characters long; the most is 2000. Shorten the note, or put the details in the request's thread.",
     });
     expect(parseCommand(`to 1.24.0 ${'a long note '.repeat(100)}`, one)).toMatchObject({ ok: true });

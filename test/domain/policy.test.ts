@@ -17,30 +17,30 @@ describe('mayApprove', () => {
   });
 
   it('refuses someone who is neither listed nor in a group', () => {
-    expect(ask('U_EVE')).toEqual({ ok: false, why: 'not_approver' });
+    expect(ask('U_EVE')).toEqual({ ok: false, problem: 'not_approver' });
   });
 
   it('never counts the requester, even when listed as an approver', () => {
-    expect(ask('U_ALICE', { requester: 'U_ALICE' })).toEqual({ ok: false, why: 'requester' });
+    expect(ask('U_ALICE', { requester: 'U_ALICE' })).toEqual({ ok: false, problem: 'requester' });
   });
 
   it('never counts the requester, even as a member of an approver group', () => {
-    expect(ask('U_CAROL', { requester: 'U_CAROL' })).toEqual({ ok: false, why: 'requester' });
+    expect(ask('U_CAROL', { requester: 'U_CAROL' })).toEqual({ ok: false, problem: 'requester' });
   });
 
   it('never counts the requester, even when listed and in a group and not yet approved', () => {
     const both = new Set([...groupMembers, 'U_ALICE']);
     expect(ask('U_ALICE', { requester: 'U_ALICE', groupMembers: both })).toEqual({
       ok: false,
-      why: 'requester',
+      problem: 'requester',
     });
   });
 
   it('refuses a second approval by the same person', () => {
-    expect(ask('U_BOB', { approvedBy: ['U_BOB'] })).toEqual({ ok: false, why: 'already_approved' });
+    expect(ask('U_BOB', { approvedBy: ['U_BOB'] })).toEqual({ ok: false, problem: 'already_approved' });
     expect(ask('U_DAVE', { approvedBy: ['U_ALICE', 'U_DAVE'] })).toEqual({
       ok: false,
-      why: 'already_approved',
+      problem: 'already_approved',
     });
   });
 
@@ -51,7 +51,7 @@ describe('mayApprove', () => {
   it('refuses everyone when nobody is configured', () => {
     expect(ask('U_ALICE', { approvers: { users: [], usergroups: [] }, groupMembers: new Set() })).toEqual({
       ok: false,
-      why: 'not_approver',
+      problem: 'not_approver',
     });
   });
 });

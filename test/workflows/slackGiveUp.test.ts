@@ -71,7 +71,7 @@ describe('a card the repair round cannot post', () => {
     const service = findService(hh.config, 'fpo-search');
     if (!service) throw new Error('no service');
     const made = await makePlan(hh.bot.workflows, { service, target: { kind: 'previous' }, force: false });
-    if (!made.ok) throw new Error(made.why);
+    if (!made.ok) throw new Error(made.problem);
     const createdAt = new Date(Date.now() - 3 * 60_000);
     const request = {
       id: 'R-NCRD',

@@ -46,8 +46,8 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         return { ok: true };
       } catch (err) {
         const conflict = uniqueConflict(err);
-        if (conflict === 'primary_key') return { ok: false, conflict: 'id' };
-        if (conflict === 'one_active') return { ok: false, conflict: 'active' };
+        if (conflict === 'primary_key') return { ok: false, problem: 'id_taken' };
+        if (conflict === 'one_active') return { ok: false, problem: 'service_active' };
         throw err;
       }
     },

@@ -29,7 +29,7 @@ export function rollbackCommand(deps: SlackDeps) {
     const parsed = parseCommand(command.text ?? '', deps.config.services);
     if (!parsed.ok) {
       context.outcome = 'usage_error';
-      await ack({ response_type: 'ephemeral', ...usageError(parsed.error, parsed.usage) });
+      await ack({ response_type: 'ephemeral', ...usageError(parsed.problem, parsed.usage) });
       return;
     }
     const cmd = parsed.command;
@@ -83,11 +83,11 @@ async function run(
       const service = findService(deps.config, cmd.service);
       if (!service) return;
       const reply = await replies.get(`status\u0000${service.name}`, async () => {
-        const [status, inFlight] = await Promise.all([
+        const [status, rollingBack] = await Promise.all([
           getServiceStatus(deps.status, service),
           deps.workflows.store.inStates(ACTIVE_STATES),
         ]);
-        const active = inFlight.filter((r) => r.service === service.name);
+        const active = rollingBack.filter((r) => r.service === service.name);
         return {
           response_type: 'in_channel',
           ...statusMessage(status, active, deps.config.tracking.consecutiveReads),
