@@ -56,7 +56,9 @@ export function certificateCache(
       const running = fetching.get(url);
       if (running) return running;
       if (fetching.size >= maxConcurrent) return Promise.reject(new CertificateBusyError(maxConcurrent));
-      const download = fetchPem(url)
+      // (Started in a then: a fetcher that throws at once rejects like one that fails later.)
+      const download = Promise.resolve(url)
+        .then(fetchPem)
         .then((pem) => new X509Certificate(pem))
         .then((certificate) => {
           keep(url, certificate);

@@ -106,6 +106,11 @@ const CONTROL_ESCAPES: Readonly<Record<string, number>> = { f: 12, n: 10, r: 13,
 export function parseRegex(source: string): RegexNode {
   let at = 0;
   const peek = (offset = 0): string => source.charAt(at + offset);
+  /** The position just past the next `ch`, or the end (the source compiled, so it is there). */
+  const after = (ch: string): number => {
+    const found = source.indexOf(ch, at);
+    return found === -1 ? source.length : found + 1;
+  };
   const eat = (text: string): boolean => {
     if (!source.startsWith(text, at)) return false;
     at += text.length;
@@ -122,7 +127,15 @@ export function parseRegex(source: string): RegexNode {
   function alternative(): RegexNode {
     const start = at;
     const items: RegexNode[] = [];
-    while (at < source.length && peek() !== '|' && peek() !== ')') items.push(term());
+    while (at < source.length && peek() !== '|' && peek() !== ')') {
+      const before = at;
+      items.push(term());
+      // Never loop in place on something unforeseen: step over it as "any character".
+      if (at <= before) {
+        at = before + 1;
+        items.push({ kind: 'chars', set: ANY, start: before, end: at });
+      }
+    }
     return items.length === 1 ? (items[0] as RegexNode) : { kind: 'seq', items, start, end: at };
   }
 
@@ -151,8 +164,8 @@ export function parseRegex(source: string): RegexNode {
     if (eat('(')) {
       let lookaround = false;
       if (eat('?=') || eat('?!') || eat('?<=') || eat('?<!')) lookaround = true;
-      else if (peek() === '?' && peek(1) === '<') at = source.indexOf('>', at) + 1;
-      else if (eat('?')) at = source.indexOf(':', at) + 1; // (?: and modifier groups (?i:
+      else if (peek() === '?' && peek(1) === '<') at = after('>');
+      else if (eat('?')) at = after(':'); // (?: and modifier groups (?i:
       const body = disjunction();
       eat(')');
       return { kind: 'group', body, lookaround, start, end: at };
@@ -168,7 +181,7 @@ export function parseRegex(source: string): RegexNode {
   function escapeAtom(start: number): RegexNode {
     const ch = peek();
     if (/[1-9]/.test(ch) || (ch === 'k' && peek(1) === '<')) {
-      at = ch === 'k' ? source.indexOf('>', at) + 1 : at + (/^\d+/.exec(source.slice(at))?.[0].length ?? 1);
+      at = ch === 'k' ? after('>') : at + (/^\d+/.exec(source.slice(at))?.[0].length ?? 1);
       const any: RegexNode = { kind: 'chars', set: ANY, start, end: at };
       return { kind: 'repeat', body: any, min: 0, max: Infinity, start, end: at };
     }

@@ -64,11 +64,18 @@ export function namingFrom(pattern: string = DEFAULT_ITERATION_PATTERN): Iterati
   return { pattern: new RegExp(pattern) };
 }
 
+/**
+ * The longest name read as an iteration (real ones are 15 to 40 characters). The naming pattern comes
+ * from the config and runs on outside text (bucket keys, healthchecks, commands): past this it never runs.
+ */
+export const MAX_ITERATION_NAME_CHARS = 64;
+
 /** Splits an iteration name (or a healthcheck's model_version) into version and sha. */
 export function parseIterationName(
   name: string,
   naming: IterationNaming,
 ): { version: string; sha: string } | undefined {
+  if (name.length > MAX_ITERATION_NAME_CHARS) return undefined;
   const groups = naming.pattern.exec(name)?.groups;
   if (!groups?.version) return undefined;
   return { version: groups.version, sha: groups.sha ?? '' };

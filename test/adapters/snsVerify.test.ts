@@ -248,7 +248,7 @@ describe('SNS verifier', () => {
     expect((await Promise.all(others.slice(0, 3))).every((v) => v.ok)).toBe(true);
     // Once those downloads ended, there is room again.
     const later = sns.verify(body(30));
-    expect(started).toHaveLength(5);
+    await vi.waitFor(() => expect(started).toHaveLength(5));
     release.at(-1)?.();
     expect((await later).ok).toBe(true);
   });

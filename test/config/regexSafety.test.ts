@@ -128,4 +128,39 @@ describe('backtracking risk of a configured pattern', () => {
     // Most random patterns are fine: the check is not refusing everything.
     expect(accepted).toBeGreaterThan(500);
   });
+
+  it('reads any pattern that compiles, at once', () => {
+    const piece = fc.constantFrom(
+      ...'ab.|*+?^$()[]{}-\\'.split(''),
+      '(?:',
+      '(?=',
+      '(?!',
+      '(?<=',
+      '(?<!',
+      '(?<n>',
+      '\\k<n>',
+      '\\k<',
+      '\\1',
+      '\\d',
+      '\\b',
+      '[^',
+      '{2,}',
+      '{1,3}',
+      '\\u00e9',
+      '\\x41',
+      '\\cJ',
+      '\\p{L}',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const source = pieces.join('');
+        if (!compiles(source)) return;
+        const started = performance.now();
+        const risk = backtrackingRisk(source);
+        expect(risk === undefined || typeof risk === 'string').toBe(true);
+        expect(performance.now() - started).toBeLessThan(200);
+      }),
+      { numRuns: 5000, seed: 20_261_203 },
+    );
+  });
 });
