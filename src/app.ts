@@ -175,6 +175,9 @@ export function createBot(options: BotOptions): RollbackBot {
     logger,
     ...(options.slackIdentity ?? {}),
     clientOptions,
+    // No listener keeps conversation state; Bolt's in-memory store otherwise runs (and throws "not
+    // found" into a rejected promise) before every listener.
+    convoStore: false,
   });
   const workflows: WorkflowDeps = {
     config,
