@@ -162,7 +162,14 @@ export function createBot(options: BotOptions): RollbackBot {
             ? { clientPingTimeout: options.socketPingTimeoutMs }
             : {}),
         })
-      : new HTTPReceiver({ signingSecret: env.slack.signingSecret, logger, processBeforeResponse: false });
+      : new HTTPReceiver({
+          signingSecret: env.slack.signingSecret,
+          // Mounted only behind slackGate, which verifies every request (both ways in time) and answers
+          // the unsigned SSL check itself: a second verification here only delayed the ack.
+          signatureVerification: false,
+          logger,
+          processBeforeResponse: false,
+        });
   const socketMode = receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client) : undefined;
   const bolt = new App({
     token: env.slackBotToken,
@@ -170,6 +177,9 @@ export function createBot(options: BotOptions): RollbackBot {
     logger,
     ...(options.slackIdentity ?? {}),
     clientOptions,
+    // No listener keeps conversation state; Bolt's in-memory store otherwise runs (and throws "not
+    // found" into a rejected promise) before every listener.
+    convoStore: false,
   });
   const workflows: WorkflowDeps = {
     config,

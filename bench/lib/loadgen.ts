@@ -3,7 +3,8 @@
  * receives the bot's follow-ups (in the measuring process) nor on the bot. Reads one JSON job per stdin
  * line, `{ tag, targets, text, user, total, concurrency }`, sends `total` signed slash commands keeping
  * `concurrency` in flight, round-robin over `targets` (two replicas: alternating), and prints
- * `RESULT <tag> {"latencies": [...ascending ms], "errors", "firstError"}`. Only empty acks count: a body
+ * `RESULT <tag> {"latencies": [...ascending ms], "errors", "firstError"}`, plus `"sent": [[response id, epoch
+ * ms]]` when the job asks `recordSent` (how long each follow-up took). Only empty acks count: a body
  * would be a usage error or help, not the path under test. Env: BENCH_RESPONSE_BASE (fake Slack's
  * `/response/` URL).
  */
@@ -19,13 +20,22 @@ interface Job {
   readonly user: string;
   readonly total: number;
   readonly concurrency: number;
+  readonly recordSent?: boolean;
+}
+
+interface Result {
+  latencies: number[];
+  errors: number;
+  firstError?: string;
+  sent?: Array<[string, number]>;
 }
 
 const responseBase = process.env.BENCH_RESPONSE_BASE ?? '';
 let sequence = 0;
 
-async function run(job: Job): Promise<{ latencies: number[]; errors: number; firstError?: string }> {
+async function run(job: Job): Promise<Result> {
   const latencies: number[] = [];
+  const sent: Array<[string, number]> = [];
   let errors = 0;
   let firstError: string | undefined;
   const fail = (why: string) => {
@@ -37,12 +47,14 @@ async function run(job: Job): Promise<{ latencies: number[]; errors: number; fir
     while (started < job.total) {
       const target = job.targets[started % job.targets.length] as string;
       started += 1;
+      const id = `load-${process.pid}-${++sequence}`;
+      if (job.recordSent) sent.push([id, Date.now()]);
       try {
         const res = await sendSlashCommand(target, SIGNING_SECRET, {
           text: job.text,
           user_id: job.user,
           channel_id: CHANNEL,
-          response_url: `${responseBase}load-${process.pid}-${++sequence}`,
+          response_url: `${responseBase}${id}`,
         });
         if (res.status !== 200) fail(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
         else if (res.body !== '') fail(`expected an empty ack, got ${res.body.slice(0, 200)}`);
@@ -57,7 +69,7 @@ async function run(job: Job): Promise<{ latencies: number[]; errors: number; fir
   };
   await Promise.all(Array.from({ length: Math.min(job.concurrency, job.total) }, worker));
   latencies.sort((a, b) => a - b);
-  return { latencies, errors, firstError };
+  return { latencies, errors, firstError, ...(job.recordSent ? { sent } : {}) };
 }
 
 const lines = createInterface({ input: process.stdin });

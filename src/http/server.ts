@@ -27,16 +27,32 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
   res.end(text);
 }
 
-/** The request body, or undefined past 1 MiB (nothing Slack, SNS or GitHub sends here is that big). */
-export async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body, or undefined past 1 MiB (nothing Slack, SNS or GitHub sends here is that big). Read
+ * with events rather than `for await`: the async iterator cost more than the HMAC on every Slack request.
+ * Past the limit the request is destroyed, as breaking out of `for await` did.
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.destroy();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+    // A client gone before the end: settle now rather than never.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the request was closed before its body ended'));
+    });
+  });
 }
 
 export function createHttpServer(options: {

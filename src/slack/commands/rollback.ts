@@ -41,7 +41,6 @@ export function rollbackCommand(deps: SlackDeps) {
     // Acknowledgements first: anything already waiting (other people's commands and clicks) is read and
     // acknowledged before this one's slow part starts.
     await takeTurn();
-    const log = deps.log.child({ command: cmd.kind, user: command.user_id, channel: command.channel_id });
     try {
       await run(cmd, deps, replies, {
         respond,
@@ -51,7 +50,13 @@ export function rollbackCommand(deps: SlackDeps) {
         triggerId: command.trigger_id,
       });
     } catch (err) {
-      log.error('rollback command failed', { error: err });
+      // No child logger up front: building one per command cost loop time on every follow-up.
+      deps.log.error('rollback command failed', {
+        error: err,
+        command: cmd.kind,
+        user: command.user_id,
+        channel: command.channel_id,
+      });
       await respond({
         response_type: 'ephemeral',
         text: md`:x: Something went wrong running ${code(`/rollback ${command.text}`)}: ${(err as Error).message}. Nothing was changed; try again, and if it keeps failing check the bot's logs.`

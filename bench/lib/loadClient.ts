@@ -1,0 +1,53 @@
+/**
+ * The measuring process's side of lib/loadgen.ts: starts the load generator as its own process and runs
+ * jobs on it, one at a time.
+ */
+import { type Child, readyLine, startTs } from './processes.js';
+import { until } from './stats.js';
+
+export interface LoadResult {
+  /** Milliseconds from send to the complete HTTP response, empty acks only, ascending. */
+  latencies: number[];
+  errors: number;
+  firstError?: string;
+  /** Response id and send time (epoch ms) of each command, when the job asked for them. */
+  sent?: Array<[string, number]>;
+}
+
+export interface LoadJob {
+  readonly targets: readonly string[];
+  readonly text: string;
+  readonly user: string;
+  readonly total: number;
+  readonly concurrency: number;
+  readonly recordSent?: boolean;
+}
+
+export interface LoadGenerator {
+  readonly child: Child;
+  run(job: LoadJob): Promise<LoadResult>;
+}
+
+/** `responseBase`: the fake Slack's response_url prefix; each command gets `<base>load-<pid>-<n>`. */
+export async function startLoadGenerator(responseBase: string): Promise<LoadGenerator> {
+  const child = startTs(new URL('./loadgen.ts', import.meta.url).pathname, {
+    env: { PATH: process.env.PATH, BENCH_RESPONSE_BASE: responseBase },
+    stdin: true,
+  });
+  await readyLine(child, 30_000);
+  let jobs = 0;
+  return {
+    child,
+    async run(job) {
+      const tag = `job${++jobs}`;
+      child.child.stdin?.write(`${JSON.stringify({ tag, ...job })}\n`);
+      const line = await until(
+        `load job ${tag}`,
+        () => new RegExp(`^RESULT ${tag} (.*)$`, 'm').exec(child.output())?.[1],
+        120_000,
+        20,
+      );
+      return JSON.parse(line) as LoadResult;
+    },
+  };
+}
