@@ -17,7 +17,7 @@ const HTTP = '^src/http/';
 const TERMINAL = '^src/terminal/';
 const SUPPORT = '^src/support/';
 const WORDS = '^src/words/';
-const TOP = '^src/(app|background|main|cli|nodeVersion)[.]ts$';
+const TOP = '^src/((app|background|main|cli|nodeVersion)[.]ts$|app/)';
 
 /** `from` may import only what `allowed` matches (node built-ins and packages aside). */
 const only = (name, from, allowed, comment) => ({

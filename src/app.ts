@@ -8,35 +8,34 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { App } from '@slack/bolt';
 import type { Octokit } from 'octokit';
 import { createConfigRepo } from './adapters/configRepo.js';
-import { explainGitHubError, instrumentOctokit } from './adapters/github.js';
+import { instrumentOctokit } from './adapters/github.js';
 import type { RetryPolicy } from './adapters/githubRetry.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { type BotMetrics, createMetrics } from './adapters/metrics.js';
 import { createModelBucket } from './adapters/modelBucket.js';
-import { boundedFetch, describeFailure } from './adapters/outsideCall.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
 import { type ConfirmFetch, confirmSubscription, createSnsVerifier } from './adapters/snsVerify.js';
+import { outsideProbes, readinessChecks } from './app/probes.js';
+import { createSlackApp } from './app/slackApp.js';
 import { type BackgroundWork, startBackgroundWork } from './background.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
 import { githubWebhookRoute } from './http/githubWebhook.js';
-import { healthRoutes, probedCheck, type ReadinessCheck, readiness } from './http/health.js';
+import { healthRoutes, readiness } from './http/health.js';
 import { createHttpServer, listen, type Route, sendText } from './http/server.js';
 import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { StatusDeps } from './ports/models.js';
 import type { Store } from './ports/store.js';
 import { createSlackAlerts } from './slack/alerts.js';
-import { boltLogger } from './slack/boltLogger.js';
 import { createSlackCards } from './slack/cards.js';
 import { registerListeners } from './slack/index.js';
 import { observeSlackRequests } from './slack/middleware.js';
-import { watchSocketMode } from './slack/socketState.js';
 import { createInFlight } from './support/inFlight.js';
 import type { Logger } from './support/log.js';
 import type { WorkflowDeps } from './workflows/deps.js';
@@ -138,49 +137,7 @@ export function createBot(options: BotOptions): RollbackBot {
     configRepo: createConfigRepo(octokit),
   };
 
-  // (boltLogger names its component on each line itself.)
-  const logger = boltLogger(log, env.logLevel === 'debug' ? LogLevel.DEBUG : LogLevel.INFO);
-  const socket = env.slack.kind === 'socket';
-  const clientOptions = {
-    ...(env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {}),
-    retryConfig: { retries: options.slackRetries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
-    // Bounds and observes every Web API call and every response_url post (Bolt's respond uses it too).
-    fetch: boundedFetch('slack', config.timeouts.slackMs, metrics.observeCall),
-  };
-  const receiver =
-    env.slack.kind === 'socket'
-      ? new SocketModeReceiver({
-          appToken: env.slack.appToken,
-          logger,
-          // Bolt 5.1 gives the socket-mode client's WebClient (apps.connections.open) only
-          // `installerOptions.clientOptions`, not App's `clientOptions`; without it that call goes to
-          // slack.com whatever SLACK_API_URL says. A fresh object: the client adds its retryConfig to it.
-          // `slackRetries` is not applied here: a reconnect whose apps.connections.open fails without
-          // retries becomes an unhandled rejection in socket-mode 3.1 (delayReconnectAttempt).
-          installerOptions: { clientOptions: env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {} },
-          ...(options.socketPingTimeoutMs !== undefined
-            ? { clientPingTimeout: options.socketPingTimeoutMs }
-            : {}),
-        })
-      : new HTTPReceiver({
-          signingSecret: env.slack.signingSecret,
-          // Mounted only behind slackGate, which verifies every request (both ways in time) and answers
-          // the unsigned SSL check itself: a second verification here only delayed the ack.
-          signatureVerification: false,
-          logger,
-          processBeforeResponse: false,
-        });
-  const socketMode = receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client) : undefined;
-  const bolt = new App({
-    token: env.slackBotToken,
-    receiver,
-    logger,
-    ...(options.slackIdentity ?? {}),
-    clientOptions,
-    // No listener keeps conversation state; Bolt's in-memory store otherwise runs (and throws "not
-    // found" into a rejected promise) before every listener.
-    convoStore: false,
-  });
+  const { bolt, http, socketMode } = createSlackApp({ ...options, observeCall: metrics.observeCall });
   const workflows: WorkflowDeps = {
     config,
     status: { ...status, rolledBackFrom: (service) => options.store.rolledBackFrom(service) },
@@ -218,85 +175,14 @@ export function createBot(options: BotOptions): RollbackBot {
   let background: BackgroundWork | undefined;
   let heartbeat: Heartbeat | undefined;
 
-  const slackAuth = probedCheck({
-    name: 'slack',
-    required: true,
-    refreshMs: 300_000,
-    probe: async () => {
-      try {
-        const me = await bolt.client.auth.test();
-        return `authenticated as ${me.user ?? me.user_id} in ${me.team ?? me.team_id}`;
-      } catch (err) {
-        const code = (err as { data?: { error?: string } }).data?.error;
-        throw new Error(
-          code === 'invalid_auth' ||
-            code === 'not_authed' ||
-            code === 'account_inactive' ||
-            code === 'token_revoked'
-            ? `Slack refused SLACK_BOT_TOKEN (${code}): use the app's Bot User OAuth Token`
-            : `Slack auth.test failed: ${code ?? describeFailure(err, config.timeouts.slackMs).text}`,
-        );
-      }
-    },
-    onChange: (r) =>
-      r.ok
-        ? log.info('slack token verified', { detail: r.detail })
-        : log.error('slack not ready', { reason: r.detail }),
+  const probes = outsideProbes({ bolt, octokit, s3: options.s3, config, log });
+  const checks = readinessChecks({
+    store: options.store,
+    probes,
+    socketMode,
+    started: () => started,
+    holdsLease: () => background?.holding() ?? false,
   });
-  const github = probedCheck({
-    name: 'github',
-    required: false,
-    refreshMs: 60_000,
-    probe: async () => {
-      try {
-        const { data } = await octokit.rest.rateLimit.get();
-        return `reachable; ${data.resources.core.remaining} of ${data.resources.core.limit} requests left`;
-      } catch (err) {
-        throw explainGitHubError(err, 'GitHub');
-      }
-    },
-  });
-  const firstBucket = config.services[0]?.bucket;
-  const s3 = probedCheck({
-    name: 's3',
-    required: false,
-    refreshMs: 60_000,
-    probe: async () => {
-      if (!firstBucket) return 'no service configured';
-      try {
-        await options.s3.send(new ListObjectsV2Command({ Bucket: firstBucket, MaxKeys: 1 }), {
-          abortSignal: AbortSignal.timeout(config.timeouts.s3Ms),
-        });
-        return `bucket ${firstBucket} is readable`;
-      } catch (err) {
-        throw new Error(`bucket ${firstBucket}: ${describeFailure(err, config.timeouts.s3Ms).text}`);
-      }
-    },
-  });
-  const checks: ReadinessCheck[] = [
-    {
-      name: 'store',
-      required: true,
-      run: async () => {
-        await options.store.ping();
-        return { ok: true, detail: options.store.dialect };
-      },
-    },
-    slackAuth,
-    socketMode
-      ? { name: 'slack socket mode', required: true, run: () => socketMode.check() }
-      : { name: 'slack http', required: true, run: () => ({ ok: started }) },
-    github,
-    s3,
-    {
-      name: 'background lease',
-      required: false,
-      run: () => ({
-        ok: true,
-        detail: background?.holding() ? 'held by this replica' : 'held elsewhere or free',
-      }),
-    },
-  ];
   const ready = () => !draining && started;
   metrics.collectFrom({
     store: options.store,
@@ -323,8 +209,8 @@ export function createBot(options: BotOptions): RollbackBot {
 
   const server = createHttpServer({
     slack:
-      receiver instanceof HTTPReceiver && env.slack.kind === 'http'
-        ? slackGate({ signingSecret: env.slack.signingSecret, listener: receiver.requestListener, log })
+      http && env.slack.kind === 'http'
+        ? slackGate({ signingSecret: env.slack.signingSecret, listener: http.requestListener, log })
         : undefined,
     inFlight,
     routes: [
@@ -367,9 +253,9 @@ export function createBot(options: BotOptions): RollbackBot {
         });
       }
       // In HTTP mode Bolt never listens itself: its receiver is mounted on our server above.
-      if (socket) await bolt.start();
+      if (socketMode) await bolt.start();
       started = true;
-      for (const probe of [slackAuth, github, s3]) probe.start();
+      for (const probe of probes.all) probe.start();
       const heartbeatMs = config.replicas.heartbeatSeconds * 1000;
       heartbeat = await startHeartbeat(options.store, replicaId, { intervalMs: heartbeatMs, log });
       background = startBackgroundWork(workflows, config, {
@@ -396,7 +282,7 @@ export function createBot(options: BotOptions): RollbackBot {
       adminServer?.closeIdleConnections();
       await inFlight.idle();
       await workflows.cards.flush();
-      for (const probe of [slackAuth, github, s3]) probe.stop();
+      for (const probe of probes.all) probe.stop();
       await socketMode?.stop();
       // Last: until now this process may still be finishing work it claimed.
       await heartbeat?.stop();
