@@ -170,10 +170,13 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const [a, b] = await replicas();
     await a.createRequest(sample('R-CAS1', { state: 'approved' }));
     const moves = await Promise.all([
-      a.transition('R-CAS1', 'pr_opened'),
+      a.transition('R-CAS1', 'pr_failed'),
       b.transition('R-CAS1', 'pr_failed'),
     ]);
     expect(moves.filter(Boolean)).toHaveLength(1);
+    // Only the lifecycle's moves from the state it is in: a merge of a request without a PR is none.
+    expect(await a.transition('R-CAS1', 'merged')).toBe(false);
+    expect((await b.getRequest('R-CAS1'))?.state).toBe('pr_failed');
     const pr = { number: 7, url: 'https://x/7', branch: 'rollback/x', openedAt: new Date() };
     expect(await a.setPrIfUnset('R-CAS1', pr)).toBe(true);
     expect(await b.setPrIfUnset('R-CAS1', { ...pr, number: 8 })).toBe(false);
