@@ -93,7 +93,7 @@ export interface RollbackBot {
   readonly metrics: BotMetrics;
   readonly replicaId: string;
   /** Takes the background lease if it is free and runs one round now (tests; timers run them too). */
-  trackNow(): Promise<void>;
+  runRound(): Promise<void>;
   /**
    * Starts HTTP (and Socket Mode when configured); resolves with the bound public port. A listen error
    * carries `listener: 'public' | 'admin'`.
@@ -240,7 +240,7 @@ export function createBot(options: BotOptions): RollbackBot {
     workflows,
     metrics,
     replicaId,
-    trackNow: () => background?.trackNow() ?? Promise.resolve(),
+    runRound: () => background?.runRound() ?? Promise.resolve(),
     inFlightCount: () => inFlight.count,
     adminPort: () => (adminServer?.listening ? (adminServer.address() as AddressInfo).port : undefined),
     async start(port, host) {

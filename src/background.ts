@@ -24,7 +24,7 @@ export const BACKGROUND_LEASE = 'background';
 
 export interface BackgroundWork {
   /** Takes the lease if free and runs every kind of work once now (tests; the timers run them too). */
-  trackNow(): Promise<void>;
+  runRound(): Promise<void>;
   /** True while this replica holds the background lease. */
   holding(): boolean;
   /** Stops the timers, waits for the work in progress, and gives the lease up for another replica. */
@@ -146,7 +146,7 @@ export function startBackgroundWork(
 
   const idle = () => Promise.all(kinds.map((k) => k.idle()));
   return {
-    async trackNow() {
+    async runRound() {
       await idle();
       if (!(await claim())) return;
       for (const kind of kinds) await kind.run();

@@ -15,6 +15,7 @@
 import './nodeVersion.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createClients } from './adapters/clients.js';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { instrumentOctokit } from './adapters/github.js';
@@ -43,6 +44,31 @@ Environment (or ./.env): ROLLBACK_BOT_CONFIG (default ./rollback-bot.toml), DATA
 GITHUB_TOKEN (status, versions, plan), AWS credentials and AWS_REGION (status, versions, plan).`;
 
 const SUBCOMMANDS = ['status', 'versions', 'plan', 'history', 'help'];
+
+/** The invocation as `node:util` reads it: the subcommand, its words, and the one flag (`--json`). */
+export interface CliArgs {
+  readonly sub: string;
+  readonly words: readonly string[];
+  readonly json: boolean;
+}
+
+/** Unknown flags are refused here, in one place, with the usage; words are checked by each subcommand. */
+export function readCliArgs(
+  argv: readonly string[],
+): { ok: true; args: CliArgs } | { ok: false; problem: string } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const [sub = 'help', ...words] = values.help ? ['help'] : positionals;
+    return { ok: true, args: { sub, words, json: values.json ?? false } };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message };
+  }
+}
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -119,13 +145,12 @@ export async function runCli(
 
 /** `history [service] [count] [--json]`: the audit trail, whatever LOG_LEVEL the bot ran with. */
 export async function runHistory(
-  args: readonly string[],
+  args: Pick<CliArgs, 'words' | 'json'>,
   config: BotConfig,
   store: Store,
   io: CliIo,
 ): Promise<number> {
-  const json = args.includes('--json');
-  const rest = args.filter((a) => a !== '--json');
+  const { json, words: rest } = args;
   const service = rest.find((a) => config.services.some((s) => s.name === a));
   const others = rest.filter((a) => a !== service);
   const count = others.length === 0 ? 100 : Number(others[0]);
@@ -155,12 +180,20 @@ async function main(): Promise<number> {
     out: (t) => process.stdout.write(printable(t)),
     err: (t) => process.stderr.write(printable(t)),
   };
-  const args = process.argv.slice(2);
+  const read = readCliArgs(process.argv.slice(2));
+  if (!read.ok) {
+    io.err(`rollback-bot: ${read.problem}\n${USAGE}\n`);
+    return 2;
+  }
+  const { sub, words, json } = read.args;
   // Help and a mistyped subcommand need no credentials: answer them before reading anything.
-  const sub = args[0] ?? 'help';
-  if (sub === 'help' || sub === '--help' || sub === '-h') {
+  if (sub === 'help') {
     io.out(`${USAGE}\n`);
     return 0;
+  }
+  if (json && sub !== 'history') {
+    io.err(`rollback-bot: --json is for \`history\` only.\n${USAGE}\n`);
+    return 2;
   }
   if (!SUBCOMMANDS.includes(sub)) {
     io.err(`Unknown subcommand \`${sub}\`. Try one of: ${SUBCOMMANDS.join(', ')}.\n${USAGE}\n`);
@@ -182,7 +215,7 @@ async function main(): Promise<number> {
       }
       const store = await openStore(env.databaseUrl, { migrate: false });
       try {
-        return await runHistory(args.slice(1), config, store, io);
+        return await runHistory({ words, json }, config, store, io);
       } finally {
         await store.close();
       }
@@ -208,7 +241,7 @@ async function main(): Promise<number> {
       ? undefined
       : `no bot database at ${dbPath}: active requests and the cooldown were not checked`;
     try {
-      return await runCli(args, config, { status, store, storeNote }, io);
+      return await runCli([sub, ...words], config, { status, store, storeNote }, io);
     } finally {
       await store.close();
     }

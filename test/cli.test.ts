@@ -112,6 +112,13 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     expect(typo.stderr).toContain(
       'Unknown subcommand `verisons`. Try one of: status, versions, plan, history, help.',
     );
+    const flag = await cliWith({ env: bare }, 'status', '--verbose');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("Unknown option '--verbose'");
+    expect(flag.stderr).toContain('rollback-bot status [service]');
+    const misplaced = await cliWith({ env: bare }, 'versions', '--json');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--json is for `history` only');
   });
 
   it('reads ./.env like npm start, and variables already set win', async () => {

@@ -90,7 +90,7 @@ describe('/metrics', () => {
     await hh.click(ACTIONS.approve, id, USERS.bob);
     await hh.slack.waitFor(() => pulls(hh).length > 0);
     await settle(hh);
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     const res = await fetch(`${hh.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');

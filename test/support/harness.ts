@@ -54,7 +54,7 @@ export interface HarnessOptions {
   now?: () => Date;
   /** Sets GITHUB_WEBHOOK_SECRET; without it the bot polls PRs. */
   webhookSecret?: string;
-  /** Seconds between tracking rounds (default: an hour, so tests drive rounds with trackNow()). */
+  /** Seconds between tracking rounds (default: an hour, so tests drive rounds with runRound()). */
   pollSeconds?: number;
   /** Points the bot's S3 client elsewhere (a server that hangs, an unresolvable host). */
   s3Endpoint?: string;
@@ -251,7 +251,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       : `sqlite:${join(mkdtempSync(join(tmpdir(), 'rollback-bot-')), 'test.db')}`);
 
   async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string; adminUrl?: string }> {
-    const store = await openStore(databaseUrl);
+    const store = await openStore(databaseUrl, { now: opts.now });
     const octokit = new Octokit({
       auth: GITHUB_TOKEN,
       baseUrl: opts.githubUrl ?? github.url,

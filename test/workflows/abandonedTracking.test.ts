@@ -22,7 +22,7 @@ async function abandonedPr(hh: Harness): Promise<{ id: string; number: number }>
   await hh.slack.waitFor(() => threadReplies(hh).find((t) => t.includes('PR opened')));
   const number = Number(pulls(hh).at(-1)?.number);
   hh.github.closePull(REPO, number);
-  await hh.bot.trackNow();
+  await hh.bot.runRound();
   await until(async () => (await hh.store.getRequest(id))?.state === 'abandoned');
   await settle(hh);
   return { id, number };
@@ -54,12 +54,12 @@ describe('an abandoned request', () => {
     const { id, number } = await abandonedPr(hh);
     const polls = () => hh.github.callCount({ method: 'GET', path: new RegExp(`/pulls/${number}$`) });
     hh.github.reset();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     expect(polls()).toBe(1); // a reopening within the timeout is still noticed without webhooks
 
     aheadMs = 46 * 60_000; // verify_timeout_minutes is 45
     hh.github.reset();
-    for (let i = 0; i < 3; i++) await hh.bot.trackNow();
+    for (let i = 0; i < 3; i++) await hh.bot.runRound();
     expect(polls()).toBe(0);
 
     // Webhooks still speak for it.
@@ -89,7 +89,7 @@ describe('an abandoned request', () => {
     const active = await anotherRequest(hh);
 
     hh.github.reopenPull(REPO, old.number);
-    for (let i = 0; i < 4; i++) await hh.bot.trackNow();
+    for (let i = 0; i < 4; i++) await hh.bot.runRound();
     await settle(hh);
     const told = (what: string) =>
       threadReplies(hh).filter((t) => t.includes(`#${old.number} was ${what}, but`));
@@ -97,7 +97,7 @@ describe('an abandoned request', () => {
     expect(told('reopened')[0]).toContain(`${active} is the active rollback of fpo-search`);
 
     hh.github.mergePull(REPO, old.number, 'bob');
-    for (let i = 0; i < 4; i++) await hh.bot.trackNow();
+    for (let i = 0; i < 4; i++) await hh.bot.runRound();
     await settle(hh);
     expect(told('merged')).toHaveLength(1);
 

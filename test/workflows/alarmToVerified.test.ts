@@ -91,8 +91,8 @@ describe('from an alarm to a verified rollback', () => {
 
     // The PR branch deploys to development first.
     hh.health.serve('development', '1.25.0-293a4b5');
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     // A forged delivery changes nothing.
     const forged = await sendWebhook(
       hh,
@@ -115,11 +115,11 @@ describe('from an alarm to a verified rollback', () => {
     await sendWebhook(hh, 'pull_request', closedEvent(REPO, pr ?? { number: 0 }, true), SECRET);
 
     hh.health.serve('staging', '1.25.0-293a4b5');
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     hh.health.serve('production', '1.25.0-293a4b5');
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     await settle(hh);
 
     expect((await hh.store.getRequest(id))?.state).toBe('completed');
@@ -157,14 +157,14 @@ describe('from an alarm to a verified rollback', () => {
     const [pr] = await hh.slack.waitFor(() => pulls(hh).length > 0 && pulls(hh));
     await until(async () => (await hh.store.getRequest(id))?.state === 'pr_open');
     hh.health.serve('development', '1.25.0-293a4b5');
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     hh.github.mergePull(REPO, pr?.number ?? 0, 'carol');
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     expect((await hh.store.getRequest(id))?.state).toBe('merged');
     hh.health.serve('staging', '1.25.0-293a4b5');
     hh.health.serve('production', '1.25.0-293a4b5');
-    await hh.bot.trackNow(); // one read each: not yet verified
+    await hh.bot.runRound(); // one read each: not yet verified
 
     // Status shows the rollback in flight with its checklist.
     const status = await hh.command('status');
@@ -177,8 +177,8 @@ describe('from an alarm to a verified rollback', () => {
     );
 
     await hh.restart();
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     await settle(hh);
     expect((await hh.store.getRequest(id))?.state).toBe('completed');
     const posts = threadPosts(hh, threadTs);
@@ -203,12 +203,12 @@ describe('from an alarm to a verified rollback', () => {
     const [pr] = await hh.slack.waitFor(() => pulls(hh).length > 0 && pulls(hh));
     await until(async () => (await hh.store.getRequest(id))?.state === 'pr_open');
     hh.github.mergePull(REPO, pr?.number ?? 0, 'bob');
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     hh.health.serve('staging', '1.25.0-293a4b5');
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     now = new Date(now.getTime() + 46 * 60_000);
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     await settle(hh);
     expect((await hh.store.getRequest(id))?.state).toBe('verify_failed');
     const texts = hh.slack.callsTo('chat.postMessage').map((c) => String(c.args.text));

@@ -40,10 +40,10 @@ describe('a healthcheck answering markup instead of a model name', () => {
     await until(async () => (await hh.store.getRequest(id))?.state === 'pr_open');
     hh.github.mergePull(REPO, pr?.number ?? 0, 'bob');
     for (const env of ['development', 'staging', 'production']) hh.health.serve(env, HOSTILE);
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     now = new Date(now.getTime() + 46 * 60_000);
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     await settle(hh);
     expect((await hh.store.getRequest(id))?.state).toBe('verify_failed');
 

@@ -294,16 +294,16 @@ describe('9. card updates only when the card changes', () => {
     const { number } = await approvedPr(hh);
     hh.health.serve('development', '1.25.0-293a4b5');
     hh.github.mergePull(REPO, number, 'bob');
-    await hh.bot.trackNow();
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
+    await hh.bot.runRound();
     await settle(hh);
     const updates = hh.slack.callsTo('chat.update').length;
-    for (let i = 0; i < 20; i++) await hh.bot.trackNow();
+    for (let i = 0; i < 20; i++) await hh.bot.runRound();
     await settle(hh);
     expect(hh.slack.callsTo('chat.update')).toHaveLength(updates);
     // A change in what the card shows is sent.
     hh.health.serve('staging', '1.25.0-293a4b5');
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     await settle(hh);
     expect(hh.slack.callsTo('chat.update').length).toBeGreaterThan(updates);
   });
@@ -350,7 +350,7 @@ describe('11. a request whose card was never posted', () => {
   it('that expired meanwhile is ended, and the channel is told', async () => {
     const hh = await start();
     const id = await storeWithoutCard(hh, 90, 60);
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     await settle(hh);
     expect((await hh.store.getRequest(id))?.state).toBe('expired');
     const told = hh.slack.callsTo('chat.postMessage').map((c) => textOf(c.args));

@@ -47,7 +47,7 @@ describe('a thread post Slack keeps refusing', () => {
     expect(gaps[2]).toBeGreaterThan(gaps[0] ?? 0);
     // Given up means given up: no more calls, however many rounds run.
     await sleep(1500);
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     expect(postsSaying(hh, `cancelled ${id}`)).toHaveLength(4);
     expect((await hh.store.events(id)).filter((e) => e.kind === 'slack_gave_up')).toHaveLength(1);
   });
@@ -106,7 +106,7 @@ describe('a card the repair round cannot post', () => {
     const cards = () => postsSaying(hh, `Rollback ${id}`);
     expect(cards()).toHaveLength(3);
     await sleep(1000);
-    await hh.bot.trackNow();
+    await hh.bot.runRound();
     expect(cards()).toHaveLength(3);
     // The service is free again for a request whose card can be posted.
     hh.slack.reset();

@@ -34,11 +34,11 @@ function threadRow(t: AlertThread): Omit<AlertThreadsTable, 'version'> {
   };
 }
 
-export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coordination {
+export function createCoordination(db: Kysely<Database>, dialect: Dialect, clock: () => Date): Coordination {
   const now = nowMs(dialect);
 
   return {
-    ...createOutbox(db, dialect),
+    ...createOutbox(db, dialect, clock),
     async heartbeat(replica, aliveMs) {
       const until = sql<number>`${now} + ${aliveMs}`;
       await db
@@ -109,7 +109,7 @@ export function createCoordination(db: Kysely<Database>, dialect: Dialect): Coor
     async claimMessage(id) {
       const result = await db
         .insertInto('seen_messages')
-        .values({ id, at: iso(new Date()) })
+        .values({ id, at: iso(clock()) })
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
       return changed(result);

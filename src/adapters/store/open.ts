@@ -32,6 +32,8 @@ export interface StoreOptions {
    * not exactly this version's is refused with what to do. Default true: migrate to the latest.
    */
   readonly migrate?: boolean;
+  /** The clock written into rows (updated_at, audit times); tests inject the world's. Leases use the database's. */
+  readonly now?: () => Date;
 }
 
 /** The URL as it may be shown: without its password, wherever it is written (see secrets.ts). */
@@ -65,7 +67,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     await db.destroy().catch(() => undefined);
     throw new StoreOpenError(`DATABASE_URL ${safeDatabaseUrl(databaseUrl)}: ${problem}`);
   }
-  return createStore(db, dialect);
+  return createStore(db, dialect, options.now);
 }
 
 /** `write` false: the file must exist already, and nothing about it is changed. */

@@ -11,7 +11,7 @@ import type { Dialect } from './migrations.js';
 import { iso } from './rows.js';
 import type { Database } from './schema.js';
 
-export function createOutbox(db: Kysely<Database>, dialect: Dialect): Outbox {
+export function createOutbox(db: Kysely<Database>, dialect: Dialect, clock: () => Date): Outbox {
   const now = nowMs(dialect);
   const open = (requestId: string, key: string) =>
     db
@@ -28,7 +28,7 @@ export function createOutbox(db: Kysely<Database>, dialect: Dialect): Outbox {
         .values({
           request_id: requestId,
           key,
-          at: iso(new Date()),
+          at: iso(clock()),
           notice: notice === undefined ? null : JSON.stringify(notice),
           posted_at: null,
           holder: holder ?? null,
@@ -44,7 +44,7 @@ export function createOutbox(db: Kysely<Database>, dialect: Dialect): Outbox {
     async markMilestonePosted(requestId, key) {
       await db
         .updateTable('milestones')
-        .set({ posted_at: iso(new Date()), retry_at: null })
+        .set({ posted_at: iso(clock()), retry_at: null })
         .where('request_id', '=', requestId)
         .where('key', '=', key)
         .execute();
@@ -78,7 +78,7 @@ export function createOutbox(db: Kysely<Database>, dialect: Dialect): Outbox {
     async reclaimMilestone(m, holder) {
       // The attempt count is the compare-and-set token: it only ever grows.
       const result = await open(m.requestId, m.key)
-        .set({ at: iso(new Date()), holder: holder ?? null, attempts: m.attempts + 1, retry_at: null })
+        .set({ at: iso(clock()), holder: holder ?? null, attempts: m.attempts + 1, retry_at: null })
         .where('attempts', '=', m.attempts)
         .executeTakeFirst();
       return changed(result);
@@ -87,7 +87,7 @@ export function createOutbox(db: Kysely<Database>, dialect: Dialect): Outbox {
       const result = await open(requestId, key)
         .set(
           failure.retryInMs === undefined
-            ? { last_error: failure.error, retry_at: null, gave_up_at: iso(new Date()) }
+            ? { last_error: failure.error, retry_at: null, gave_up_at: iso(clock()) }
             : { last_error: failure.error, retry_at: sql<number>`${now} + ${Math.round(failure.retryInMs)}` },
         )
         .where('attempts', '=', failure.attempt)

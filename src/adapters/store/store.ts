@@ -13,7 +13,11 @@ import type { Dialect } from './migrations.js';
 import { fromRow, iso, patchRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';
 
-export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
+export function createStore(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  clock: () => Date = () => new Date(),
+): Store {
   async function approvalsOf(q: Kysely<Database> | Transaction<Database>, id: string): Promise<Approval[]> {
     const rows = await q
       .selectFrom('approvals')
@@ -30,10 +34,10 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
   const one = async (row: RequestsTable | undefined) =>
     row ? fromRow(row, await approvalsOf(db, row.id)) : undefined;
 
-  const now = nowMs(dialect);
+  const dbNow = nowMs(dialect);
   return {
     dialect,
-    ...createCoordination(db, dialect),
+    ...createCoordination(db, dialect, clock),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -117,7 +121,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .where('card_gave_up_at', 'is', null)
         .where((eb) =>
           eb.or([
-            eb('card_retry_at', '<=', now),
+            eb('card_retry_at', '<=', dbNow),
             eb.and([
               eb('card_retry_at', 'is', null),
               eb.or([eb('created_at', '<', iso(before)), holderLapsed(dialect, 'requests.card_holder')]),
@@ -138,12 +142,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
                 card_attempts: failure.attempt,
                 card_error: failure.error,
                 card_retry_at: null,
-                card_gave_up_at: iso(new Date()),
+                card_gave_up_at: iso(clock()),
               }
             : {
                 card_attempts: failure.attempt,
                 card_error: failure.error,
-                card_retry_at: sql<number>`${now} + ${Math.round(failure.retryInMs)}`,
+                card_retry_at: sql<number>`${dbNow} + ${Math.round(failure.retryInMs)}`,
               },
         )
         .where('id', '=', id)
@@ -165,7 +169,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       const moveIn = async (q: Kysely<Database> | Transaction<Database>) => {
         const result = await q
           .updateTable('requests')
-          .set({ ...patchRow(patch), state: to, updated_at: iso(new Date()) })
+          .set({ ...patchRow(patch), state: to, updated_at: iso(clock()) })
           .where('id', '=', id)
           .where('state', 'in', [...from])
           .executeTakeFirst();
@@ -200,14 +204,14 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
       if (Object.keys(row).length === 0) return;
       await db
         .updateTable('requests')
-        .set({ ...row, updated_at: iso(new Date()) })
+        .set({ ...row, updated_at: iso(clock()) })
         .where('id', '=', id)
         .execute();
     },
     async setPrIfUnset(id, pr) {
       const result = await db
         .updateTable('requests')
-        .set({ ...patchRow({ pr }), updated_at: iso(new Date()) })
+        .set({ ...patchRow({ pr }), updated_at: iso(clock()) })
         .where('id', '=', id)
         .where('pr_number', 'is', null)
         .executeTakeFirst();
@@ -278,7 +282,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
         .values({
           request_id: e.requestId ?? null,
           service: e.service,
-          at: iso(e.at ?? new Date()),
+          at: iso(e.at ?? clock()),
           kind: e.kind,
           actor: e.actor ?? null,
           actor_name: e.actorName ?? null,
@@ -318,7 +322,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
     async addRolledBackFrom(service, iteration, version, requestId) {
       await db
         .insertInto('rolled_back_from')
-        .values({ service, iteration, version, request_id: requestId, at: iso(new Date()) })
+        .values({ service, iteration, version, request_id: requestId, at: iso(clock()) })
         .onConflict((oc) => oc.columns(['service', 'iteration']).doNothing())
         .execute();
     },
