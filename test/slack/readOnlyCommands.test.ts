@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, SIGNING_SECRET, startHarness, USERS } from '../support/harness.js';
 import { sendSlashCommand } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
+import { settle } from '../workflows/support.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -165,7 +166,7 @@ describe('request signatures', () => {
     const hitsBefore = h.health.hits('production');
     const res = await sendSlashCommand(h.url, SIGNING_SECRET, command(), { signature: 'v0=deadbeef' });
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 200));
+    await settle(h);
     expect(h.slack.calls).toEqual([]);
     expect(h.slack.responses).toEqual([]);
     // The listener never ran: no outside system was even asked.
@@ -179,7 +180,7 @@ describe('request signatures', () => {
     expect(res.status).toBe(401);
     const wrongSecret = await sendSlashCommand(h.url, 'another-secret', command());
     expect(wrongSecret.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 200));
+    await settle(h);
     expect(h.slack.responses).toEqual([]);
   });
 });
