@@ -51,6 +51,13 @@ export class Reader {
     return this.data[name] !== undefined;
   }
 
+  /** A key present where it means nothing: one problem saying why (and not also "unknown key"). */
+  refuse(name: string, why: string): void {
+    if (!this.has(name)) return;
+    this.seen.add(name);
+    this.problem(name, why);
+  }
+
   string(
     name: string,
     opts: { default?: string; pattern?: RegExp; hint?: string; allowEmpty?: boolean } = {},

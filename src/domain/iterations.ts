@@ -52,6 +52,11 @@ export interface Catalog {
   readonly iterationsByVersion: ReadonlyMap<string, readonly Iteration[]>;
   /** `models` indexed for CI's rule (see prefixIndex.ts and resolveLikeCi). */
   readonly modelIndex: PrefixIndex<ModelObject>;
+  /**
+   * Set when the catalog is a model registry's (domain/registry.ts): versions are served by their exact
+   * number, and "promoted" means having been this alias's version.
+   */
+  readonly registry?: { readonly alias: string };
 }
 
 export const DEFAULT_ITERATION_PATTERN = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$';

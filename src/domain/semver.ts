@@ -64,8 +64,12 @@ interface ParsedVersion {
   readonly semver: SemVer | undefined;
 }
 
+const WHOLE_NUMBER = /^\d{1,15}$/;
+
 function compareParsed(a: ParsedVersion, b: ParsedVersion): number {
   if (a.semver && b.semver) return compareSemVer(a.semver, b.semver);
+  // A registry's version numbers (MLflow's "7", "10") count up: 10 is newer than 9.
+  if (WHOLE_NUMBER.test(a.text) && WHOLE_NUMBER.test(b.text)) return Number(a.text) - Number(b.text);
   if (a.semver) return 1;
   if (b.semver) return -1;
   return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;

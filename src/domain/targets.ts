@@ -9,11 +9,16 @@ import { newestUnderPrefix } from './prefixIndex.js';
 import { compareVersions } from './semver.js';
 
 export type UnsafeReason =
-  | { readonly code: 'not_found' }
+  | { readonly code: 'not_found'; readonly registry?: boolean }
   | { readonly code: 'no_model' }
   | { readonly code: 'failed_validation' }
   | { readonly code: 'not_validated' }
-  | { readonly code: 'never_promoted'; readonly environments: readonly string[] }
+  | {
+      readonly code: 'never_promoted';
+      readonly environments: readonly string[];
+      /** Set for a registry: the alias it has never been. */
+      readonly alias?: string;
+    }
   | { readonly code: 'superseded'; readonly by: string }
   | { readonly code: 'prefix_trap'; readonly by: string }
   | { readonly code: 'is_live' }
@@ -42,6 +47,11 @@ export interface TargetRules {
  * resolveByScan.
  */
 export function resolveLikeCi(catalog: Catalog, version: string): ModelObject | undefined {
+  // A registry serves a version by its number: "7" never means "70".
+  if (catalog.registry) {
+    const model = catalog.iterations.get(version)?.model;
+    return model ? { directory: version, ...model } : undefined;
+  }
   return newestUnderPrefix(catalog.modelIndex, version);
 }
 
@@ -64,7 +74,13 @@ export function resolveByScan(catalog: Catalog, version: string): ModelObject | 
 /** Assesses a version the way a rollback would use it: through CI's resolution. */
 export function assessVersion(catalog: Catalog, version: string, rules: TargetRules): Assessment {
   const resolved = resolveLikeCi(catalog, version);
-  if (!resolved) return { version, safe: false, reasons: [{ code: 'not_found' }] };
+  if (!resolved) {
+    return {
+      version,
+      safe: false,
+      reasons: [catalog.registry ? { code: 'not_found', registry: true } : { code: 'not_found' }],
+    };
+  }
   const iteration = catalog.iterations.get(resolved.directory);
   if (!iteration || iteration.version !== version) {
     return {
@@ -86,7 +102,11 @@ export function assessIteration(catalog: Catalog, iteration: Iteration, rules: T
   if (iteration.validation === 'failed') reasons.push({ code: 'failed_validation' });
   if (iteration.validation === 'unvalidated') reasons.push({ code: 'not_validated' });
   if (!rules.promotedEnvironments.some((env) => iteration.reached[env])) {
-    reasons.push({ code: 'never_promoted', environments: rules.promotedEnvironments });
+    const environments = rules.promotedEnvironments;
+    const alias = catalog.registry?.alias;
+    reasons.push(
+      alias ? { code: 'never_promoted', environments, alias } : { code: 'never_promoted', environments },
+    );
   }
   if (resolved && resolved.directory !== iteration.name) {
     const other = catalog.iterations.get(resolved.directory);
@@ -145,7 +165,9 @@ function firstPassing(length: number, test: (index: number) => boolean): number 
 export function describeReason(reason: UnsafeReason): string {
   switch (reason.code) {
     case 'not_found':
-      return 'no model.zip in the bucket for this version';
+      return reason.registry
+        ? 'no READY version of this number in the registry'
+        : 'no model.zip in the bucket for this version';
     case 'no_model':
       return 'this iteration has no model.zip';
     case 'failed_validation':
@@ -153,6 +175,7 @@ export function describeReason(reason: UnsafeReason): string {
     case 'not_validated':
       return 'never passed validation (no `passed` marker; CI refuses to deploy it)';
     case 'never_promoted':
+      if (reason.alias) return `has never been \`${reason.alias}\` (it never reached production)`;
       return `never reached ${reason.environments.join(' or ')} (the garbage collector may delete it)`;
     case 'superseded':
       return `CI would deploy the newer iteration ${reason.by} of the same version`;
