@@ -57,26 +57,23 @@ export function createHealthchecks(options: {
       return fail({ kind: 'invalid_json', detail: (err as Error).message });
     }
     const record = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-    if (typeof record.model_version !== 'string' || record.model_version === '') {
-      return fail({ kind: 'missing_field', field: 'model_version' });
-    }
+    // The field is the service's (`healthcheck_field`); a registry's number may come as a JSON number.
+    const field = env.field ?? 'model_version';
+    const raw = record[field];
+    const served = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+    if (typeof served !== 'string' || served === '') return fail({ kind: 'missing_field', field });
     // The iteration pattern runs on it: bounded like a version typed in a command.
-    if (record.model_version.length > MAX_MODEL_VERSION_CHARS) {
-      return fail({
-        kind: 'field_too_long',
-        field: 'model_version',
-        length: record.model_version.length,
-        max: MAX_MODEL_VERSION_CHARS,
-      });
+    if (served.length > MAX_MODEL_VERSION_CHARS) {
+      return fail({ kind: 'field_too_long', field, length: served.length, max: MAX_MODEL_VERSION_CHARS });
     }
-    const bad = unlikeAName(record.model_version);
-    if (bad) return fail({ kind: 'bad_field', field: 'model_version', why: bad });
+    const bad = unlikeAName(served);
+    if (bad) return fail({ kind: 'bad_field', field, why: bad });
     if (typeof record.healthy !== 'boolean') return fail({ kind: 'missing_field', field: 'healthy' });
     observe('healthcheck', 'ok', performance.now() - started);
     return {
       environment: env.name,
       ok: true,
-      modelVersion: record.model_version,
+      modelVersion: served,
       gitSha: typeof record.git_sha1 === 'string' ? record.git_sha1 : '',
       healthy: record.healthy,
       latencyMs: Math.round(performance.now() - started),
@@ -86,7 +83,7 @@ export function createHealthchecks(options: {
   // Concurrent reads of one URL share a request: a burst of commands must not open a socket each.
   const reads = sharedCalls<string, HealthResult>();
   const shared = (env: HealthcheckTarget): Promise<HealthResult> =>
-    reads.get(`${env.name}\u0000${env.healthcheckUrl}`, () => read(env));
+    reads.get(`${env.name}\u0000${env.healthcheckUrl}\u0000${env.field ?? ''}`, () => read(env));
   return { read: shared, readAll: (envs) => Promise.all(envs.map(shared)) };
 }
 

@@ -14,6 +14,8 @@ export interface EnvironmentConfig {
   readonly name: string;
   readonly healthcheckUrl: string;
   readonly deployPhase: DeployPhase;
+  /** The service's healthcheck_field, on each environment for the healthcheck reader. */
+  readonly field: string;
 }
 
 export type { MlflowConfig, ModelSourceKind, RollbackAction } from './modelSource.js';
@@ -143,7 +145,7 @@ export function readService(name: string, r: Reader): ServiceConfig {
     // Every environment of an alias service serves the alias: all are watched from the move on.
     const deployPhase = byPr ? e.oneOf('deploy_phase', ['pull_request', 'merge'] as const) : 'merge';
     e.rejectUnknown();
-    return { name, healthcheckUrl, deployPhase } satisfies EnvironmentConfig;
+    return { name, healthcheckUrl, deployPhase, field: healthcheckField } satisfies EnvironmentConfig;
   });
   const names = environments.map((e) => e.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);

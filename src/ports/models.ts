@@ -4,11 +4,14 @@
  */
 import type { BucketObject } from '../domain/iterations.js';
 import type { ConfigRepo } from './github.js';
+import type { ModelRegistries } from './registry.js';
 
 /** An environment whose healthcheck is read (an environment's config has these fields). */
 export interface HealthcheckTarget {
   readonly name: string;
   readonly healthcheckUrl: string;
+  /** The JSON field naming the served model; default `model_version`. */
+  readonly field?: string;
 }
 
 export interface ModelBucket {
@@ -55,4 +58,8 @@ export interface StatusDeps {
   readonly configRepo: ConfigRepo;
   /** Iterations and versions the bot has rolled back from (never again "last known good"). */
   readonly rolledBackFrom?: (service: string) => Promise<ReadonlySet<string>>;
+  /** MLflow registries, for services whose source is "mlflow". */
+  readonly registries?: ModelRegistries;
+  /** Versions an alias has pointed to, as the bot recorded them (store.aliasHistory). */
+  readonly aliasHistory?: (service: string, alias: string) => Promise<ReadonlyMap<string, Date>>;
 }

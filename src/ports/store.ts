@@ -110,6 +110,18 @@ export interface Store extends Coordination {
   auditTrail(service: string | undefined, count: number): Promise<AuditEntry[]>;
   addRolledBackFrom(service: string, iteration: string, version: string, requestId: string): Promise<void>;
   rolledBackFrom(service: string): Promise<Set<string>>;
+  /**
+   * Records that an MLflow alias pointed to `version` (seen or moved by the bot); the first record of a
+   * version stands. A registry's "has reached production" reads this back.
+   */
+  recordAliasVersion(
+    service: string,
+    alias: string,
+    version: string,
+    since: Date,
+    requestId?: string,
+  ): Promise<void>;
+  aliasHistory(service: string, alias: string): Promise<Map<string, Date>>;
   findByPr(service: string, number: number): Promise<RollbackRequest | undefined>;
   close(): Promise<void>;
 }

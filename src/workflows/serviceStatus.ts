@@ -18,6 +18,7 @@ import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from 
 import type { ConfiguredState } from '../ports/github.js';
 import type { HealthResult, StatusDeps } from '../ports/models.js';
 import { yieldToIo } from '../support/sharedCalls.js';
+import { aliasAsConfigured, readRegistry } from './registryStatus.js';
 
 export type Sourced<T> =
   | { readonly ok: true; readonly value: T }
@@ -102,29 +103,60 @@ async function buildInSlices(objects: readonly BucketObject[], service: ServiceC
   }
 }
 
+/**
+ * The catalog and the configured state, from wherever the service keeps them: the bucket or the
+ * registry for versions, the config file or the registry's alias for what is configured.
+ */
+async function readSources(deps: StatusDeps, service: ServiceConfig) {
+  const fromFile = () => settle(deps.configRepo.readConfigured(service));
+  if (service.source !== 'mlflow') {
+    const [configured, catalog] = await Promise.all([fromFile(), settle(loadCatalog(deps.bucket, service))]);
+    return { configured, catalog, marked: new Set<string>() };
+  }
+  const [registry, file] = await Promise.all([
+    readRegistry(deps, service, new Date()),
+    service.action === 'config_pr' ? fromFile() : undefined,
+  ]);
+  return {
+    configured: file ?? aliasAsConfigured(service, registry.alias),
+    catalog: registry.catalog,
+    marked: registry.markedRolledBack,
+  };
+}
+
+/** Names a source that could not be read, the way an operator finds it. */
+function sourceName(service: ServiceConfig, which: 'configured' | 'catalog'): string {
+  const m = service.mlflow;
+  if (which === 'catalog') return m ? `MLflow model ${m.model}` : `S3 bucket ${service.bucket}`;
+  return service.action === 'registry_alias' && m
+    ? `MLflow alias ${m.alias} of ${m.model}`
+    : `GitHub (${service.repo.owner}/${service.repo.name})`;
+}
+
 export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig): Promise<ServiceStatus> {
-  const [environments, configured, catalog, rolledBack] = await Promise.all([
+  const [environments, { configured, catalog, marked }, recorded] = await Promise.all([
     deps.healthchecks.readAll(service.environments),
-    settle(deps.configRepo.readConfigured(service)),
-    settle(loadCatalog(deps.bucket, service)),
+    readSources(deps, service),
     deps.rolledBackFrom
       ? deps.rolledBackFrom(service.name).catch(() => new Set<string>())
       : new Set<string>(),
   ]);
+  const rolledBack = marked.size > 0 ? new Set([...recorded, ...marked]) : recorded;
 
   const unavailable: string[] = [];
-  if (!configured.ok)
-    unavailable.push(`GitHub (${service.repo.owner}/${service.repo.name}): ${configured.problem}`);
-  if (!catalog.ok) unavailable.push(`S3 bucket ${service.bucket}: ${catalog.problem}`);
+  if (!configured.ok) unavailable.push(`${sourceName(service, 'configured')}: ${configured.problem}`);
+  if (!catalog.ok) unavailable.push(`${sourceName(service, 'catalog')}: ${catalog.problem}`);
   const failing = environments.filter((e) => !e.ok).map((e) => e.environment);
   if (failing.length > 0) unavailable.push(`healthcheck of ${failing.join(', ')}`);
 
   const configuredVersion =
     configured.ok && configured.value.version.ok ? configured.value.version.version : undefined;
   if (configured.ok && !configured.value.version.ok) {
-    unavailable.push(
-      `${service.configPath} on ${configured.value.branch}: ${configured.value.version.problem}`,
-    );
+    const where =
+      service.action === 'registry_alias'
+        ? `MLflow ${service.mlflow?.model}`
+        : `${service.configPath} on ${configured.value.branch}`;
+    unavailable.push(`${where}: ${configured.value.version.problem}`);
   }
   const configuredResolvesTo =
     configuredVersion && catalog.ok ? resolveLikeCi(catalog.value, configuredVersion)?.directory : undefined;

@@ -12,6 +12,7 @@ const env = (name: string, url = fake.urlFor(name)): EnvironmentConfig => ({
   name,
   healthcheckUrl: url,
   deployPhase: 'merge',
+  field: 'model_version',
 });
 
 beforeAll(async () => {

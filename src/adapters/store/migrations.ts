@@ -213,6 +213,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await sql`update requests set state = 'cancelled' where state = 'dry_run'`.execute(db);
     },
   },
+  '007_registry_alias': {
+    async up(db: Kysely<unknown>) {
+      // MLflow keeps no history of an alias: the versions the bot saw or made an alias's, and since when.
+      await db.schema
+        .createTable('alias_history')
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text')
+        .addPrimaryKeyConstraint('alias_history_pk', ['service', 'alias', 'version'])
+        .execute();
+    },
+  },
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

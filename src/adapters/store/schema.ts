@@ -128,11 +128,21 @@ export interface ReplicasTable {
   started_at: number | string;
 }
 
+/** Versions an MLflow alias has pointed to, as the bot saw or made it (first time only). */
+export interface AliasHistoryTable {
+  service: string;
+  alias: string;
+  version: string;
+  since: string;
+  request_id: string | null;
+}
+
 export interface Database {
   requests: RequestsTable;
   approvals: ApprovalsTable;
   events: EventsTable;
   rolled_back_from: RolledBackFromTable;
+  alias_history: AliasHistoryTable;
   milestones: MilestonesTable;
   alert_threads: AlertThreadsTable;
   seen_messages: SeenMessagesTable;

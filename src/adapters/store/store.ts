@@ -326,6 +326,22 @@ export function createStore(
         .onConflict((oc) => oc.columns(['service', 'iteration']).doNothing())
         .execute();
     },
+    async recordAliasVersion(service, alias, version, since, requestId) {
+      await db
+        .insertInto('alias_history')
+        .values({ service, alias, version, since: iso(since), request_id: requestId ?? null })
+        .onConflict((oc) => oc.columns(['service', 'alias', 'version']).doNothing())
+        .execute();
+    },
+    async aliasHistory(service, alias) {
+      const rows = await db
+        .selectFrom('alias_history')
+        .select(['version', 'since'])
+        .where('service', '=', service)
+        .where('alias', '=', alias)
+        .execute();
+      return new Map(rows.map((r) => [r.version, new Date(r.since)]));
+    },
     async rolledBackFrom(service) {
       const rows = await db
         .selectFrom('rolled_back_from')
