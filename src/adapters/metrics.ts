@@ -55,7 +55,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
   });
   const calls = new Histogram({
     name: 'rollback_bot_outside_call_duration_seconds',
-    help: 'Calls to Slack, GitHub, S3 and healthchecks, by system and outcome (_count counts them)',
+    help: 'Calls to Slack, GitHub, S3, MLflow and healthchecks, by system and outcome (_count counts them)',
     labelNames: ['system', 'outcome'],
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],

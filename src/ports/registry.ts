@@ -1,10 +1,13 @@
 /**
- * A model registry as workflows need it: MLflow's versions of one registered model, its serving alias,
- * version tags (the bot's marks), and run metrics (the evidence to choose a target). Implemented over
- * MLflow's REST API in adapters/. Every call answers within its bound; a failure names its cause in one
- * line a person can act on (the permission missing, the model that does not exist, the timeout).
+ * A model registry as workflows need it (issue 16): the versions of a registered model, which version
+ * an alias (e.g. `champion`) points at, moving that alias to a target version, tagging a version, and
+ * the metrics of the run that trained a version. Implemented over MLflow's REST API in adapters/.
+ *
+ * Every call answers a result, never throws: a failure carries `problem`, one line for people naming
+ * the true cause (timeout, refused, the permission MLflow wants…), and `kind` for code. Text coming
+ * from the registry (names, tags, sources) is returned raw: whoever displays it escapes it.
  */
-import type { RegistryVersion } from '../domain/registry.js';
+import type { RegistryVersion as VersionFacts } from '../domain/registry.js';
 
 export type RegistryFailureKind =
   | 'timeout'
@@ -12,26 +15,56 @@ export type RegistryFailureKind =
   | 'refused'
   | 'reset'
   | 'tls'
+  /** An HTTP status the other kinds do not explain (5xx, an unexpected 4xx). */
   | 'http'
+  /** Authenticated, but without the permission (403). */
   | 'denied'
+  /** The credentials were missing or refused (401). */
   | 'unauthenticated'
   | 'not_found'
-  | 'invalid';
+  /** The registry refused the request's values (400), or the request cannot be expressed. */
+  | 'invalid'
+  /** An answer that is not the registry's JSON (a proxy's page, a truncated or oversized body). */
+  | 'unreadable';
 
 export type RegistryResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly problem: string; readonly kind: RegistryFailureKind };
 
+export type RegistryVersionStatus = 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION';
+
+export interface RegisteredModel {
+  readonly name: string;
+  /** Alias → version, e.g. `{ champion: '12' }`. */
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly description?: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What the domain reads of a version (domain/registry.ts), as MLflow describes it. */
+export interface RegistryVersion extends VersionFacts {
+  readonly status: RegistryVersionStatus;
+  readonly updatedAt: Date;
+  readonly description?: string;
+  /**
+   * Aliases on this version. Filled by `getAliasVersion` only: MLflow's search leaves them out, so a
+   * version from `searchVersions` always has none here (read the model's `aliases` instead).
+   */
+  readonly aliases: readonly string[];
+}
+
 export interface ModelRegistry {
-  /** The registered model exists (MLflow's search answers `{}` for one that does not). */
-  getModel(name: string): Promise<RegistryResult<{ readonly name: string }>>;
-  /** Every version of the model, all pages. */
+  getModel(name: string): Promise<RegistryResult<RegisteredModel>>;
+  /** Every version of the model, all pages read; newest first. `not_found` when there is no such model. */
   searchVersions(name: string): Promise<RegistryResult<RegistryVersion[]>>;
-  /** The alias's version; null when the alias is not set. */
+  /** The version `alias` points at, or null when the model has no such alias. */
   getAliasVersion(name: string, alias: string): Promise<RegistryResult<RegistryVersion | null>>;
+  /** Points `alias` at `version` (creating the alias, or moving it from wherever it was). */
   setAlias(name: string, alias: string, version: string): Promise<RegistryResult<void>>;
   setVersionTag(name: string, version: string, key: string, value: string): Promise<RegistryResult<void>>;
-  /** The run's latest value of each metric. */
+  /** The latest value of each metric of the run (`{ auc: 0.91, … }`). */
   getRunMetrics(runId: string): Promise<RegistryResult<Record<string, number>>>;
 }
 
