@@ -16,6 +16,7 @@ import { instrumentOctokit } from './adapters/github.js';
 import type { RetryPolicy } from './adapters/githubRetry.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { type BotMetrics, createMetrics } from './adapters/metrics.js';
+import { createMlflowRegistries } from './adapters/mlflowRegistries.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
@@ -31,6 +32,7 @@ import { createHttpServer, listen, type Route, sendText } from './http/server.js
 import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { StatusDeps } from './ports/models.js';
+import type { ModelRegistries } from './ports/registry.js';
 import type { Store } from './ports/store.js';
 import { createSlackAlerts } from './slack/alerts.js';
 import { createSlackCards } from './slack/cards.js';
@@ -43,7 +45,8 @@ import { type Heartbeat, startHeartbeat } from './workflows/heartbeat.js';
 
 export interface BotOptions {
   readonly config: BotConfig;
-  readonly env: Pick<Env, 'slackBotToken' | 'slack' | 'slackApiUrl' | 'logLevel' | 'githubWebhookSecret'>;
+  readonly env: Pick<Env, 'slackBotToken' | 'slack' | 'slackApiUrl' | 'logLevel' | 'githubWebhookSecret'> &
+    Partial<Pick<Env, 'mlflow'>>;
   readonly log: Logger;
   readonly s3: S3Client;
   readonly octokit: Octokit;
@@ -60,6 +63,8 @@ export interface BotOptions {
     readonly fetchCertificate?: (url: string) => Promise<string>;
     readonly confirmFetch?: ConfirmFetch;
   };
+  /** MLflow registries (default: clients built from the environment, MLFLOW_TRACKING_*). */
+  readonly registries?: ModelRegistries;
   /** Spacing of PR polls (bottleneck); tests set 0. */
   readonly githubMinTimeMs?: number;
   /** The bot's own GitHub login when known up front (a GitHub App); else asked of GET /user. */
@@ -135,6 +140,15 @@ export function createBot(options: BotOptions): RollbackBot {
       observe: metrics.observeCall,
     }),
     configRepo: createConfigRepo(octokit),
+    registries:
+      options.registries ??
+      createMlflowRegistries({
+        env: env.mlflow ?? {},
+        cacheSeconds: config.catalogCacheSeconds,
+        fetch: options.fetch,
+        observe: metrics.observeCall,
+      }),
+    aliasHistory: (service, alias) => options.store.aliasHistory(service, alias),
   };
 
   const { bolt, http, socketMode } = createSlackApp({ ...options, observeCall: metrics.observeCall });

@@ -28,6 +28,17 @@ export interface Env {
   readonly configPath: string;
   readonly databaseUrl: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** As MLflow's own clients read them; a service's `tracking_uri` wins over the URI. */
+  readonly mlflow: MlflowEnv;
+}
+
+export interface MlflowEnv {
+  readonly trackingUri?: string;
+  /** Bearer (MLflow's token auth, Databricks). */
+  readonly token?: string;
+  /** Basic (MLflow's basic-auth app). */
+  readonly username?: string;
+  readonly password?: string;
 }
 
 export class EnvError extends Error {
@@ -138,7 +149,16 @@ export function readEnv(
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
-  for (const name of ['SLACK_API_URL', 'GITHUB_API_URL'] as const) {
+  const mlflow: MlflowEnv = {
+    trackingUri: get('MLFLOW_TRACKING_URI'),
+    token: get('MLFLOW_TRACKING_TOKEN'),
+    username: get('MLFLOW_TRACKING_USERNAME'),
+    password: get('MLFLOW_TRACKING_PASSWORD'),
+  };
+  if ((mlflow.username === undefined) !== (mlflow.password === undefined)) {
+    problems.push('MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD go together: set both, or neither');
+  }
+  for (const name of ['SLACK_API_URL', 'GITHUB_API_URL', 'MLFLOW_TRACKING_URI'] as const) {
     const v = get(name);
     if (v !== undefined && !/^https?:\/\//.test(v)) problems.push(`${name} must be an http(s) URL`);
   }
@@ -156,5 +176,6 @@ export function readEnv(
     configPath: get('ROLLBACK_BOT_CONFIG') ?? './rollback-bot.toml',
     databaseUrl,
     logLevel: logLevel as Env['logLevel'],
+    mlflow,
   };
 }

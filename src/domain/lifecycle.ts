@@ -8,10 +8,10 @@
 
 export const STATES = [
   'pending', // awaiting approvals
-  'approved', // enough approvals; the PR is to be opened
-  'pr_failed', // opening the PR failed; Retry moves it back to approved
+  'approved', // enough approvals; the PR is to be opened (or the alias moved)
+  'pr_failed', // opening the PR (moving the alias) failed; Retry moves it back to approved
   'pr_open', // PR opened; following it and the deploy
-  'merged', // merged; verifying environments deployed from main
+  'merged', // merged (or the alias moved); verifying environments deployed from main
   'completed', // the target is served everywhere
   'verify_failed', // an environment did not serve the target in time
   'abandoned', // the PR was closed without merge (reopening resumes it)
@@ -59,6 +59,8 @@ export const MOVES = {
   // Someone set the target on main by hand before the PR was opened: there is nothing left to change.
   already_configured: { from: ['approved', 'pr_failed'], to: 'no_change', label: 'main has the target' },
   merged: { from: ['pr_open', 'abandoned'], to: 'merged', label: 'PR merged' },
+  // action = "registry_alias": the rollback is the alias's move, so there is no PR to wait for.
+  alias_moved: { from: ['approved', 'pr_failed'], to: 'merged', label: 'alias moved' },
   closed_unmerged: { from: ['pr_open'], to: 'abandoned', label: 'PR closed' },
   reopened: { from: ['abandoned'], to: 'pr_open', label: 'PR reopened' },
   verified: { from: ['merged'], to: 'completed', label: 'healthchecks serve the target' },

@@ -38,6 +38,13 @@ export interface Plan {
   readonly configText: string;
   readonly from: readonly { readonly environment: string; readonly modelVersion?: string }[];
   readonly diff?: { readonly lineNumber: number; readonly before: string; readonly after: string };
+  /** For action = "registry_alias": the one write, instead of a diff. */
+  readonly aliasMove?: {
+    readonly model: string;
+    readonly alias: string;
+    readonly from?: string;
+    readonly to: string;
+  };
   readonly checks: readonly Check[];
   readonly ok: boolean;
   readonly forced: boolean;
@@ -51,6 +58,9 @@ export interface PlanInputs {
     readonly configPath: string;
     readonly promotedEnvironments: readonly string[];
     readonly cooldownHours: number;
+    /** Default config_pr: the plan changes the file's version line. */
+    readonly action?: 'config_pr' | 'registry_alias';
+    readonly mlflow?: { readonly model: string; readonly alias: string };
   };
   readonly catalog: Catalog;
   readonly configured: {
@@ -117,11 +127,15 @@ const targetExists: PlanCheck = ({ chosen, version, resolved, inputs }) => {
   const exists = chosen.iteration
     ? inputs.catalog.iterations.get(chosen.iteration)?.model !== undefined
     : resolved !== undefined;
-  return check(
-    'target_exists',
-    exists,
-    chosen.why ?? (exists ? `${name} is in the bucket` : `${name} has no model.zip in the bucket`),
-  );
+  const model = inputs.service.mlflow?.model;
+  const found = model
+    ? exists
+      ? `version ${name} of ${model} is READY in the registry`
+      : `${model} has no READY version ${name} in the registry`
+    : exists
+      ? `${name} is in the bucket`
+      : `${name} has no model.zip in the bucket`;
+  return check('target_exists', exists, chosen.why ?? found);
 };
 
 const validated: PlanCheck = ({ iteration }) => {
@@ -143,9 +157,20 @@ const promoted: PlanCheck = ({ iteration, inputs }) => {
   const envs = inputs.service.promotedEnvironments;
   const { reasons } = assessIteration(inputs.catalog, iteration, { promotedEnvironments: envs });
   const reached = envs.filter((e) => iteration.reached[e]);
+  const ok = !reasons.some((r) => r.code === 'never_promoted');
+  const alias = inputs.catalog.registry?.alias;
+  if (alias) {
+    return check(
+      'promoted',
+      ok,
+      ok
+        ? `${iteration.name} has been \`${alias}\` before (it reached production)`
+        : `${iteration.name} has never been \`${alias}\`: it never reached production`,
+    );
+  }
   return check(
     'promoted',
-    !reasons.some((r) => r.code === 'never_promoted'),
+    ok,
     reached.length
       ? `${iteration.name} reached ${reached.join(' and ')}`
       : `${iteration.name} never reached ${envs.join(' or ')}: the garbage collector may delete it`,
@@ -178,12 +203,16 @@ const lowerThanConfigured: PlanCheck = ({ configuredVersion, chosen, version, in
   if (!configuredVersion || !chosen.version) return undefined;
   const ok = compareVersions(version, configuredVersion) <= 0;
   const on = inputs.configured.branch;
+  const why =
+    inputs.service.action === 'registry_alias'
+      ? 'moving the alias forward is a release, not a rollback; release it normally'
+      : 'a higher version makes CI train a new model; release it normally instead';
   return check(
     'lower_than_configured',
     ok,
     ok
       ? `${version} is not higher than ${configuredVersion} on ${on}`
-      : `${version} is higher than ${configuredVersion} on ${on}: a higher version makes CI train a new model; release it normally instead`,
+      : `${version} is higher than ${configuredVersion} on ${on}: ${why}`,
   );
 };
 
@@ -222,6 +251,12 @@ const cooldown: PlanCheck = ({ inputs, cooling }) => {
 
 const configFile: PlanCheck = ({ inputs, edit }) => {
   const { configured, service } = inputs;
+  if (service.action === 'registry_alias') {
+    const where = `\`${service.mlflow?.alias}\` of ${service.mlflow?.model}`;
+    return configured.version.ok
+      ? check('config_file', true, `${where} points to ${configured.version.version}; only the alias moves`)
+      : check('config_file', false, `${where}: ${configured.version.problem}`);
+  }
   if (!configured.version.ok) {
     return check('config_file', false, `${service.configPath}: ${configured.version.problem}`);
   }
@@ -255,7 +290,11 @@ function factsOf(inputs: PlanInputs): PlanFacts {
   const resolvedOwn = resolved ? catalog.iterations.get(resolved.directory) : undefined;
   const configuredVersion = configured.version.ok ? configured.version.version : undefined;
   const last = inputs.lastRollback;
-  const changes = configured.version.ok && chosen.version !== undefined && configuredVersion !== version;
+  const changes =
+    inputs.service.action !== 'registry_alias' &&
+    configured.version.ok &&
+    chosen.version !== undefined &&
+    configuredVersion !== version;
   return {
     inputs,
     chosen,
@@ -286,6 +325,15 @@ export function buildPlan(inputs: PlanInputs): Plan {
     diff: edit?.ok
       ? { lineNumber: edit.edit.lineNumber, before: edit.edit.before, after: edit.edit.after }
       : undefined,
+    aliasMove:
+      inputs.service.action === 'registry_alias' && inputs.service.mlflow && facts.version
+        ? {
+            model: inputs.service.mlflow.model,
+            alias: inputs.service.mlflow.alias,
+            from: facts.configuredVersion,
+            to: facts.version,
+          }
+        : undefined,
     checks,
     ok: checks.every((c) => c.ok),
     forced: inputs.force && facts.cooling,

@@ -39,7 +39,13 @@ export type Notice =
       readonly movedBase?: string;
     }
   /** `retryUntil` (ISO time): after it the request expires and Retry is refused. */
-  | { readonly kind: 'pr_failed'; readonly error: string; readonly retryUntil?: string }
+  | {
+      readonly kind: 'pr_failed';
+      readonly error: string;
+      readonly retryUntil?: string;
+      /** The failed write was the MLflow alias's move, not a PR. */
+      readonly alias?: boolean;
+    }
   | { readonly kind: 'labels_failed'; readonly number: number; readonly error: string }
   | {
       readonly kind: 'no_change';
@@ -49,6 +55,15 @@ export type Notice =
       readonly since?: { readonly sha: string; readonly at?: string; readonly summary: string };
     }
   | { readonly kind: 'merged'; readonly number?: number; readonly by?: string }
+  | {
+      readonly kind: 'alias_moved';
+      readonly model: string;
+      readonly alias: string;
+      readonly from?: string;
+      readonly to: string;
+      /** Tags the bot could not write (the move itself stands). */
+      readonly tagProblem?: string;
+    }
   | {
       readonly kind: 'abandoned';
       readonly id: string;

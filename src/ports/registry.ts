@@ -77,4 +77,6 @@ export interface RegistryAt {
 /** One client per tracking URI; a service without its own URI uses MLFLOW_TRACKING_URI. */
 export interface ModelRegistries {
   of(service: RegistryAt): ModelRegistry;
+  /** Drops kept listings, e.g. before a plan is re-checked. */
+  invalidate(): void;
 }

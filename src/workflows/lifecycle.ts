@@ -33,6 +33,7 @@ const FOLLOW_UPS: Record<RequestEvent, FollowUp> = {
   plan_failed: { audit: 'plan_failed', milestone: 'plan_failed' },
   already_configured: { audit: 'no_change', milestone: 'no_change' },
   merged: { audit: 'merged', milestone: 'merged' },
+  alias_moved: { audit: 'alias_moved', milestone: 'merged' },
   closed_unmerged: { audit: 'abandoned', milestone: 'abandoned' },
   // A PR may be closed and reopened more than once, and each reopening is news.
   reopened: { audit: 'reopened', milestone: 'each' },

@@ -20,6 +20,7 @@ import { AlreadyConfiguredError, type OpenedPr, PlanStaleError } from '../ports/
 import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
 import { postOnce } from './milestones.js';
+import { aliasMoveSent, moveAlias } from './moveAlias.js';
 import { makePlan } from './requestRollback.js';
 
 /**
@@ -79,6 +80,7 @@ export function editFor(request: RollbackRequest, service: ServiceConfig) {
 /** The version the request rolls back to, re-planned from fresh facts (bucket, config file, store). */
 function replan(deps: WorkflowDeps, request: RollbackRequest, service: ServiceConfig) {
   deps.status.bucket.invalidate();
+  deps.status.registries?.invalidate();
   const target = { kind: 'version' as const, version: request.plan.targetVersion };
   return makePlan(deps, { service, target, force: request.force }, request.id);
 }
@@ -137,6 +139,13 @@ async function attemptOpen(deps: WorkflowDeps, requestId: string, resume: boolea
     if (verdict.kind === 'failed') return await endOnFailedPlan(deps, request, fresh.plan);
     if (verdict.kind === 'changed')
       return await voidApprovals(deps, request, service, verdict.why, fresh.plan);
+    if (service.action === 'registry_alias') {
+      if (verdict.kind === 'same') return await moveAlias(deps, request, service);
+      // The alias is on the target: this request's own move before a crash, or someone else's.
+      if (await aliasMoveSent(deps, request))
+        return await moveAlias(deps, request, service, { alreadySent: true });
+      return await endWithoutChange(deps, request, new AlreadyConfiguredError());
+    }
 
     const permalink = await deps.cards.permalink(request).catch(() => undefined);
     const title = renderTitle(service.pr.titleTemplate, request);
@@ -183,7 +192,12 @@ async function failAttempt(
   await move(deps, request, 'pr_failed', {
     patch: { lastError: what, expiresAt: retryUntil },
     detail: { error: what, retryUntil: retryUntil.toISOString() },
-    notice: { kind: 'pr_failed', error: what, retryUntil: retryUntil.toISOString() },
+    notice: {
+      kind: 'pr_failed',
+      error: what,
+      retryUntil: retryUntil.toISOString(),
+      alias: service?.action === 'registry_alias',
+    },
   });
 }
 

@@ -53,10 +53,18 @@ export async function makePlan(
   excludeRequest?: string,
 ): Promise<{ ok: true; plan: Plan } | { ok: false; problem: string }> {
   const status = await getServiceStatus(deps.status, ask.service);
-  if (!status.catalog.ok)
-    return { ok: false, problem: `the model bucket could not be read: ${status.catalog.problem}` };
-  if (!status.configured.ok)
-    return { ok: false, problem: `the config repo could not be read: ${status.configured.problem}` };
+  const registry = ask.service.mlflow;
+  if (!status.catalog.ok) {
+    const source = registry ? `the MLflow model ${registry.model}` : 'the model bucket';
+    return { ok: false, problem: `${source} could not be read: ${status.catalog.problem}` };
+  }
+  if (!status.configured.ok) {
+    const source =
+      ask.service.action === 'registry_alias' && registry
+        ? `the alias ${registry.alias} of ${registry.model}`
+        : 'the config repo';
+    return { ok: false, problem: `${source} could not be read: ${status.configured.problem}` };
+  }
   const [active, lastRollback, rolledBackFrom] = await Promise.all([
     deps.store.findActive(ask.service.name),
     deps.store.lastRollbackPr(ask.service.name),

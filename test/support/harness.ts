@@ -11,6 +11,7 @@ import { afterEach } from 'vitest';
 import { openStore } from '../../src/adapters/store/open.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
+import type { MlflowEnv } from '../../src/config/env.js';
 import type { Store } from '../../src/ports/store.js';
 import { type Level, type Logger, silentLogger } from '../../src/support/log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
@@ -78,6 +79,10 @@ export interface HarnessOptions {
   /** The bot's logger and LOG_LEVEL (default: silent, error). */
   log?: Logger;
   logLevel?: Level;
+  /** More TOML at the end of the config (another service, e.g. an MLflow one). */
+  extraToml?: string | ((world: { health: FakeHealthchecks }) => string);
+  /** MLFLOW_TRACKING_* as the bot reads them. */
+  mlflowEnv?: MlflowEnv;
   /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
   adjustConfig?: (config: BotConfig) => BotConfig;
 }
@@ -208,6 +213,7 @@ deploy_phase = "merge"
 name = "production"
 healthcheck_url = "${h.health.urlFor('production')}"
 deploy_phase = "merge"
+${typeof opts.extraToml === 'function' ? opts.extraToml(h) : (opts.extraToml ?? '')}
 `;
 }
 
@@ -268,6 +274,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         slackApiUrl: slack.apiUrl,
         logLevel: opts.logLevel ?? 'error',
         githubWebhookSecret: opts.webhookSecret,
+        mlflow: opts.mlflowEnv,
       },
       log: opts.log ?? silentLogger,
       s3: opts.s3Endpoint ? new S3Client({ ...s3.clientConfig(), endpoint: opts.s3Endpoint }) : s3.client(),

@@ -72,7 +72,7 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
       );
     case 'pr_failed':
       return say(
-        md`:x: Opening the PR failed: ${n.error}. Nothing was merged; the approvals still stand. Press *Retry* on the card${
+        md`:x: ${n.alias ? 'Moving the alias failed' : 'Opening the PR failed'}: ${n.error}. ${n.alias ? 'The alias was not moved' : 'Nothing was merged'}; the approvals still stand. Press *Retry* on the card${
           n.retryUntil ? md` before ${date(new Date(n.retryUntil))}` : ''
         } to try again (the plan is checked afresh and anything already created is reused), or *Cancel* to drop the request.`,
       );
@@ -88,6 +88,14 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
             : ''
         }; nothing to do. ${n.id} ends without a PR.`,
         true,
+      );
+    case 'alias_moved':
+      return say(
+        md`:label: Moved ${code(n.alias)} of ${code(n.model)} from ${n.from ? code(n.from) : 'nothing'} to ${code(n.to)} in MLflow. Following the healthchecks until every environment serves ${code(n.to)}.${
+          n.tagProblem
+            ? md` The version tags could not be written (${n.tagProblem}); the move stands, but version ${n.from ?? '?'} is not marked as rolled back in MLflow.`
+            : ''
+        }`,
       );
     case 'merged':
       return say(

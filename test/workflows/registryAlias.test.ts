@@ -1,0 +1,167 @@
+/**
+ * A registry_alias service end to end: signed Slack requests to the bot, the bot's real MLflow client
+ * against the local MLflow stand-in, healthchecks from the local fake. The whole story (request →
+ * approval → one alias move → tags → healthchecks → complete), a forward target refused, the alias
+ * moved by someone else after the plan (approvals void), and MLflow down or slow named in time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { type FakeMlflow, startFakeMlflow } from '../../world/mlflow.js';
+import { type Harness, USERS, useHarness } from '../support/harness.js';
+import { textOf } from '../support/slackText.js';
+import { ephemeralTo, latestCard, postedCard, settle, threadReplies } from './support.js';
+
+const RECO_CHANNEL = 'CRECO00001';
+const MODEL = 'reco-ranker';
+const start = useHarness();
+let mlflow: FakeMlflow | undefined;
+afterEach(async () => {
+  await mlflow?.close();
+  mlflow = undefined;
+});
+
+const passed = { validation_status: 'passed' };
+
+/** The answer a read-only command posts to its response_url (shown in the channel). */
+async function answerTo(h: Harness, responseId: string): Promise<string> {
+  return textOf(await h.slack.waitFor(() => h.slack.responsesTo(responseId)[0]?.body));
+}
+
+/**
+ * Versions 1..13 of reco-ranker: 12 is champion; 10 and 8 have been champion before (tags a team
+ * backfilled); 11 never passed validation; 13 is newer than the champion.
+ */
+async function startWorld(options: { timeoutMs?: number } = {}): Promise<{ h: Harness; m: FakeMlflow }> {
+  const m = await startFakeMlflow({
+    models: [
+      {
+        name: MODEL,
+        versions: Array.from({ length: 13 }, (_, i) => {
+          const n = i + 1;
+          const tags: Record<string, string> = n === 11 ? { validation_status: 'failed' } : { ...passed };
+          if (n === 10 || n === 8) tags['rollback_bot.champion_since'] = `2026-11-${10 + n}T09:00:00Z`;
+          return { runId: `run-${n}`, tags };
+        }),
+        aliases: { champion: 12 },
+      },
+    ],
+  });
+  mlflow = m;
+  const h = await start({
+    extraToml: ({ health }) => `
+[services.reco]
+channel = "${RECO_CHANNEL}"
+source = "mlflow"
+action = "registry_alias"
+alarm_names = ["reco-5xx"]
+cooldown_hours = 0
+
+[services.reco.mlflow]
+tracking_uri = "${m.url}"
+model = "${MODEL}"
+metrics = ["auc"]
+timeout_ms = ${options.timeoutMs ?? 2000}
+
+[services.reco.approvers]
+users = ["${USERS.bob}", "${USERS.carol}"]
+
+[[services.reco.environments]]
+name = "production"
+healthcheck_url = "${health.urlFor('reco-production')}"
+`,
+  });
+  return { h, m };
+}
+
+describe('a registry_alias service', () => {
+  it('rolls back by moving the alias once, tags both versions, and verifies on the healthchecks', async () => {
+    const { h, m } = await startWorld();
+    h.health.serve('reco-production', '12');
+    const asked = await h.command('to previous reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    expect(asked.status).toBe(200);
+    const id = await postedCard(h);
+    const card = latestCard(h, id);
+    expect(card).toContain('10');
+    expect(card).toMatch(/champion/);
+
+    await h.click(ACTIONS.approve, id, USERS.bob);
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Moved `champion`')));
+    expect(m.registry.aliasOf(MODEL, 'champion')).toBe('10');
+    expect(m.count('POST', 'registered-models/alias')).toBe(1);
+    expect(m.registry.versionTags(MODEL, 12)).toMatchObject({
+      'rollback_bot.rolled_back': id,
+      'rollback_bot.champion_until': expect.any(String),
+    });
+    expect(m.registry.versionTags(MODEL, 10)['rollback_bot.champion_since']).toBeDefined();
+    expect((await h.store.getRequest(id))?.state).toBe('merged');
+
+    // A double click and another round change nothing: the move was made once.
+    await h.click(ACTIONS.approve, id, USERS.carol);
+    await h.bot.runRound();
+    expect(m.count('POST', 'registered-models/alias')).toBe(1);
+
+    h.health.serve('reco-production', '10');
+    await h.bot.runRound();
+    await h.bot.runRound();
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Rollback complete')));
+    expect((await h.store.getRequest(id))?.state).toBe('completed');
+    // The version rolled back from is never last known good again, even for a new database.
+    const versions = await h.command('versions reco', USERS.alice);
+    expect(await answerTo(h, versions.responseId)).toMatch(/12/);
+  });
+
+  it('refuses a target newer than the alias ("release it normally") and one that never was champion', async () => {
+    const { h } = await startWorld();
+    h.health.serve('reco-production', '12');
+    const forward = await h.command('to 13 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    expect(await ephemeralTo(h, forward.responseId)).toMatch(/release it normally/);
+    const never = await h.command('to 9 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    expect(await ephemeralTo(h, never.responseId)).toMatch(/never been `champion`/);
+    const unvalidated = await h.command('to 11 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    expect(await ephemeralTo(h, unvalidated.responseId)).toMatch(/failed validation/);
+  });
+
+  it('voids the approvals when someone moved the alias after the plan, and moves nothing', async () => {
+    const { h, m } = await startWorld();
+    h.health.serve('reco-production', '12');
+    await h.command('to 8 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const id = await postedCard(h);
+    m.setAlias(MODEL, 'champion', 10);
+    await h.click(ACTIONS.approve, id, USERS.bob);
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Approvals were reset')));
+    expect(threadReplies(h).join('\n')).toMatch(/now configures 10, not 12/);
+    expect(m.count('POST', 'registered-models/alias')).toBe(0);
+    expect((await h.store.getRequest(id))?.state).toBe('pending');
+  });
+
+  it('ends "nothing to do" when the alias was moved to the target itself', async () => {
+    const { h, m } = await startWorld();
+    h.health.serve('reco-production', '12');
+    await h.command('to 10 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const id = await postedCard(h);
+    m.setAlias(MODEL, 'champion', 10);
+    await h.click(ACTIONS.approve, id, USERS.bob);
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('already')));
+    expect((await h.store.getRequest(id))?.state).toBe('no_change');
+    expect(m.count('POST', 'registered-models/alias')).toBe(0);
+  });
+
+  it('names MLflow down, and MLflow too slow, within the bound', async () => {
+    const { h, m } = await startWorld({ timeoutMs: 500 });
+    h.health.serve('reco-production', '12');
+    await m.setMode('down');
+    let started = Date.now();
+    const down = await h.command('status reco', USERS.alice);
+    const downText = await answerTo(h, down.responseId);
+    expect(downText).toMatch(/MLflow model reco-ranker: .*refused/);
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    await m.setMode('hang');
+    started = Date.now();
+    const slow = await h.command('status reco', USERS.alice);
+    const slowText = await answerTo(h, slow.responseId);
+    expect(slowText).toMatch(/no answer within 0.5 s \(timeout\)/);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await settle(h);
+  });
+});
