@@ -23,7 +23,7 @@
 // First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
 import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
-import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
+import { loadBucketListing, startFakeS3 } from '../world/s3.js';
 import { BUCKET, SIGNING_SECRET, USERS } from '../test/support/harness.js';
 import { type LoadGenerator, type LoadResult, startLoadGenerator } from './lib/loadClient.js';
 import { type Child, readyLine, startBot, startTs } from './lib/processes.js';

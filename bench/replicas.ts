@@ -21,11 +21,11 @@
 // First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
 import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
-import type { GitHubCall } from '../test/fakes/github.js';
-import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
+import type { GitHubCall } from '../world/github.js';
+import { loadBucketListing, startFakeS3 } from '../world/s3.js';
 import { BUCKET, SIGNING_SECRET, USERS } from '../test/support/harness.js';
-import { blockActionsPayload } from '../test/support/slackPayloads.js';
-import { sendInteraction } from '../test/support/slackRequests.js';
+import { blockActionsPayload } from '../world/slack/payloads.js';
+import { sendInteraction } from '../world/slack/requests.js';
 import { startPostgres } from './lib/postgres.js';
 import { type BotChild, type Child, readyLine, startBot, startTs } from './lib/processes.js';
 import {

@@ -21,11 +21,11 @@ import { openStore } from '../src/adapters/store/open.js';
 import { createBot } from '../src/app.js';
 import { parseBotConfig } from '../src/config/botConfig.js';
 import { createLogger, type Level, type Logger } from '../src/support/log.js';
-import { startFakeGitHub } from '../test/fakes/github.js';
-import { startFakeHealthchecks } from '../test/fakes/healthchecks.js';
-import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
-import { readFixture } from '../test/support/fixtures.js';
-import { testCertPem } from '../test/support/snsSign.js';
+import { startFakeGitHub } from '../world/github.js';
+import { startFakeHealthchecks } from '../world/healthchecks.js';
+import { loadBucketListing, startFakeS3 } from '../world/s3.js';
+import { readFixture } from '../world/fixtures.js';
+import { testCertPem } from '../world/snsSign.js';
 import {
   ALARM,
   ALERT_TOOL,
@@ -45,10 +45,10 @@ import {
 } from './config.js';
 import { DemoHttpError, startDemoServer } from './server.js';
 import { createDelivery, escapeTyped } from './slack/toBot.js';
-import { createWebApi } from './slack/webApi.js';
-import { SlackApiError, Workspace } from './slack/workspace.js';
-import { type AlarmState, postAlertMessage, sendSnsAlarm } from './world/alarms.js';
-import { startCi } from './world/ci.js';
+import { createWebApi } from '../world/slack/webApi.js';
+import { SlackApiError, Workspace } from '../world/slack/workspace.js';
+import { type AlarmState, postAlertMessage, sendSnsAlarm } from '../world/alarms.js';
+import { startCi } from '../world/ci.js';
 
 export interface DemoOptions {
   /** Port of the page (and the local Slack); 0 picks a free one. Everything binds 127.0.0.1. */

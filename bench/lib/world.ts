@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '../../test/fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from '../../test/fakes/healthchecks.js';
-import { S3RVER_CREDENTIALS } from '../../test/fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from '../../test/fakes/slack.js';
-import { readFixture } from '../../test/support/fixtures.js';
+import { type FakeGitHub, startFakeGitHub } from '../../world/github.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from '../../world/healthchecks.js';
+import { S3RVER_CREDENTIALS } from '../../world/s3.js';
+import { type FakeSlack, startFakeSlack } from '../../world/slack/fake.js';
+import { readFixture } from '../../world/fixtures.js';
 import {
   CHANNEL,
   configToml,
@@ -21,7 +21,7 @@ import {
   SIGNING_SECRET,
   USERS,
 } from '../../test/support/harness.js';
-import { type SlackHttpResult, sendSlashCommand } from '../../test/support/slackRequests.js';
+import { type SlackHttpResult, sendSlashCommand } from '../../world/slack/requests.js';
 
 export interface World {
   readonly slack: FakeSlack;

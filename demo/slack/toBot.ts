@@ -5,8 +5,8 @@
  * ack) is interpreted as Slack would: a slash command's body is shown to the person, a submission's
  * `response_action` keeps the modal open with errors, updates or closes it.
  */
-import { signSlackRequest } from '../../test/support/slackRequests.js';
-import { type Message, type OpenView, SlackApiError, type Workspace } from './workspace.js';
+import { signSlackRequest } from '../../world/slack/requests.js';
+import { type Message, type OpenView, SlackApiError, type Workspace } from '../../world/slack/workspace.js';
 
 export interface DeliveryOptions {
   readonly workspace: Workspace;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHANNEL, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { sendSlashCommand } from '../support/slackRequests.js';
+import { sendSlashCommand } from '../../world/slack/requests.js';
 import { textOf } from '../support/slackText.js';
 import { settle } from '../workflows/support.js';
 

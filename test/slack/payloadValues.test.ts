@@ -12,7 +12,7 @@ import {
   SERVICE_SELECT,
 } from '../../src/slack/blocks/requestModal.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { sendInteraction } from '../support/slackRequests.js';
+import { sendInteraction } from '../../world/slack/requests.js';
 import { rawTextOf } from '../support/slackText.js';
 
 const start = useHarness();

@@ -6,11 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
-import { type FakeS3, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
-import { readFixture } from './fixtures.js';
+import { type FakeGitHub, startFakeGitHub } from '../../world/github.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from '../../world/healthchecks.js';
+import { type FakeS3, loadBucketListing, startFakeS3 } from '../../world/s3.js';
+import { type FakeSlack, startFakeSlack } from '../../world/slack/fake.js';
+import { readFixture } from '../../world/fixtures.js';
 import {
   BUCKET,
   configToml,

@@ -3,9 +3,9 @@
  * Signing follows Slack's "verifying requests" scheme: v0=HMAC-SHA256(secret, `v0:<ts>:<raw body>`).
  */
 import { createHmac } from 'node:crypto';
-import { type SlashCommand, slashCommandFields } from './slackPayloads.js';
+import { type SlashCommand, slashCommandFields } from './payloads.js';
 
-export type { SlashCommand } from './slackPayloads.js';
+export type { SlashCommand } from './payloads.js';
 
 export interface SlackRequestOverrides {
   /** Unix seconds to sign with and send; an old one builds a replayed/stale request. */

@@ -4,7 +4,7 @@
  * does, so a new call in the bot shows up instead of silently succeeding.
  */
 import type http from 'node:http';
-import { parseArgs } from '../../test/fakes/slack.js';
+import { parseArgs } from './fake.js';
 import { SlackApiError, type Workspace } from './workspace.js';
 
 export interface WebApiOptions {

@@ -1,16 +1,16 @@
 /**
  * The alarm, two ways it reaches the bot in the reference deployment:
  * - CloudWatch → SNS → `POST /alerts/sns`: a Notification signed like SNS signs (with the test key in
- *   test/fixtures; the demo's composition is the only place that trusts its certificate);
+ *   world/fixtures; the demo's composition is the only place that trusts its certificate);
  * - another tool (AWS Chatbot) posts the alarm in #ml-alerts, which Slack delivers to the bot as a
  *   message event.
  */
 import { randomUUID } from 'node:crypto';
-import { readFixture } from '../../test/support/fixtures.js';
-import { signSns } from '../../test/support/snsSign.js';
-import { ALERT_TOOL, CHANNELS } from '../config.js';
-import type { Delivery } from '../slack/toBot.js';
-import type { Workspace } from '../slack/workspace.js';
+import { readFixture } from './fixtures.js';
+import { signSns } from './snsSign.js';
+import { ALERT_TOOL, CHANNELS } from '../demo/config.js';
+import type { Delivery } from '../demo/slack/toBot.js';
+import type { Workspace } from './slack/workspace.js';
 
 export type AlarmState = 'ALARM' | 'OK';
 

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { sendJson, startHttpServer } from './http.js';
-import type { FakeSocketMode } from './socketMode.js';
+import { sendJson, startHttpServer } from '../http.js';
+import type { FakeSocketMode } from '../socketMode.js';
 
 export interface SlackCall {
   method: string;
