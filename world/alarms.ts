@@ -1,16 +1,11 @@
 /**
- * The alarm, two ways it reaches the bot in the reference deployment:
- * - CloudWatch → SNS → `POST /alerts/sns`: a Notification signed like SNS signs (with the test key in
- *   world/fixtures; the demo's composition is the only place that trusts its certificate);
- * - another tool (AWS Chatbot) posts the alarm in #ml-alerts, which Slack delivers to the bot as a
- *   message event.
+ * A CloudWatch alarm as it reaches the bot through SNS (`POST /alerts/sns`): a Notification signed like
+ * SNS signs, with the test key in world/fixtures (only a bot told to trust its certificate accepts it).
+ * The other way, another tool posting the alarm in Slack, is the demo's (demo/alertTool.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { readFixture } from './fixtures.js';
 import { signSns } from './snsSign.js';
-import { ALERT_TOOL, CHANNELS } from '../demo/config.js';
-import type { Delivery } from '../demo/slack/toBot.js';
-import type { Workspace } from './slack/workspace.js';
 
 export type AlarmState = 'ALARM' | 'OK';
 
@@ -41,30 +36,4 @@ export async function sendSnsAlarm(botUrl: string, state: AlarmState): Promise<n
   });
   await res.arrayBuffer();
   return res.status;
-}
-
-/** AWS Chatbot's post of the alarm in #ml-alerts, then the message event Slack sends the bot. */
-export async function postAlertMessage(
-  workspace: Workspace,
-  delivery: Delivery,
-  toolUserId: string,
-  alarm: string,
-): Promise<void> {
-  const message = workspace.post({
-    channel: CHANNELS.alerts.id,
-    user: toolUserId,
-    botId: ALERT_TOOL.botId,
-    content: {
-      text: '',
-      attachments: [
-        {
-          color: 'danger',
-          title: `:rotating_light: ALARM: "${alarm}" in EU (London)`,
-          text: 'Threshold Crossed: 3 out of the last 3 datapoints were greater than the threshold (5.0). 5XX responses from the FPO search API above 5% for 3 minutes.',
-          footer: 'CloudWatch · eu-west-2',
-        },
-      ],
-    },
-  });
-  await delivery.messageEvent(message);
 }

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthchecks } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { describeHealthError } from '../../src/words/health.js';
+import { readFixture } from '../../world/fixtures.js';
 import { type FakeHealthchecks, startFakeHealthchecks } from '../../world/healthchecks.js';
 import { startHttpServer } from '../../world/http.js';
-import { readFixture } from '../../world/fixtures.js';
 import { closedPortUrl } from '../../world/ports.js';
 
 let fake: FakeHealthchecks;

@@ -11,8 +11,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { readFixture } from '../../world/fixtures.js';
-import { ALARM, type Harness, REPO, TOPIC_ARN, USERS, useHarness } from '../support/harness.js';
 import { signSns } from '../../world/snsSign.js';
+import { ALARM, type Harness, REPO, TOPIC_ARN, USERS, useHarness } from '../support/harness.js';
 import { postedCard, pulls, until } from '../workflows/support.js';
 
 const SEED = 20_261_202;

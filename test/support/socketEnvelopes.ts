@@ -3,7 +3,7 @@
  * envelopes over the fake Socket Mode endpoint. Each call waits for the bot's acknowledgement of that
  * envelope within Slack's 3 s deadline and returns it.
  */
-import type { Ack, DeliverOptions, EnvelopeType, FakeSocketMode } from '../../world/socketMode.js';
+
 import {
   blockActionsPayload,
   type ClickWhere,
@@ -11,6 +11,7 @@ import {
   slashCommandFields,
   viewSubmissionPayload,
 } from '../../world/slack/payloads.js';
+import type { Ack, DeliverOptions, EnvelopeType, FakeSocketMode } from '../../world/socketMode.js';
 
 export interface EnvelopeResult {
   envelopeId: string;

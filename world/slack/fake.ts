@@ -1,11 +1,18 @@
 /**
- * A local stand-in for the Slack Web API and for `response_url` endpoints. The bot's real WebClient (or
- * Bolt's) is pointed at `apiUrl`; every call is recorded so tests assert on what the bot said.
+ * The local Slack: the Web API (`/api/<method>`) and response URLs (`/response/<id>`) over one
+ * workspace (workspace.ts, webApi.ts). The bot's real WebClient (or Bolt's) is pointed at `apiUrl`.
+ * Every call and response post is recorded so tests assert on what the bot said; failures and delays
+ * can be injected per method. Tests run it lenient (any channel, trigger or ts a test made up is
+ * taken); the demo runs it strict, with its people and channels, and shows the workspace in its page.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { sendJson, startHttpServer } from '../http.js';
 import type { FakeSocketMode } from '../socketMode.js';
+import { parseArgs } from './args.js';
+import { type SlackIdentity, TEST_IDENTITY } from './identity.js';
+import { createWebApi } from './webApi.js';
+import { type Channel, SlackApiError, type SlackUser, type UserGroup, Workspace } from './workspace.js';
 
 export interface SlackCall {
   method: string;
@@ -33,6 +40,9 @@ export interface FakeSlack {
   url: string;
   /** Base URL for Bolt / WebClient `slackApiUrl`; ends with `/api/`. */
   apiUrl: string;
+  /** What people see: channels, messages, modals (the demo's page draws it). */
+  workspace: Workspace;
+  identity: SlackIdentity;
   calls: SlackCall[];
   responses: SlackResponsePost[];
   callsTo(method: string): SlackCall[];
@@ -52,8 +62,20 @@ export interface FakeSlack {
 }
 
 export interface FakeSlackOptions {
-  /** usergroup id → member user ids, answered by `usergroups.users.list`. */
-  usergroups?: Record<string, string[]>;
+  /** usergroup id → member user ids (or named groups), answered by `usergroups.users.list`. */
+  usergroups?: Record<string, string[]> | readonly UserGroup[];
+  users?: readonly SlackUser[];
+  /** The workspace's channels; with `strict`, no other channel exists. */
+  channels?: readonly Channel[];
+  /** Slack's own checks on what the bot names (see WorkspaceOptions.lenient); default: lenient. */
+  strict?: boolean;
+  /** Who the bot and its team are (default TEST_IDENTITY). */
+  identity?: SlackIdentity;
+  /** Base URL of permalinks (default `https://<domain>.slack.com`). */
+  pageUrl?: () => string;
+  /** Workspace clock (message timestamps, trigger and response URL expiry). */
+  now?: () => number;
+  triggerTtlMs?: number;
   /**
    * Socket Mode: `apps.connections.open` answers a one-time URL of this endpoint, when called with
    * `appToken` in the Authorization header (Slack refuses the token as a POST parameter).
@@ -61,63 +83,38 @@ export interface FakeSlackOptions {
   socketMode?: { endpoint: FakeSocketMode; appToken: string };
   /** The workspace's bot token: any other `xoxb-` token is refused with `invalid_auth`, as Slack does. */
   botToken?: string;
+  /** Called when the answer to a Web API call has been written. */
+  onAnswered?: (method: string) => void;
+  /** Keep a record of calls and response posts (default true; a long-running demo turns it off). */
+  record?: boolean;
 }
 
-/**
- * Form-encoded calls carry every non-scalar argument as a JSON string (WebClient.serializeBody). These
- * are the arguments that hold structures; parsing only these keeps a `text` like "[1]" a string.
- */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurls', 'user_auth_blocks']);
-
-/**
- * The arguments of a Web API call as Slack reads them (query, form or JSON body). A structured field
- * holding malformed JSON is handed to `onMalformed` (the demo answers `invalid_<field>` like Slack); by
- * default it is left as the string the client sent, so a test sees it.
- */
-export function parseArgs(
-  req: http.IncomingMessage,
-  body: Buffer,
-  query: URLSearchParams,
-  onMalformed: (field: string) => void = () => undefined,
-): Record<string, unknown> {
-  const args: Record<string, unknown> = Object.fromEntries(query);
-  const text = body.toString('utf8');
-  if (text === '') return args;
-  const type = req.headers['content-type'] ?? '';
-  if (type.includes('application/json')) {
-    return { ...args, ...(JSON.parse(text) as Record<string, unknown>) };
-  }
-  for (const [key, value] of new URLSearchParams(text)) {
-    args[key] = value;
-  }
-  for (const key of JSON_FIELDS) {
-    const value = args[key];
-    if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
-      try {
-        args[key] = JSON.parse(value);
-      } catch {
-        onMalformed(key);
-      }
-    }
-  }
-  return args;
-}
+const namedGroups = (groups: FakeSlackOptions['usergroups']): UserGroup[] =>
+  Array.isArray(groups)
+    ? [...groups]
+    : Object.entries(groups ?? {}).map(([id, members]) => ({ id, handle: id, name: id, members }));
 
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
-  const usergroups = opts.usergroups ?? {};
+  const identity = opts.identity ?? TEST_IDENTITY;
+  const workspace = new Workspace({
+    users: opts.users,
+    usergroups: namedGroups(opts.usergroups),
+    channels: opts.channels,
+    now: opts.now,
+    triggerTtlMs: opts.triggerTtlMs,
+    lenient: !opts.strict,
+  });
+  const record = opts.record ?? true;
   const calls: SlackCall[] = [];
   const responses: SlackResponsePost[] = [];
   const failures = new Map<string, Array<{ how: FailHow; left: number }>>();
   const holds = new Map<string, Array<{ arrived: () => void; released: Promise<void> }>>();
-  let tsCounter = 0;
-  let viewCounter = 0;
-
-  // Slack message timestamps are "<unix seconds>.<6 digits>", unique per channel and increasing.
-  const nextTs = (): string => {
-    tsCounter += 1;
-    const seconds = 1_700_000_000 + Math.floor(tsCounter / 10_000);
-    return `${seconds}.${String((tsCounter % 10_000) * 100).padStart(6, '0')}`;
-  };
+  let url = '';
+  const webApi = createWebApi(workspace, {
+    ...identity,
+    pageUrl: opts.pageUrl ?? (() => `https://${identity.team.domain}.slack.com`),
+    socketUrl: opts.socketMode ? () => opts.socketMode?.endpoint.openUrl() ?? '' : undefined,
+  });
 
   const takeFailure = (method: string): FailHow | undefined => {
     const queue = failures.get(method);
@@ -128,88 +125,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return head.how;
   };
 
-  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
-    const channel = args.channel;
-    switch (method) {
-      case 'chat.postMessage': {
-        const ts = nextTs();
-        const { channel: _c, token: _t, ...message } = args;
-        return {
-          ok: true,
-          channel,
-          ts,
-          message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ...message, ts },
-        };
-      }
-      case 'chat.update': {
-        const { channel: _c, token: _t, ...message } = args;
-        return { ok: true, channel, ts: args.ts, text: args.text, message: { ...message } };
-      }
-      case 'chat.postEphemeral':
-        return { ok: true, message_ts: nextTs() };
-      case 'chat.getPermalink': {
-        const ts = String(args.message_ts ?? '');
-        return {
-          ok: true,
-          channel,
-          permalink: `https://example.slack.com/archives/${String(channel)}/p${ts.replace('.', '')}`,
-        };
-      }
-      case 'views.open':
-      case 'views.update':
-      case 'views.push': {
-        viewCounter += 1;
-        const view = typeof args.view === 'object' && args.view !== null ? args.view : {};
-        // views.update keeps the id of the view it replaces
-        const id =
-          method === 'views.update' && typeof args.view_id === 'string'
-            ? args.view_id
-            : `V${String(viewCounter).padStart(8, '0')}`;
-        return { ok: true, view: { id, ...view } };
-      }
-      case 'usergroups.users.list': {
-        const users = usergroups[String(args.usergroup)];
-        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
-      }
-      case 'apps.connections.open':
-        return { ok: true, url: opts.socketMode?.endpoint.openUrl() };
-      case 'auth.test':
-        return {
-          ok: true,
-          url: 'https://example.slack.com/',
-          team: 'Example',
-          team_id: 'T1',
-          user: 'rollback-bot',
-          user_id: 'UBOT',
-          bot_id: 'BBOT',
-        };
-      case 'conversations.info': {
-        const id = String(channel ?? '');
-        return {
-          ok: true,
-          channel: {
-            id,
-            name: `channel-${id.toLowerCase()}`,
-            is_channel: true,
-            is_private: false,
-            is_archived: false,
-            is_member: true,
-          },
-        };
-      }
-      default:
-        return { ok: true };
-    }
-  };
-
   /**
-   * Slack's token rules for the methods this fake knows: `apps.connections.open` takes only the app-level
-   * token, and only in the Authorization header; an app-level token is good for nothing else.
+   * Slack's token rules: `apps.connections.open` takes only the app-level token, and only in the
+   * Authorization header; an app-level token is good for nothing else.
    */
   const tokenRefusal = (method: string, auth: string | undefined, token: string | undefined) => {
-    if (method === 'apps.connections.open') {
-      if (!opts.socketMode)
-        throw new Error('fake Slack: apps.connections.open called without a socketMode endpoint');
+    if (method === 'apps.connections.open' && opts.socketMode) {
       if (!auth?.startsWith('Bearer ')) return 'not_authed';
       if (!token?.startsWith('xapp-')) return 'not_allowed_token_type';
       if (token !== opts.socketMode.appToken) return 'invalid_auth';
@@ -220,44 +141,59 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return undefined;
   };
 
-  const server = await startHttpServer(async (req, res, body) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const at = Date.now();
-
-    if (url.pathname.startsWith('/response/')) {
-      const id = decodeURIComponent(url.pathname.slice('/response/'.length));
-      const text = body.toString('utf8');
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // Slack only accepts JSON here; keep the raw text so a test can see what was wrong
-      }
-      responses.push({ id, body: parsed, at });
+  function responsePost(id: string, body: Buffer, res: http.ServerResponse): void {
+    const text = body.toString('utf8');
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Slack only accepts JSON here; keep the raw text so a test can see what was wrong
+    }
+    if (record) responses.push({ id, body: parsed, at: Date.now() });
+    // A test's own response URLs (responseUrl()) are only recorded; the workspace's own are acted on.
+    if (!workspace.hasResponseUrl(id)) {
+      if (workspace.lenient) sendJson(res, 200, { ok: true });
+      else sendJson(res, 404, { ok: false, error: 'no_such_url' });
+      return;
+    }
+    const message = text === '' ? {} : parsed;
+    if (typeof message !== 'object' || message === null) {
+      sendJson(res, 400, { ok: false, error: 'invalid_payload' });
+      return;
+    }
+    try {
+      webApi.respond(id, message as Record<string, unknown>);
       sendJson(res, 200, { ok: true });
-      return;
+    } catch (err) {
+      if (!(err instanceof SlackApiError)) throw err;
+      sendJson(res, 404, { ok: false, error: err.code });
     }
+  }
 
-    if (!url.pathname.startsWith('/api/')) {
-      sendJson(res, 404, { ok: false, error: 'unknown_path' });
+  async function apiCall(method: string, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    let args: Record<string, unknown>;
+    try {
+      args = parseArgs(req, body, query, (field) => {
+        if (!workspace.lenient) throw new SlackApiError(`invalid_${field}`);
+      });
+    } catch (err) {
+      sendJson(res, 200, { ok: false, error: err instanceof SlackApiError ? err.code : 'invalid_arguments' });
       return;
     }
-    const method = url.pathname.slice('/api/'.length);
-    const args = parseArgs(req, body, url.searchParams);
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ')
       ? auth.slice('Bearer '.length)
       : (args.token as string | undefined);
-    const call: SlackCall = { method, args, at };
+    const call: SlackCall = { method, args, at: Date.now() };
     if (token !== undefined) call.token = token;
-    calls.push(call);
+    if (record) calls.push(call);
 
     const hold = holds.get(method)?.shift();
     if (hold) {
       hold.arrived();
       await hold.released;
     }
-
     const failure = takeFailure(method);
     if (failure?.status !== undefined) {
       res.writeHead(failure.status, { 'content-type': 'text/plain' });
@@ -273,12 +209,33 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       sendJson(res, 200, { ok: false, error: refusal });
       return;
     }
-    sendJson(res, 200, answer(method, args));
-  });
+    const { token: _token, ...callArgs } = args;
+    res.once('finish', () => opts.onAnswered?.(method));
+    try {
+      sendJson(res, 200, { ok: true, ...webApi.call(method, callArgs) });
+    } catch (err) {
+      if (!(err instanceof SlackApiError)) throw err;
+      sendJson(res, 200, { ok: false, error: err.code });
+    }
+  }
 
-  const fake: FakeSlack = {
-    url: server.url,
-    apiUrl: `${server.url}/api/`,
+  const server = await startHttpServer(async (req, res, body) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname.startsWith('/response/')) {
+      responsePost(decodeURIComponent(pathname.slice('/response/'.length)), body, res);
+    } else if (pathname.startsWith('/api/')) {
+      await apiCall(pathname.slice('/api/'.length), req, res, body);
+    } else {
+      sendJson(res, 404, { ok: false, error: 'unknown_path' });
+    }
+  });
+  url = server.url;
+
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    workspace,
+    identity,
     calls,
     responses,
     callsTo: (method) => calls.filter((c) => c.method === method),
@@ -307,32 +264,37 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       holds.set(method, queue);
       return { arrived: arrivedPromise, release };
     },
-    responseUrl: (id = randomUUID()) => `${server.url}/response/${encodeURIComponent(id)}`,
+    responseUrl: (id = randomUUID()) => `${url}/response/${encodeURIComponent(id)}`,
     responsesTo: (id) => responses.filter((r) => r.id === id),
-    async waitFor<T>(pick: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      let lastError: unknown;
-      for (;;) {
-        try {
-          const value = pick();
-          if (value) return value;
-        } catch (err) {
-          // a pick that indexes into a not-yet-recorded call throws; treat it as "not yet"
-          lastError = err;
-        }
-        if (Date.now() >= deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const recent = {
-        calls: calls.slice(-10).map(({ method, args }) => ({ method, args })),
-        responses: responses.slice(-10).map(({ id, body }) => ({ id, body })),
-      };
-      const cause = lastError instanceof Error ? ` (last pick error: ${lastError.message})` : '';
-      throw new Error(
-        `fake Slack: condition not met within ${timeoutMs} ms${cause}. Last calls and responses:\n${JSON.stringify(recent, null, 2)}`,
-      );
-    },
+    waitFor: (pick, timeoutMs = 5000) => waitFor(pick, timeoutMs, { calls, responses }),
     close: () => server.close(),
   };
-  return fake;
+}
+
+async function waitFor<T>(
+  pick: () => T | undefined | null | false,
+  timeoutMs: number,
+  seen: { calls: SlackCall[]; responses: SlackResponsePost[] },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = pick();
+      if (value) return value;
+    } catch (err) {
+      // a pick that indexes into a not-yet-recorded call throws; treat it as "not yet"
+      lastError = err;
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const recent = {
+    calls: seen.calls.slice(-10).map(({ method, args }) => ({ method, args })),
+    responses: seen.responses.slice(-10).map(({ id, body }) => ({ id, body })),
+  };
+  const cause = lastError instanceof Error ? ` (last pick error: ${lastError.message})` : '';
+  throw new Error(
+    `fake Slack: condition not met within ${timeoutMs} ms${cause}. Last calls and responses:\n${JSON.stringify(recent, null, 2)}`,
+  );
 }

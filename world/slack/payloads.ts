@@ -1,8 +1,15 @@
 /**
- * The payloads Slack sends for a slash command, a button click and a modal submission, whatever the
- * transport: HTTP mode posts them to `/slack/events` (form-encoded), Socket Mode wraps them in an
- * envelope. One builder each, so both modes are tested with the same shapes.
+ * The payloads Slack sends an app for a slash command, a click or pick (block_actions), a modal
+ * submission (view_submission) and an Events API event, whatever the transport: HTTP mode posts them
+ * to `/slack/events` (form-encoded or JSON), Socket Mode wraps them in an envelope. Tests, benchmarks
+ * and the demo's local Slack all build them here, so every mode and caller sends the same shapes.
+ * Each builder takes what varies; the rest is what Slack sends for the tests' workspace (TEST_IDENTITY)
+ * unless `identity` says otherwise.
  */
+import { type SlackIdentity, TEST_IDENTITY } from './identity.js';
+
+/** Slack still sends the deprecated verification token; Bolt checks the signature instead. */
+const TOKEN = 'deprecated-verification-token';
 
 export interface SlashCommand {
   text: string;
@@ -12,6 +19,8 @@ export interface SlashCommand {
   command?: string;
   trigger_id?: string;
   team_id?: string;
+  team_domain?: string;
+  api_app_id?: string;
   user_name?: string;
   channel_name?: string;
 }
@@ -19,19 +28,93 @@ export interface SlashCommand {
 /** Every field of a slash command is a string, in HTTP mode and in a `slash_commands` envelope alike. */
 export function slashCommandFields(cmd: SlashCommand): Record<string, string> {
   return {
-    token: 'deprecated-verification-token',
-    team_id: cmd.team_id ?? 'T1',
-    team_domain: 'example',
+    token: TOKEN,
+    team_id: cmd.team_id ?? TEST_IDENTITY.team.id,
+    team_domain: cmd.team_domain ?? TEST_IDENTITY.team.domain,
     channel_id: cmd.channel_id,
     channel_name: cmd.channel_name ?? 'rollbacks',
     user_id: cmd.user_id,
     user_name: cmd.user_name ?? cmd.user_id.toLowerCase(),
     command: cmd.command ?? '/rollback',
     text: cmd.text,
-    api_app_id: 'A1',
+    api_app_id: cmd.api_app_id ?? TEST_IDENTITY.appId,
     is_enterprise_install: 'false',
     response_url: cmd.response_url,
     trigger_id: cmd.trigger_id ?? `${Date.now()}.1.trigger`,
+  };
+}
+
+export interface Actor {
+  readonly id: string;
+  /** Display name (default: the id in lower case). */
+  readonly name?: string;
+}
+
+const userJson = (user: Actor, identity: SlackIdentity) => ({
+  id: user.id,
+  username: user.name ?? user.id.toLowerCase(),
+  name: user.name ?? user.id.toLowerCase(),
+  team_id: identity.team.id,
+});
+
+/** Where a block action happened: on a message (with a response URL) or in a modal. */
+export type ActionPlace =
+  | {
+      readonly kind: 'message';
+      readonly channel: { readonly id: string; readonly name: string };
+      readonly messageTs: string;
+      /** The thread the message is in, when it is a reply. */
+      readonly threadTs?: string;
+      readonly ephemeral?: boolean;
+      /** The message as Slack shows it to the app; Slack leaves it out for ephemeral messages. */
+      readonly message?: Record<string, unknown>;
+      readonly responseUrl: string;
+    }
+  | { readonly kind: 'view'; readonly view: Record<string, unknown> };
+
+/** `block_actions`: the full form, for any element on a message or in a modal. */
+export function blockActions(input: {
+  user: Actor;
+  place: ActionPlace;
+  actions: ReadonlyArray<Record<string, unknown>>;
+  triggerId?: string;
+  identity?: SlackIdentity;
+}): Record<string, unknown> {
+  const identity = input.identity ?? TEST_IDENTITY;
+  const { place } = input;
+  const common = {
+    type: 'block_actions',
+    user: userJson(input.user, identity),
+    api_app_id: identity.appId,
+    token: TOKEN,
+    team: { id: identity.team.id, domain: identity.team.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    trigger_id: input.triggerId ?? `${Date.now()}.trigger`,
+  };
+  if (place.kind === 'view') {
+    const viewId = String(place.view.id ?? '');
+    return {
+      ...common,
+      container: { type: 'view', view_id: viewId },
+      view: place.view,
+      actions: input.actions,
+    };
+  }
+  return {
+    ...common,
+    container: {
+      type: 'message',
+      message_ts: place.messageTs,
+      channel_id: place.channel.id,
+      is_ephemeral: place.ephemeral ?? false,
+      ...(place.threadTs ? { thread_ts: place.threadTs } : {}),
+    },
+    channel: place.channel,
+    ...(place.message && !place.ephemeral ? { message: place.message } : {}),
+    state: { values: {} },
+    response_url: place.responseUrl,
+    actions: input.actions,
   };
 }
 
@@ -41,29 +124,27 @@ export interface ClickWhere {
   threadTs?: string;
 }
 
-/** A button pressed on a message (`block_actions`). */
+/** A button pressed on a message (`block_actions`), the short form tests use. */
 export function blockActionsPayload(
   click: { actionId: string; value: string; user: string; responseUrl: string },
   where: ClickWhere,
 ): Record<string, unknown> {
-  const { channel } = where;
   const messageTs = where.messageTs ?? '1.000';
-  return {
-    type: 'block_actions',
-    user: { id: click.user, username: click.user.toLowerCase(), team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'deprecated',
-    team: { id: 'T1', domain: 'example' },
-    channel: { id: channel, name: 'rollbacks' },
-    container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
-    message: {
-      type: 'message',
-      ts: messageTs,
-      text: 'card',
-      ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+  return blockActions({
+    user: { id: click.user },
+    place: {
+      kind: 'message',
+      channel: { id: where.channel, name: 'rollbacks' },
+      messageTs,
+      ...(where.threadTs ? { threadTs: where.threadTs } : {}),
+      message: {
+        type: 'message',
+        ts: messageTs,
+        text: 'card',
+        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+      },
+      responseUrl: click.responseUrl,
     },
-    trigger_id: `${Date.now()}.trigger`,
-    response_url: click.responseUrl,
     actions: [
       {
         type: 'button',
@@ -73,26 +154,43 @@ export function blockActionsPayload(
         action_ts: `${Date.now() / 1000}`,
       },
     ],
+  });
+}
+
+/** `view_submission`: the full form, around the view as Slack shows it to the app (with its state). */
+export function viewSubmission(input: {
+  user: Actor;
+  view: Record<string, unknown>;
+  triggerId?: string;
+  identity?: SlackIdentity;
+}): Record<string, unknown> {
+  const identity = input.identity ?? TEST_IDENTITY;
+  return {
+    type: 'view_submission',
+    team: { id: identity.team.id, domain: identity.team.domain },
+    user: userJson(input.user, identity),
+    api_app_id: identity.appId,
+    token: TOKEN,
+    trigger_id: input.triggerId ?? `${Date.now()}.trigger`,
+    view: input.view,
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
   };
 }
 
-/** A modal submitted (`view_submission`). */
+/** A modal submitted (`view_submission`), the short form tests use. */
 export function viewSubmissionPayload(
   view: { callback_id: string; private_metadata?: string },
   values: Record<string, Record<string, unknown>>,
   user: string,
 ): Record<string, unknown> {
-  return {
-    type: 'view_submission',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'deprecated',
-    trigger_id: `${Date.now()}.trigger`,
+  return viewSubmission({
+    user: { id: user },
     view: {
       id: 'VMODAL',
       type: 'modal',
-      team_id: 'T1',
+      team_id: TEST_IDENTITY.team.id,
       callback_id: view.callback_id,
       private_metadata: view.private_metadata ?? '',
       state: { values },
@@ -100,8 +198,7 @@ export function viewSubmissionPayload(
       blocks: [],
       title: { type: 'plain_text', text: 'x' },
     },
-    response_urls: [],
-  };
+  });
 }
 
 let eventCounter = 0;
@@ -110,15 +207,18 @@ let eventCounter = 0;
 export function eventCallback(
   event: Record<string, unknown>,
   eventId = `Ev${Date.now()}${++eventCounter}`,
+  identity: SlackIdentity = TEST_IDENTITY,
 ): Record<string, unknown> {
   return {
-    token: 'deprecated',
-    team_id: 'T1',
-    api_app_id: 'A1',
+    token: TOKEN,
+    team_id: identity.team.id,
+    api_app_id: identity.appId,
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { team_id: identity.team.id, user_id: identity.bot.userId, is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: false,
     event,
   };
