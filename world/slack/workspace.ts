@@ -9,88 +9,22 @@
  * - a reply names its thread by the parent's ts; `reply_broadcast` also shows it in the channel;
  * - chat.update changes a message in place (blocks are kept when the update carries none);
  * - ephemeral messages belong to one person, cannot be updated by chat.update, and are shown only to them;
- * - a modal is opened with a trigger id (short-lived, tied to the person who acted); views.update keeps
- *   the view id and changes its hash;
+ * - modals and trigger ids: see modals.ts;
  * - a response URL can be used a few times within 30 minutes.
  */
+import { type ModalOptions, Modals } from './modals.js';
+import {
+  type Channel,
+  type Message,
+  type MessageContent,
+  type ResponseTarget,
+  SlackApiError,
+  type SlackUser,
+  type UserGroup,
+  withBlockIds,
+} from './model.js';
 
-export class SlackApiError extends Error {
-  constructor(readonly code: string) {
-    super(code);
-  }
-}
-
-export interface SlackUser {
-  readonly id: string;
-  readonly name: string;
-  readonly realName: string;
-  readonly color: string;
-  readonly isBot: boolean;
-  readonly botId?: string;
-  /** What this person can do in the demo story (shown in the page). */
-  readonly role?: string;
-}
-
-export interface UserGroup {
-  readonly id: string;
-  readonly handle: string;
-  readonly name: string;
-  readonly members: readonly string[];
-}
-
-export interface Channel {
-  readonly id: string;
-  readonly name: string;
-  readonly topic: string;
-}
-
-export interface MessageContent {
-  text?: string;
-  blocks?: unknown[];
-  attachments?: unknown[];
-}
-
-export interface Message {
-  readonly channel: string;
-  readonly ts: string;
-  /** Set on replies: the parent's ts. */
-  readonly threadTs?: string;
-  /** A reply also shown in the channel. */
-  readonly broadcast: boolean;
-  /** Author: a user id (people and the bot user) … */
-  readonly user?: string;
-  /** … or an integration that posts as a bot without a user (another alerting tool). */
-  readonly botId?: string;
-  readonly username?: string;
-  text: string;
-  blocks?: unknown[];
-  attachments?: unknown[];
-  /** Only this person sees it. */
-  readonly ephemeralTo?: string;
-  /** Bumped on every change, so the page redraws only what changed. */
-  rev: number;
-  readonly postedAt: number;
-}
-
-export interface OpenView {
-  readonly id: string;
-  readonly user: string;
-  hash: string;
-  view: Record<string, unknown>;
-  rev: number;
-}
-
-/** Where a response URL posts: the person who acted and the place they acted in. */
-export interface ResponseTarget {
-  readonly kind: 'command' | 'action';
-  readonly user: string;
-  readonly channel: string;
-  readonly threadTs?: string;
-  /** The message the action was on (replace_original/delete_original act on it). */
-  readonly messageTs?: string;
-  /** The slash command as typed, shown in the channel with the first in_channel response. */
-  readonly commandText?: string;
-}
+export * from './model.js';
 
 interface ResponseUrlState {
   readonly target: ResponseTarget;
@@ -99,13 +33,10 @@ interface ResponseUrlState {
   commandShown: boolean;
 }
 
-export interface WorkspaceOptions {
+export interface WorkspaceOptions extends ModalOptions {
   readonly users?: readonly SlackUser[];
   readonly usergroups?: readonly UserGroup[];
   readonly channels?: readonly Channel[];
-  readonly now?: () => number;
-  /** Slack gives 3 s; the demo allows more so a cold start on a slow machine does not fail. */
-  readonly triggerTtlMs?: number;
   /**
    * Tests build Slack's payloads by hand: trigger ids, message timestamps, view ids and channels the
    * workspace never issued. A lenient workspace takes them (a channel is made on first mention, an
@@ -116,74 +47,30 @@ export interface WorkspaceOptions {
 }
 
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
-
-/**
- * Slack gives every block without a `block_id` one of its own (and returns it with the message), so
- * interaction payloads can name the block. Ours are derived from the position: stable across updates.
- */
-export function withBlockIds(blocks: unknown[] | undefined, salt: string): unknown[] | undefined {
-  return blocks?.map((block, i) =>
-    block && typeof block === 'object' && !('block_id' in block)
-      ? { ...block, block_id: `${salt}${i.toString(36)}` }
-      : block,
-  );
-}
 const RESPONSE_URL_USES = 5;
 
-const viewWithBlockIds = (view: Record<string, unknown>): Record<string, unknown> => ({
-  ...view,
-  blocks: withBlockIds(Array.isArray(view.blocks) ? view.blocks : [], 'v') ?? [],
-});
-
-export class Workspace {
+export class Workspace extends Modals {
   readonly users: ReadonlyMap<string, SlackUser>;
   /** How each user group is named (the page shows handles); members are in `members`. */
   readonly usergroups: ReadonlyMap<string, UserGroup>;
   /** User group id → member ids, read on every call: change it to move people in or out. */
   readonly members: Record<string, string[]>;
   private readonly channelsById: Map<string, Channel>;
-  readonly lenient: boolean;
   /** Every message, public and ephemeral, in posting order. */
   private readonly messages: Message[] = [];
-  private readonly views = new Map<string, OpenView[]>();
-  private readonly triggers = new Map<string, { user: string; expiresAt: number }>();
   private readonly responseUrls = new Map<string, ResponseUrlState>();
-  private readonly listeners = new Set<() => void>();
-  private readonly now: () => number;
-  private readonly triggerTtlMs: number;
   private lastTs = 0;
-  private counter = 0;
-  version = 0;
 
   constructor(options: WorkspaceOptions = {}) {
+    super(options);
     this.users = new Map((options.users ?? []).map((u) => [u.id, u]));
     this.usergroups = new Map((options.usergroups ?? []).map((g) => [g.id, g]));
     this.members = Object.fromEntries((options.usergroups ?? []).map((g) => [g.id, [...g.members]]));
     this.channelsById = new Map((options.channels ?? []).map((c) => [c.id, c]));
-    this.now = options.now ?? Date.now;
-    this.triggerTtlMs = options.triggerTtlMs ?? 10_000;
-    this.lenient = options.lenient ?? false;
   }
 
   get channels(): ReadonlyMap<string, Channel> {
     return this.channelsById;
-  }
-
-  // ---- change notification ----
-
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private changed(): void {
-    this.version += 1;
-    for (const listener of this.listeners) listener();
-  }
-
-  private id(prefix: string): string {
-    this.counter += 1;
-    return `${prefix}${String(this.counter).padStart(8, '0')}`;
   }
 
   /** `<unix seconds>.<6 digits>`, unique and increasing (two posts in one microsecond still differ). */
@@ -340,104 +227,6 @@ export class Workspace {
   /** Public messages of a channel (top level and replies), oldest first. */
   history(channel: string): readonly Message[] {
     return this.messages.filter((m) => m.channel === channel && !m.ephemeralTo);
-  }
-
-  // ---- modals ----
-
-  issueTrigger(user: string): string {
-    const id = `${Math.floor(this.now() / 1000)}.${this.id('')}.trigger`;
-    this.triggers.set(id, { user, expiresAt: this.now() + this.triggerTtlMs });
-    return id;
-  }
-
-  /** The person a trigger id was issued to; a lenient workspace takes an unknown one as nobody's. */
-  private takeTrigger(triggerId: unknown): string {
-    const trigger = typeof triggerId === 'string' ? this.triggers.get(triggerId) : undefined;
-    if (!trigger && this.lenient) return '';
-    if (!trigger) throw new SlackApiError('invalid_trigger_id');
-    this.triggers.delete(String(triggerId));
-    if (this.now() > trigger.expiresAt) throw new SlackApiError('expired_trigger_id');
-    return trigger.user;
-  }
-
-  private newView(user: string, view: Record<string, unknown>): OpenView {
-    return { id: this.id('V'), user, view: viewWithBlockIds(view), hash: this.id('h'), rev: 1 };
-  }
-
-  openView(triggerId: unknown, view: Record<string, unknown>): OpenView {
-    const user = this.takeTrigger(triggerId);
-    const opened = this.newView(user, view);
-    this.views.set(user, [opened]);
-    this.changed();
-    return opened;
-  }
-
-  pushView(triggerId: unknown, view: Record<string, unknown>): OpenView {
-    const user = this.takeTrigger(triggerId);
-    const stack = this.views.get(user) ?? [];
-    if (stack.length === 0 && !this.lenient) throw new SlackApiError('not_found');
-    if (stack.length >= 3) throw new SlackApiError('push_limit_reached');
-    const pushed = this.newView(user, view);
-    stack.push(pushed);
-    this.views.set(user, stack);
-    this.changed();
-    return pushed;
-  }
-
-  findView(viewId: unknown): OpenView | undefined {
-    for (const stack of this.views.values()) {
-      const found = stack.find((v) => v.id === viewId);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
-  updateView(viewId: unknown, view: Record<string, unknown>, hash?: unknown): OpenView {
-    const found = this.findView(viewId) ?? this.unknownView(viewId);
-    if (typeof hash === 'string' && hash !== found.hash) throw new SlackApiError('hash_conflict');
-    found.view = viewWithBlockIds(view);
-    found.hash = this.id('h');
-    found.rev += 1;
-    this.changed();
-    return found;
-  }
-
-  /** A lenient workspace updates a view it never opened (a test's hand-made submission names one). */
-  private unknownView(viewId: unknown): OpenView {
-    if (!this.lenient || typeof viewId !== 'string') throw new SlackApiError('not_found');
-    const made: OpenView = { id: viewId, user: '', view: {}, hash: this.id('h'), rev: 0 };
-    this.views.set(`?${viewId}`, [made]);
-    return made;
-  }
-
-  /** The modal a person sees: the top of their stack. */
-  topView(user: string): OpenView | undefined {
-    return this.views.get(user)?.at(-1);
-  }
-
-  /** Closes one view and everything pushed above it; `all` closes the whole stack. */
-  closeView(user: string, viewId?: string, all = false): void {
-    const stack = this.views.get(user);
-    if (!stack) return;
-    const index = viewId === undefined ? stack.length - 1 : stack.findIndex((v) => v.id === viewId);
-    if (all || index <= 0) this.views.delete(user);
-    else stack.splice(index);
-    this.changed();
-  }
-
-  /** response_action "update": the submitted view is replaced, keeping its id. */
-  replaceView(viewId: string, view: Record<string, unknown>): void {
-    const found = this.findView(viewId);
-    if (!found) return;
-    this.updateView(viewId, view);
-  }
-
-  /** response_action "push" after a submission. */
-  pushAfterSubmit(user: string, view: Record<string, unknown>): void {
-    const stack = this.views.get(user) ?? [];
-    stack.push(this.newView(user, view));
-    this.views.set(user, stack);
-    this.changed();
   }
 
   // ---- response URLs ----
