@@ -6,6 +6,10 @@
  * outside and import only domain/; adapters implement ports and never see workflows or Slack glue;
  * workflows see ports, never adapters; the Slack, HTTP and terminal layers never import each other.
  * `support` is cross-cutting plumbing (logging, metrics, shared calls) any layer above domain may use.
+ *
+ * Outside src/: world/ is the local stand-in for everything the bot talks to, shared by the tests, the
+ * benchmarks and the demo; so it sees none of them, and the benchmarks and the demo never reach into
+ * test/ (what they share with the tests lives in world/).
  */
 const DOMAIN = '^src/domain/';
 const CONFIG = '^src/config/';
@@ -65,6 +69,27 @@ module.exports = {
       to: { path: TOP },
     },
     {
+      name: 'world-stands-alone',
+      severity: 'error',
+      comment: 'The local world serves tests, benchmarks and the demo alike, so it imports none of them.',
+      from: { path: '^world/' },
+      to: { path: '^(test|bench|demo)/' },
+    },
+    {
+      name: 'bench-and-demo-skip-tests',
+      severity: 'error',
+      comment: 'What the benchmarks and the demo share with the tests belongs in world/, not test/.',
+      from: { path: '^(bench|demo)/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'src-never-imports-outside',
+      severity: 'error',
+      comment: 'The shipped code (src/) stands on its own: no fake, test, benchmark or demo in it.',
+      from: { path: '^src/' },
+      to: { path: '^(world|test|bench|demo)/' },
+    },
+    {
       name: 'everything-in-a-layer',
       severity: 'error',
       comment: 'A new top-level module must say which layer it belongs to (move it into one).',
@@ -76,6 +101,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '^(test|bench|demo|world|dist)/' },
+    exclude: { path: '^dist/' },
   },
 };

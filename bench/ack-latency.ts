@@ -23,8 +23,8 @@
 // First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
 import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
-import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
-import { BUCKET, SIGNING_SECRET, USERS } from '../test/support/harness.js';
+import { SIGNING_SECRET, USERS } from '../world/reference.js';
+import type { FakeS3 } from '../world/s3.js';
 import { type LoadGenerator, type LoadResult, startLoadGenerator } from './lib/loadClient.js';
 import { type Child, readyLine, startBot, startTs } from './lib/processes.js';
 import { startSlowProxy } from './lib/slowProxy.js';
@@ -296,13 +296,12 @@ function report(run: Run, measured: Measured): void {
 }
 
 async function main(): Promise<number> {
-  const world = await startWorld();
+  const world = await startWorld({ s3: true });
   const children: Child[] = [];
   const closers: Array<() => Promise<void>> = [];
   try {
     slowHealthchecks(world);
-    const s3 = await startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() });
-    closers.push(() => s3.close());
+    const s3 = world.s3 as FakeS3;
     const [slowS3, slowGitHub] = await Promise.all([
       startSlowProxy(s3.url, SLOW_MS),
       startSlowProxy(world.github.url, SLOW_MS),

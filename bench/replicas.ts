@@ -21,11 +21,11 @@
 // First: refuses an old Node.js in one line before any other import runs (better-sqlite3 would crash).
 import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
-import type { GitHubCall } from '../test/fakes/github.js';
-import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
-import { BUCKET, SIGNING_SECRET, USERS } from '../test/support/harness.js';
-import { blockActionsPayload } from '../test/support/slackPayloads.js';
-import { sendInteraction } from '../test/support/slackRequests.js';
+import type { GitHubCall } from '../world/github.js';
+import { BUCKET, SIGNING_SECRET, USERS } from '../world/reference.js';
+import type { FakeS3 } from '../world/s3.js';
+import { blockActionsPayload } from '../world/slack/payloads.js';
+import { sendInteraction } from '../world/slack/requests.js';
 import { startPostgres } from './lib/postgres.js';
 import { type BotChild, type Child, readyLine, startBot, startTs } from './lib/processes.js';
 import {
@@ -228,7 +228,7 @@ interface Setup {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const world = await startWorld({ extraRepos: PR_SERVICES.map(repoOf) });
+  const world = await startWorld({ extraRepos: PR_SERVICES.map(repoOf), s3: true });
   // When each GitHub request arrived (the fake records calls in this array, in order).
   const arrivals = new WeakMap<GitHubCall, number>();
   const push = world.github.calls.push.bind(world.github.calls);
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
   world.health.serve('development', '1.25.4-4b5c6d7', '5f4e3d2');
   world.health.serve('staging', '1.25.3-3a4b5c6', '9e8d7c6');
   world.health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
-  const s3 = await startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() });
+  const s3 = world.s3 as FakeS3;
   const postgres = await startPostgres();
   const children: Child[] = [];
   try {
@@ -381,7 +381,6 @@ async function main(): Promise<void> {
     if (errors > 0) process.exitCode = 1;
   } finally {
     for (const child of children) await child.stop(5000);
-    await s3.close();
     await postgres.stop();
     await world.close();
   }

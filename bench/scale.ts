@@ -25,8 +25,8 @@ import '../src/nodeVersion.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { S3RVER_CREDENTIALS } from '../test/fakes/s3.js';
-import { BUCKET, USERS } from '../test/support/harness.js';
+import { BUCKET, USERS } from '../world/reference.js';
+import { S3RVER_CREDENTIALS } from '../world/s3.js';
 import {
   type BotChild,
   forgetOnExit,

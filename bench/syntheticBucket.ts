@@ -1,5 +1,5 @@
 /**
- * A synthetic model bucket shaped like the reference deployment (test/fixtures/bucket-listing.jsonl), at
+ * A synthetic model bucket shaped like the reference deployment (world/fixtures/bucket-listing.jsonl), at
  * any size and the same for the same seed: `<prefix><semver>-<7 hex>/<file>` with `model.zip`,
  * `check_result.json`, `benchmark_results.zip`, a `passed` or `failed` marker and the environment markers
  * `development`, `staging`, `production`. About 4.6 keys per iteration.

@@ -1,7 +1,7 @@
 /**
- * The demo's one HTTP server, on 127.0.0.1: the page (static files), its JSON API and live updates
- * (server-sent events), and the local Slack's Web API and response URLs — as slack.com serves both the
- * app people use and the API apps call.
+ * The demo's page server, on 127.0.0.1: the page (static files, also at the permalinks the local Slack
+ * hands out), its JSON API and live updates (server-sent events). The local Slack's Web API and response
+ * URLs run on a port of their own (world/slack).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -17,8 +17,6 @@ export class DemoHttpError extends Error {
 }
 
 export interface DemoRoutes {
-  /** `/api/*` and `/response/*` (the local Slack); false when the path is not theirs. */
-  slack(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): boolean;
   /** `GET /demo/state?as=<user>`. */
   state(as: string): unknown;
   /** `POST /demo/<name>` with a JSON body; resolves with the JSON answer. */
@@ -90,14 +88,11 @@ export async function startDemoServer(routes: DemoRoutes, port: number): Promise
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // Only this origin's host names (no DNS rebinding), and no request from another site's page: a
-    // browser sends Origin on cross-site requests; the bot's own calls send none.
+    // browser sends Origin on cross-site requests.
     if (!allowedHosts.has(req.headers.host ?? '')) throw new DemoHttpError(421, 'unknown host');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin))
       throw new DemoHttpError(403, 'cross-site request');
-
-    // The bot (and Bolt's respond()) call the Slack API on this server.
-    if (routes.slack(req, res, body)) return;
 
     if (req.method === 'GET') {
       if (url.pathname === '/demo/state') {

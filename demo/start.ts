@@ -2,30 +2,29 @@
  * The demo's composition: the real bot (createBot, over HTTP) inside a local world that behaves like
  * the reference deployment. Nothing here reads the environment or calls out of the machine:
  *
- * - Slack: a stateful local workspace (demo/slack) serving the Web API and response URLs the bot's
- *   clients are pointed at, and the page people use; what people do becomes signed requests to the
- *   bot's `/slack/events`.
- * - GitHub: the in-memory REST API from test/fakes holding the service's config repository.
- * - S3: s3rver loaded with the fixture bucket (the prefix trap 1.1.1 / 1.1.10, unsafe iterations).
- * - Healthchecks: local endpoints moved by a simulated CI (demo/world/ci.ts) that follows the PRs.
+ * - The local world (world/start.ts), strict where tests are lenient: a Slack workspace with the
+ *   demo's people and channels serving the Web API and response URLs the bot's clients are pointed at;
+ *   GitHub holding the service's config repository; s3rver loaded with the fixture bucket (the prefix
+ *   trap 1.1.1 / 1.1.10, unsafe iterations); healthchecks moved by a simulated CI that follows the PRs.
+ * - The page people use (server.ts); what they do becomes signed requests to the bot's
+ *   `/slack/events` (slack/toBot.ts).
  * - Alarms: SNS notifications signed with the test key (only this composition trusts its certificate),
- *   or an alert message another tool posts in #ml-alerts.
+ *   or an alert message another tool posts in #ml-alerts (alertTool.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Octokit } from 'octokit';
 import { parse } from 'smol-toml';
-import { createModelBucket } from '../src/adapters/modelBucket.js';
 import { openStore } from '../src/adapters/store/open.js';
 import { createBot } from '../src/app.js';
 import { parseBotConfig } from '../src/config/botConfig.js';
 import { createLogger, type Level, type Logger } from '../src/support/log.js';
-import { startFakeGitHub } from '../test/fakes/github.js';
-import { startFakeHealthchecks } from '../test/fakes/healthchecks.js';
-import { loadBucketListing, startFakeS3 } from '../test/fakes/s3.js';
-import { readFixture } from '../test/support/fixtures.js';
-import { testCertPem } from '../test/support/snsSign.js';
+import { configRepo } from '../world/reference.js';
+import type { SlackIdentity } from '../world/slack/identity.js';
+import { SlackApiError, type Workspace } from '../world/slack/workspace.js';
+import { startLocalWorld } from '../world/start.js';
+import { postAlertMessage } from './alertTool.js';
 import {
   ALARM,
   ALERT_TOOL,
@@ -45,10 +44,8 @@ import {
 } from './config.js';
 import { DemoHttpError, startDemoServer } from './server.js';
 import { createDelivery, escapeTyped } from './slack/toBot.js';
-import { createWebApi } from './slack/webApi.js';
-import { SlackApiError, Workspace } from './slack/workspace.js';
-import { type AlarmState, postAlertMessage, sendSnsAlarm } from './world/alarms.js';
-import { startCi } from './world/ci.js';
+
+type AlarmState = 'ALARM' | 'OK';
 
 export interface DemoOptions {
   /** Port of the page (and the local Slack); 0 picks a free one. Everything binds 127.0.0.1. */
@@ -81,6 +78,7 @@ const SLACKBOT = { id: 'USLACKBOT', name: 'Slackbot' };
 const TOOL_USER = 'U0AWSCHATB';
 
 const people = Object.values(PEOPLE);
+const IDENTITY: SlackIdentity = { bot: BOT, team: TEAM, appId: APP_ID };
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -123,41 +121,6 @@ async function compose(
   }
 
   // ---- the outside systems ----
-  const [github, s3, health] = await Promise.all([
-    startFakeGitHub({
-      token: GITHUB_TOKEN,
-      repos: {
-        [REPO]: { defaultBranch: 'main', files: { [CONFIG_PATH]: readFixture('search-config.toml') } },
-      },
-    }),
-    loadBucketListing().then((objects) => startFakeS3({ bucket: BUCKET, objects })),
-    startFakeHealthchecks(),
-  ]);
-  cleanups.push(
-    () => github.close(),
-    () => s3.close(),
-    () => health.close(),
-  );
-  for (const env of ENVIRONMENTS) health.serve(env, START_STATE[env].iteration, START_STATE[env].gitSha);
-
-  // ---- Slack ----
-  const workspace = new Workspace({
-    users: [
-      ...people.map((p) => ({ ...p, isBot: false })),
-      { id: BOT.userId, name: BOT.name, realName: BOT.name, color: '#4a154b', isBot: true, botId: BOT.botId },
-      { id: SLACKBOT.id, name: SLACKBOT.name, realName: SLACKBOT.name, color: '#1d9bd1', isBot: true },
-      {
-        id: TOOL_USER,
-        name: ALERT_TOOL.name,
-        realName: ALERT_TOOL.name,
-        color: ALERT_TOOL.color,
-        isBot: true,
-        botId: ALERT_TOOL.botId,
-      },
-    ],
-    usergroups: [ONCALL_GROUP],
-    channels: [CHANNELS.rollbacks, CHANNELS.alerts],
-  });
   let pageUrl = '';
   let botUrl = '';
   // Bolt asks auth.test as soon as it is built (who am I?); the demo is ready once that is answered.
@@ -165,52 +128,75 @@ async function compose(
   const authTested = new Promise<void>((resolve) => {
     authAnswered = resolve;
   });
-  const webApi = createWebApi(workspace, {
-    botToken: BOT_TOKEN,
-    bot: { userId: BOT.userId, botId: BOT.botId, name: BOT.name },
-    team: TEAM,
-    appId: APP_ID,
-    pageUrl: () => pageUrl,
-    onAnswered: (method) => {
-      if (method === 'auth.test') authAnswered();
+  const ciListeners = new Set<() => void>();
+  const world = await startLocalWorld({
+    slack: {
+      strict: true,
+      identity: IDENTITY,
+      botToken: BOT_TOKEN,
+      users: [
+        ...people.map((p) => ({ ...p, isBot: false })),
+        {
+          id: BOT.userId,
+          name: BOT.name,
+          realName: BOT.name,
+          color: '#4a154b',
+          isBot: true,
+          botId: BOT.botId,
+        },
+        { id: SLACKBOT.id, name: SLACKBOT.name, realName: SLACKBOT.name, color: '#1d9bd1', isBot: true },
+        {
+          id: TOOL_USER,
+          name: ALERT_TOOL.name,
+          realName: ALERT_TOOL.name,
+          color: ALERT_TOOL.color,
+          isBot: true,
+          botId: ALERT_TOOL.botId,
+        },
+      ],
+      usergroups: [ONCALL_GROUP],
+      channels: [CHANNELS.rollbacks, CHANNELS.alerts],
+      // Permalinks open the page, which reads the address.
+      pageUrl: () => pageUrl,
+      onAnswered: (method) => {
+        if (method === 'auth.test') authAnswered();
+      },
+      // The page shows the workspace; a record of every call would only grow while the demo runs.
+      record: false,
     },
+    github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo({ path: CONFIG_PATH }) } },
+    s3: { bucket: BUCKET },
+    healthchecks: { serve: START_STATE },
+    // ---- CI, following the config repository ----
+    ci: {
+      repoName: REPO,
+      configPath: CONFIG_PATH,
+      versionKey: 'version',
+      baseBranch: 'main',
+      bucket: BUCKET,
+      environments: ENVIRONMENTS.map((name) => ({
+        name,
+        deployPhase: name === 'development' ? 'pull_request' : 'merge',
+      })),
+      initial: START_STATE,
+      delays: { pullRequestMs: options.deployDelayMs ?? 3000, mergeMs: options.deployDelayMs ?? 3000 },
+      onChange: () => {
+        for (const listener of ciListeners) listener();
+      },
+    },
+    sns: {},
   });
+  cleanups.push(() => world.close());
+  const { slack, github, s3, healthchecks: health, ci, sns } = world;
+  const workspace = slack.workspace;
   const delivery = createDelivery({
     workspace,
     signingSecret: SIGNING_SECRET,
     botUrl: () => botUrl,
-    slackUrl: () => pageUrl,
-    team: TEAM,
-    appId: APP_ID,
-    bot: { userId: BOT.userId, botId: BOT.botId },
+    slackUrl: () => slack.url,
+    identity: IDENTITY,
     slackbot: SLACKBOT.id,
   });
-
-  // ---- CI, following the config repository ----
-  const ciListeners = new Set<() => void>();
-  const modelBucket = createModelBucket(s3.client(), { cacheSeconds: 0 });
-  const ci = startCi({
-    repo: github,
-    repoName: REPO,
-    configPath: CONFIG_PATH,
-    versionKey: 'version',
-    baseBranch: 'main',
-    bucket: {
-      list: () => modelBucket.list(BUCKET, ''),
-      putMarker: (key, at) => s3.putObjects([{ key, lastModified: at, size: 0 }]),
-    },
-    serve: (env, iteration, gitSha) => health.serve(env, iteration, gitSha),
-    environments: ENVIRONMENTS.map((name) => ({
-      name,
-      deployPhase: name === 'development' ? 'pull_request' : 'merge',
-    })),
-    initial: START_STATE,
-    delays: { pullRequestMs: options.deployDelayMs ?? 3000, mergeMs: options.deployDelayMs ?? 3000 },
-    onChange: () => {
-      for (const listener of ciListeners) listener();
-    },
-  });
-  cleanups.push(() => ci.stop());
 
   // ---- the page and the local Slack API ----
   let alarmState: AlarmState = 'OK';
@@ -300,7 +286,7 @@ async function compose(
     },
     async alarm(body) {
       const state: AlarmState = body.state === 'OK' ? 'OK' : 'ALARM';
-      const status = await sendSnsAlarm(botUrl, state);
+      const status = await sns.sendAlarm(botUrl, state);
       if (status !== 200) throw new DemoHttpError(502, `the bot answered ${status} to the SNS notification`);
       alarmState = state;
       bumpWorld();
@@ -361,7 +347,6 @@ async function compose(
 
   const server = await startDemoServer(
     {
-      slack: (req, res, body) => webApi(req, res, body),
       state(as) {
         const me = people.find((p) => p.id === as || p.name === as)?.id ?? PEOPLE.alice.id;
         const view = workspace.topView(me);
@@ -449,7 +434,7 @@ async function compose(
     env: {
       slackBotToken: BOT_TOKEN,
       slack: { kind: 'http', signingSecret: SIGNING_SECRET },
-      slackApiUrl: `${pageUrl}/api/`,
+      slackApiUrl: slack.apiUrl,
       logLevel: 'warn',
       githubWebhookSecret: undefined,
     },
@@ -467,7 +452,7 @@ async function compose(
     slackRetries: 0,
     sns: {
       // The only place the test certificate is trusted: alarms signed by the demo's own key.
-      fetchCertificate: async () => testCertPem,
+      fetchCertificate: async () => sns.certificatePem,
       confirmFetch: async () => {
         throw new Error('the demo never calls out of the machine');
       },

@@ -9,8 +9,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../src/adapters/store/migrations.js';
 import { openStore } from '../src/adapters/store/open.js';
-import type { FakeGitHub } from './fakes/github.js';
-import type { FakeHealthchecks } from './fakes/healthchecks.js';
+import type { FakeGitHub } from '../world/github.js';
+import type { FakeHealthchecks } from '../world/healthchecks.js';
 import { DIALECTS, freshDatabaseUrl, type TestDialect } from './support/databases.js';
 import { startWorld, type World } from './support/world.js';
 

@@ -9,12 +9,12 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeHealthchecks } from './fakes/healthchecks.js';
-import type { FakeSlack } from './fakes/slack.js';
+import type { FakeHealthchecks } from '../world/healthchecks.js';
+import { freePort } from '../world/ports.js';
+import type { FakeSlack } from '../world/slack/fake.js';
+import { sendSlashCommand, signSlackRequest } from '../world/slack/requests.js';
 import { killAll, MAIN, startBotProcess, TSX } from './support/botProcess.js';
 import { CHANNEL, configToml, SIGNING_SECRET, USERS } from './support/harness.js';
-import { freePort } from './support/ports.js';
-import { sendSlashCommand, signSlackRequest } from './support/slackRequests.js';
 import { textOf } from './support/slackText.js';
 import { startWorld, type World } from './support/world.js';
 

@@ -10,8 +10,8 @@
  */
 import { createInterface } from 'node:readline';
 import { setImmediate } from 'node:timers/promises';
-import { CHANNEL, SIGNING_SECRET } from '../../test/support/harness.js';
-import { sendSlashCommand } from '../../test/support/slackRequests.js';
+import { CHANNEL, SIGNING_SECRET } from '../../world/reference.js';
+import { sendSlashCommand } from '../../world/slack/requests.js';
 
 interface Job {
   readonly tag: string;

@@ -1,7 +1,7 @@
 /** One embedded PostgreSQL server for a benchmark (as the tests use it); `fresh()` makes a database. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../test/support/embeddedPostgres.js';
+import { startEmbeddedPostgres } from '../../world/embeddedPostgres.js';
 import { removeOnExit } from './processes.js';
 
 export interface Postgres {

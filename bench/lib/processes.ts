@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../test/support/ports.js';
+import { freePort } from '../../world/ports.js';
 import { sleep } from './stats.js';
 
 /** The checkout these benchmarks live in. */

@@ -8,7 +8,7 @@
  * directory with `rm -rf` (s3rver's close() takes ~45 s for 460k objects) and exits.
  */
 import { spawnSync } from 'node:child_process';
-import { startFakeS3 } from '../../test/fakes/s3.js';
+import { startFakeS3 } from '../../world/s3.js';
 import { syntheticBucket } from '../syntheticBucket.js';
 
 interface Input {

@@ -6,51 +6,59 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '../../test/fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from '../../test/fakes/healthchecks.js';
-import { S3RVER_CREDENTIALS } from '../../test/fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from '../../test/fakes/slack.js';
-import { readFixture } from '../../test/support/fixtures.js';
+import type { FakeGitHub } from '../../world/github.js';
+import type { FakeHealthchecks } from '../../world/healthchecks.js';
 import {
+  BUCKET,
   CHANNEL,
+  configRepo,
   configToml,
   GITHUB_TOKEN,
-  type HarnessOptions,
   ONCALL_GROUP,
   REPO,
+  type ReferenceConfigOptions,
   SIGNING_SECRET,
   USERS,
-} from '../../test/support/harness.js';
-import { type SlackHttpResult, sendSlashCommand } from '../../test/support/slackRequests.js';
+} from '../../world/reference.js';
+import { type FakeS3, S3RVER_CREDENTIALS } from '../../world/s3.js';
+import type { FakeSlack } from '../../world/slack/fake.js';
+import { type SlackHttpResult, sendSlashCommand } from '../../world/slack/requests.js';
+import { startLocalWorld } from '../../world/start.js';
 
 export interface World {
   readonly slack: FakeSlack;
   readonly github: FakeGitHub;
   readonly health: FakeHealthchecks;
+  /** In this process, with the fixture bucket, when asked for (`s3: true`). */
+  readonly s3?: FakeS3;
   /** Config files and SQLite databases of this run; removed by close(). */
   readonly dir: string;
   close(): Promise<void>;
 }
 
 /** The fakes; every repository (REPO and `extraRepos`) holds the fixture search-config.toml on main. */
-export async function startWorld(options: { extraRepos?: readonly string[] } = {}): Promise<World> {
-  const repo = { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } };
-  const [slack, github, health] = await Promise.all([
-    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
-    startFakeGitHub({
+export async function startWorld(
+  options: { extraRepos?: readonly string[]; s3?: boolean } = {},
+): Promise<World> {
+  const world = await startLocalWorld({
+    slack: { usergroups: { [ONCALL_GROUP]: [USERS.carol] } },
+    github: {
       token: GITHUB_TOKEN,
-      repos: Object.fromEntries([REPO, ...(options.extraRepos ?? [])].map((name) => [name, repo])),
-    }),
-    startFakeHealthchecks(),
-  ]);
+      repos: Object.fromEntries([REPO, ...(options.extraRepos ?? [])].map((name) => [name, configRepo()])),
+    },
+    healthchecks: {},
+    ...(options.s3 ? { s3: { bucket: BUCKET } } : {}),
+  });
+  const { slack, github, healthchecks: health, s3 } = world;
   const dir = mkdtempSync(join(tmpdir(), 'rollback-bench-'));
   return {
     slack,
     github,
     health,
+    ...(s3 ? { s3 } : {}),
     dir,
     close: async () => {
-      await Promise.all([slack.close(), github.close(), health.close()]);
+      await world.close();
       // Config files and the bots' SQLite databases (the bots have stopped by now).
       rmSync(dir, { recursive: true, force: true });
     },
@@ -68,10 +76,15 @@ export function serveScenario(world: World, scenario: { dev: string; live: strin
 }
 
 /**
- * Writes the bot's config (the test harness's, see configToml) and returns its path. `extraToml` is
+ * Writes the bot's config (the reference deployment's, see world/reference.ts) and returns its path. `extraToml` is
  * appended at the end, e.g. another `[services.<name>]` table.
  */
-export function writeConfig(world: World, name: string, opts: HarnessOptions, extraToml = ''): string {
+export function writeConfig(
+  world: World,
+  name: string,
+  opts: ReferenceConfigOptions,
+  extraToml = '',
+): string {
   const path = join(world.dir, `${name}.toml`);
   writeFileSync(path, `${configToml({ health: world.health }, opts)}\n${extraToml}`);
   return path;

@@ -1,12 +1,24 @@
 /**
- * What the local Slack sends to the bot, the way Slack does: slash commands, button clicks and select
- * changes (block_actions), modal submissions (view_submission) and message events (Events API), each
- * a POST to the bot's `/slack/events` signed with the app's signing secret. The bot's HTTP answer (the
- * ack) is interpreted as Slack would: a slash command's body is shown to the person, a submission's
- * `response_action` keeps the modal open with errors, updates or closes it.
+ * What people in the demo's page do, turned into what Slack sends the bot: slash commands, button
+ * clicks and select changes (block_actions), modal submissions (view_submission) and message events,
+ * built and signed by world/slack (payloads.ts, requests.ts) from the workspace's state. The bot's HTTP
+ * answer (the ack) is interpreted as Slack's client would: a slash command's body is shown to the
+ * person, a submission's `response_action` keeps the modal open with errors, updates or closes it.
  */
-import { signSlackRequest } from '../../test/support/slackRequests.js';
-import { type Message, type OpenView, SlackApiError, type Workspace } from './workspace.js';
+import type { SlackIdentity } from '../../world/slack/identity.js';
+import {
+  blockActions,
+  eventCallback,
+  type SlashCommand,
+  viewSubmission,
+} from '../../world/slack/payloads.js';
+import {
+  type SlackHttpResult,
+  sendEvent,
+  sendInteraction,
+  sendSlashCommand,
+} from '../../world/slack/requests.js';
+import { type Message, type OpenView, SlackApiError, type Workspace } from '../../world/slack/workspace.js';
 
 export interface DeliveryOptions {
   readonly workspace: Workspace;
@@ -15,9 +27,7 @@ export interface DeliveryOptions {
   readonly botUrl: () => string;
   /** Base URL of this Slack, for response URLs. */
   readonly slackUrl: () => string;
-  readonly team: { readonly id: string; readonly domain: string };
-  readonly appId: string;
-  readonly bot: { readonly userId: string; readonly botId: string };
+  readonly identity: SlackIdentity;
   /** Who answers when the app does not (Slack's own messages). */
   readonly slackbot: string;
   /** Slack waits 3 seconds for an app to acknowledge. */
@@ -75,33 +85,14 @@ function optionsOf(element: Json): Json[] {
 }
 
 export function createDelivery(options: DeliveryOptions) {
-  const { workspace } = options;
+  const { workspace, identity } = options;
   let eventCounter = 0;
 
-  const userJson = (user: string) => ({
-    id: user,
-    username: workspace.displayName(user),
-    name: workspace.displayName(user),
-    team_id: options.team.id,
-  });
-  const teamJson = () => ({ id: options.team.id, domain: options.team.domain });
-
-  async function post(body: string, contentType: string): Promise<{ status: number; text: string }> {
-    const headers = signSlackRequest(options.signingSecret, body, undefined, contentType);
-    const res = await fetch(`${options.botUrl()}/slack/events`, {
-      method: 'POST',
-      headers,
-      body,
-      signal: AbortSignal.timeout(options.ackTimeoutMs ?? 3000),
-    });
-    return { status: res.status, text: await res.text() };
-  }
-
-  const interaction = (payload: Json) =>
-    post(
-      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
-      'application/x-www-form-urlencoded',
-    );
+  const actor = (user: string) => ({ id: user, name: workspace.displayName(user) });
+  const timing = () => ({ timeoutMs: options.ackTimeoutMs ?? 3000 });
+  const answered = (result: SlackHttpResult) => ({ status: result.status, text: result.body });
+  const interaction = async (payload: Json) =>
+    answered(await sendInteraction(options.botUrl(), options.signingSecret, payload, timing()));
 
   /** Slack's own ephemeral note when an app fails to answer. */
   function appFailed(user: string, channel: string, threadTs: string | undefined, what: string): void {
@@ -131,24 +122,22 @@ export function createDelivery(options: DeliveryOptions) {
       threadTs: input.threadTs,
       commandText: escapeTyped(typed),
     });
-    const fields: Record<string, string> = {
-      token: 'deprecated-verification-token',
-      team_id: options.team.id,
-      team_domain: options.team.domain,
+    const cmd: SlashCommand = {
+      team_id: identity.team.id,
+      team_domain: identity.team.domain,
       channel_id: channel.id,
       channel_name: channel.name,
       user_id: input.user,
       user_name: workspace.displayName(input.user),
       command,
       text: escapeTyped(args),
-      api_app_id: options.appId,
-      is_enterprise_install: 'false',
+      api_app_id: identity.appId,
       response_url: `${options.slackUrl()}/response/${responseId}`,
       trigger_id: workspace.issueTrigger(input.user),
     };
     let answer: { status: number; text: string };
     try {
-      answer = await post(new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
+      answer = answered(await sendSlashCommand(options.botUrl(), options.signingSecret, cmd, timing()));
     } catch (err) {
       const why = (err as Error).name === 'TimeoutError' ? 'operation_timeout' : 'dispatch_failed';
       appFailed(input.user, input.channel, input.threadTs, `${command} failed with the error "${why}"`);
@@ -225,7 +214,7 @@ export function createDelivery(options: DeliveryOptions) {
     return {
       ...view.view,
       id: view.id,
-      team_id: options.team.id,
+      team_id: identity.team.id,
       type: view.view.type ?? 'modal',
       private_metadata: view.view.private_metadata ?? '',
       callback_id: view.view.callback_id ?? '',
@@ -233,34 +222,26 @@ export function createDelivery(options: DeliveryOptions) {
       hash: view.hash,
       previous_view_id: null,
       root_view_id: view.id,
-      app_id: options.appId,
+      app_id: identity.appId,
       external_id: '',
-      app_installed_team_id: options.team.id,
-      bot_id: options.bot.botId,
+      app_installed_team_id: identity.team.id,
+      bot_id: identity.bot.botId,
     };
   }
 
   /** A click on a button or a pick in a select. Resolves when the bot has acknowledged it. */
   async function blockAction(input: ActionInput): Promise<void> {
-    const common = {
-      type: 'block_actions',
-      user: userJson(input.user),
-      api_app_id: options.appId,
-      token: 'deprecated-verification-token',
-      team: teamJson(),
-      enterprise: null,
-      is_enterprise_install: false,
-      trigger_id: workspace.issueTrigger(input.user),
-    };
+    const common = { user: actor(input.user), triggerId: workspace.issueTrigger(input.user), identity };
     if (input.source.kind === 'view') {
       const view = workspace.findView(input.source.viewId);
       if (!view || view.user !== input.user) throw new SlackApiError('view_not_found');
-      await interaction({
-        ...common,
-        container: { type: 'view', view_id: view.id },
-        view: viewJson(view, {}),
-        actions: [actionJson(view.view.blocks, input.blockId, input.actionId, input.selected)],
-      });
+      await interaction(
+        blockActions({
+          ...common,
+          place: { kind: 'view', view: viewJson(view, {}) },
+          actions: [actionJson(view.view.blocks, input.blockId, input.actionId, input.selected)],
+        }),
+      );
       return;
     }
     const source = input.source;
@@ -274,40 +255,34 @@ export function createDelivery(options: DeliveryOptions) {
       threadTs,
       messageTs: message.ts,
     });
-    const answer = await interaction({
+    const payload = blockActions({
       ...common,
-      container: {
-        type: 'message',
-        message_ts: message.ts,
-        channel_id: channel.id,
-        is_ephemeral: ephemeral,
-        ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+      place: {
+        kind: 'message',
+        channel: { id: channel.id, name: channel.name },
+        messageTs: message.ts,
+        ...(message.threadTs ? { threadTs: message.threadTs } : {}),
+        ephemeral,
+        message: {
+          type: 'message',
+          user: message.user,
+          ...(message.botId ? { bot_id: message.botId } : {}),
+          text: message.text,
+          ...(message.blocks ? { blocks: message.blocks } : {}),
+          ts: message.ts,
+          ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+        },
+        responseUrl: `${options.slackUrl()}/response/${responseId}`,
       },
-      channel: { id: channel.id, name: channel.name },
-      // Slack leaves the message out of payloads from ephemeral messages.
-      ...(ephemeral
-        ? {}
-        : {
-            message: {
-              type: 'message',
-              user: message.user,
-              ...(message.botId ? { bot_id: message.botId } : {}),
-              text: message.text,
-              ...(message.blocks ? { blocks: message.blocks } : {}),
-              ts: message.ts,
-              ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
-            },
-          }),
-      state: { values: {} },
-      response_url: `${options.slackUrl()}/response/${responseId}`,
       actions: [actionJson(message.blocks, input.blockId, input.actionId, input.selected)],
-    }).catch(() => ({ status: 0, text: '' }));
+    });
+    const answer = await interaction(payload).catch(() => ({ status: 0, text: '' }));
     if (answer.status !== 200) {
       appFailed(
         input.user,
         channel.id,
         threadTs,
-        `${workspace.displayName(options.bot.userId)} did not respond to that action.`,
+        `${workspace.displayName(identity.bot.userId)} did not respond to that action.`,
       );
     }
   }
@@ -357,18 +332,14 @@ export function createDelivery(options: DeliveryOptions) {
 
     let answer: { status: number; text: string };
     try {
-      answer = await interaction({
-        type: 'view_submission',
-        team: teamJson(),
-        user: userJson(input.user),
-        api_app_id: options.appId,
-        token: 'deprecated-verification-token',
-        trigger_id: workspace.issueTrigger(input.user),
-        view: viewJson(view, values),
-        response_urls: [],
-        is_enterprise_install: false,
-        enterprise: null,
-      });
+      answer = await interaction(
+        viewSubmission({
+          user: actor(input.user),
+          triggerId: workspace.issueTrigger(input.user),
+          view: viewJson(view, values),
+          identity,
+        }),
+      );
     } catch {
       return { closed: false, problem: 'We had some trouble connecting. Try again?' };
     }
@@ -400,37 +371,25 @@ export function createDelivery(options: DeliveryOptions) {
   /** Events API: a new message in a channel the bot is in. */
   async function messageEvent(message: Message): Promise<void> {
     eventCounter += 1;
-    const envelope = {
-      token: 'deprecated-verification-token',
-      team_id: options.team.id,
-      api_app_id: options.appId,
-      event: {
-        type: 'message',
-        channel: message.channel,
-        channel_type: 'channel',
-        ...(message.user ? { user: message.user } : {}),
-        ...(message.botId ? { bot_id: message.botId } : {}),
-        ...(message.username ? { username: message.username } : {}),
-        text: message.text,
-        ...(message.blocks ? { blocks: message.blocks } : {}),
-        ...(message.attachments ? { attachments: message.attachments } : {}),
-        ts: message.ts,
-        ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
-        event_ts: message.ts,
-        team: options.team.id,
-      },
-      type: 'event_callback',
-      event_id: `Ev0DEMO${String(eventCounter).padStart(6, '0')}`,
-      event_time: Math.floor(Date.now() / 1000),
-      authorizations: [
-        { team_id: options.team.id, user_id: options.bot.userId, is_bot: true, is_enterprise_install: false },
-      ],
-      is_ext_shared_channel: false,
+    const event = {
+      type: 'message',
+      channel: message.channel,
+      channel_type: 'channel',
+      ...(message.user ? { user: message.user } : {}),
+      ...(message.botId ? { bot_id: message.botId } : {}),
+      ...(message.username ? { username: message.username } : {}),
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      ...(message.attachments ? { attachments: message.attachments } : {}),
+      ts: message.ts,
+      ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+      event_ts: message.ts,
+      team: identity.team.id,
     };
+    const envelope = eventCallback(event, `Ev0DEMO${String(eventCounter).padStart(6, '0')}`, identity);
     // Slack retries an event that was not acknowledged; the demo reports it instead.
-    const answer = await post(JSON.stringify(envelope), 'application/json').catch(() => ({
+    const answer = await sendEvent(options.botUrl(), options.signingSecret, envelope, timing()).catch(() => ({
       status: 0,
-      text: '',
     }));
     if (answer.status !== 200) throw new Error(`the bot answered ${answer.status} to a message event`);
   }

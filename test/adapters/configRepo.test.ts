@@ -2,8 +2,8 @@ import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfigRepo } from '../../src/adapters/configRepo.js';
 import { parseBotConfig, type ServiceConfig } from '../../src/config/botConfig.js';
-import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
+import { type FakeGitHub, startFakeGitHub } from '../../world/github.js';
 
 const TOKEN = 'ghs_configrepo';
 let github: FakeGitHub;

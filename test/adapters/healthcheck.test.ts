@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthchecks } from '../../src/adapters/healthcheck.js';
 import type { EnvironmentConfig } from '../../src/config/botConfig.js';
 import { describeHealthError } from '../../src/words/health.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
-import { startHttpServer } from '../fakes/http.js';
-import { readFixture } from '../support/fixtures.js';
-import { closedPortUrl } from '../support/ports.js';
+import { readFixture } from '../../world/fixtures.js';
+import { type FakeHealthchecks, startFakeHealthchecks } from '../../world/healthchecks.js';
+import { startHttpServer } from '../../world/http.js';
+import { closedPortUrl } from '../../world/ports.js';
 
 let fake: FakeHealthchecks;
 const env = (name: string, url = fake.urlFor(name)): EnvironmentConfig => ({

@@ -1,8 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelBucket } from '../../src/adapters/modelBucket.js';
-import { startHttpServer } from '../fakes/http.js';
-import { type FakeS3, generateListing, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
+import { startHttpServer } from '../../world/http.js';
+import { type FakeS3, generateListing, loadBucketListing, startFakeS3 } from '../../world/s3.js';
 
 /** Counts ListObjectsV2 requests the real client sends. */
 function countListings(client: S3Client): { count: number } {

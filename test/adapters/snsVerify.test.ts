@@ -8,8 +8,8 @@ import {
   stringToSign,
 } from '../../src/adapters/snsVerify.js';
 import type { SnsMessage, SnsVerdict } from '../../src/ports/sns.js';
-import { readFixture } from '../support/fixtures.js';
-import { signSns, testCertificateFetcher, testCertPem } from '../support/snsSign.js';
+import { readFixture } from '../../world/fixtures.js';
+import { signSns, testCertificateFetcher, testCertPem } from '../../world/snsSign.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
 const CERT_URL =

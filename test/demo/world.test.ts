@@ -8,30 +8,36 @@ import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, PEOPLE } from '../../demo/config.js';
 import { createDelivery } from '../../demo/slack/toBot.js';
-import { createWebApi } from '../../demo/slack/webApi.js';
-import { SlackApiError, Workspace } from '../../demo/slack/workspace.js';
 import { type Demo, startDemo } from '../../demo/start.js';
-import { type CiRepo, startCi } from '../../demo/world/ci.js';
-import { type StartedHttpServer, startHttpServer } from '../fakes/http.js';
-import { fixtureBucket } from '../support/fixtures.js';
-import { signSlackRequest } from '../support/slackRequests.js';
+import { type CiRepo, startCi } from '../../world/ci.js';
+import { fixtureBucket } from '../../world/fixtures.js';
+import { type StartedHttpServer, startHttpServer } from '../../world/http.js';
+import { type FakeSlack, startFakeSlack } from '../../world/slack/fake.js';
+import { signSlackRequest } from '../../world/slack/requests.js';
+import { SlackApiError, Workspace } from '../../world/slack/workspace.js';
 
 const ALICE = PEOPLE.alice.id;
 const BOB = PEOPLE.bob.id;
 const BOT = 'U0ROLLBOT1';
 const C = CHANNELS.rollbacks.id;
 
+const PEOPLE_AND_PLACES = {
+  users: [
+    { id: ALICE, name: 'alice', realName: 'Alice', color: '#000', isBot: false },
+    { id: BOB, name: 'bob', realName: 'Bob', color: '#000', isBot: false },
+    { id: BOT, name: 'rollback-bot', realName: 'rollback-bot', color: '#000', isBot: true },
+  ],
+  usergroups: [{ id: 'S0MLONCALL', handle: 'ml-oncall', name: 'ML on-call', members: [BOB] }],
+  channels: [CHANNELS.rollbacks, CHANNELS.alerts],
+};
+const IDENTITY = {
+  bot: { userId: BOT, botId: 'B0ROLLBOT1', name: 'rollback-bot' },
+  team: { id: 'T0DEMO0001', domain: 'example', name: 'Example' },
+  appId: 'A0ROLLBACK1',
+};
+
 function workspace(now: () => number = Date.now) {
-  return new Workspace({
-    users: [
-      { id: ALICE, name: 'alice', realName: 'Alice', color: '#000', isBot: false },
-      { id: BOB, name: 'bob', realName: 'Bob', color: '#000', isBot: false },
-      { id: BOT, name: 'rollback-bot', realName: 'rollback-bot', color: '#000', isBot: true },
-    ],
-    usergroups: [{ id: 'S0MLONCALL', handle: 'ml-oncall', name: 'ML on-call', members: [BOB] }],
-    channels: [CHANNELS.rollbacks, CHANNELS.alerts],
-    now,
-  });
+  return new Workspace({ ...PEOPLE_AND_PLACES, now });
 }
 
 describe('the local Slack workspace', () => {
@@ -96,33 +102,23 @@ describe('the local Slack workspace', () => {
   });
 });
 
-describe('the local Slack Web API, called by Slack’s own WebClient', () => {
-  let server: StartedHttpServer | undefined;
+describe('the local Slack Web API (strict, as the demo runs it), called by Slack’s own WebClient', () => {
+  let slack: FakeSlack | undefined;
   afterEach(async () => {
-    await server?.close();
-    server = undefined;
+    await slack?.close();
+    slack = undefined;
   });
 
   async function start() {
-    const ws = workspace();
-    const api = createWebApi(ws, {
+    slack = await startFakeSlack({
+      ...PEOPLE_AND_PLACES,
+      strict: true,
       botToken: 'xoxb-t',
-      bot: { userId: BOT, botId: 'B0ROLLBOT1', name: 'rollback-bot' },
-      team: { id: 'T0DEMO0001', domain: 'example', name: 'Example' },
-      appId: 'A0ROLLBACK1',
+      identity: IDENTITY,
       pageUrl: () => 'http://127.0.0.1:1',
     });
-    server = await startHttpServer((req, res, body) => {
-      if (!api(req, res, body)) {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    const client = new webApi.WebClient('xoxb-t', {
-      slackApiUrl: `${server.url}/api/`,
-      retryConfig: { retries: 0 },
-    });
-    return { ws, client, url: server.url };
+    const client = new webApi.WebClient('xoxb-t', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    return { ws: slack.workspace, client, url: slack.url };
   }
 
   it('posts, updates, answers privately, links, and knows who is in a user group', async () => {
@@ -238,9 +234,7 @@ describe('what the local Slack sends the app, and how it reads the answer', () =
       signingSecret: 'secret',
       botUrl: () => app?.url ?? '',
       slackUrl: () => 'http://127.0.0.1:1',
-      team: { id: 'T0DEMO0001', domain: 'example' },
-      appId: 'A0ROLLBACK1',
-      bot: { userId: BOT, botId: 'B0ROLLBOT1' },
+      identity: IDENTITY,
       slackbot: BOT,
     });
     const view = ws.openView(ws.issueTrigger(ALICE), {

@@ -6,7 +6,7 @@ import {
   parseCloudWatchTime,
   serviceForAlarm,
 } from '../../src/domain/alarm.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
 
 const snsMessage = (name: string): string => (JSON.parse(readFixture(name)) as { Message: string }).Message;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readVersionAt } from '../../src/domain/configFile.js';
 import { buildCatalog, namingFrom } from '../../src/domain/iterations.js';
 import { driftNotes, liveModel, type Served, versionRows } from '../../src/domain/overview.js';
-import { fixtureBucket, readFixture } from '../support/fixtures.js';
+import { fixtureBucket, readFixture } from '../../world/fixtures.js';
 
 const naming = namingFrom();
 const served: Served[] = [

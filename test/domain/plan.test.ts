@@ -11,7 +11,7 @@ import {
   type PlanInputs,
   rebind,
 } from '../../src/domain/plan.js';
-import { fixtureBucket, readFixture } from '../support/fixtures.js';
+import { fixtureBucket, readFixture } from '../../world/fixtures.js';
 
 const environments = ['development', 'staging', 'production'];
 const catalog = buildCatalog(fixtureBucket(), { prefix: '', naming: namingFrom(), environments });

@@ -11,7 +11,7 @@ import {
   renderTitle,
 } from '../../src/domain/prText.js';
 import type { RollbackRequest } from '../../src/domain/request.js';
-import { fixtureBucket, readFixture } from '../support/fixtures.js';
+import { fixtureBucket, readFixture } from '../../world/fixtures.js';
 
 const DEFAULT_TITLE = 'fix(model): roll back {service} to {version}';
 const now = new Date('2026-11-02T12:00:00Z');

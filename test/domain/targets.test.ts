@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, iterationsOf, namingFrom } from '../../src/domain/iterations.js';
 import { assessIteration, assessVersion, lastKnownGood, resolveLikeCi } from '../../src/domain/targets.js';
-import { fixtureBucket } from '../support/fixtures.js';
+import { fixtureBucket } from '../../world/fixtures.js';
 
 const environments = ['development', 'staging', 'production'];
 const rules = { promotedEnvironments: ['staging', 'production'], liveVersion: '1.25.3' };

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type EditResult, renderDiff, setVersionAt, type VersionEdit } from '../../src/domain/tomlEdit.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../world/fixtures/${name}`, import.meta.url), 'utf8');
 const flat = fixture('search-config.toml');
 const commented = fixture('search-config-commented.toml');
 

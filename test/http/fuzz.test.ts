@@ -10,9 +10,9 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
+import { signSns } from '../../world/snsSign.js';
 import { ALARM, type Harness, REPO, TOPIC_ARN, USERS, useHarness } from '../support/harness.js';
-import { signSns } from '../support/snsSign.js';
 import { postedCard, pulls, until } from '../workflows/support.js';
 
 const SEED = 20_261_202;

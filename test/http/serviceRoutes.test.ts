@@ -5,10 +5,10 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { closedPortUrl } from '../../world/ports.js';
+import { sendSlashCommand } from '../../world/slack/requests.js';
 import { freshPostgresUrl } from '../support/databases.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, USERS, untilReady, useHarness } from '../support/harness.js';
-import { closedPortUrl } from '../support/ports.js';
-import { sendSlashCommand } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { postedCard, pulls, settle, until } from '../workflows/support.js';
 

@@ -6,9 +6,9 @@
 import { HTTPModuleFunctions } from '@slack/bolt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { blockActionsPayload, slashCommandFields } from '../../world/slack/payloads.js';
+import { nowSeconds, signSlackRequest } from '../../world/slack/requests.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { blockActionsPayload, slashCommandFields } from '../support/slackPayloads.js';
-import { nowSeconds, signSlackRequest } from '../support/slackRequests.js';
 import { settle } from '../workflows/support.js';
 
 const start = useHarness();

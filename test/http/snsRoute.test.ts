@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
+import { signSns } from '../../world/snsSign.js';
 import { ALARM, ALERT_CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
-import { signSns } from '../support/snsSign.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -4,8 +4,8 @@
  * each answer arrives once the slow systems have spoken.
  */
 import { describe, expect, it } from 'vitest';
+import { sendSlashCommand } from '../../world/slack/requests.js';
 import { CHANNEL, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { sendSlashCommand } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { settle } from '../workflows/support.js';
 

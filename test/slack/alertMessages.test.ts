@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
+import { sendEvent } from '../../world/slack/requests.js';
+import { signSns } from '../../world/snsSign.js';
 import { ALERT_CHANNEL, CHANNEL, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { sendEvent } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
-import { signSns } from '../support/snsSign.js';
 import { latestCard, pulls, settle, until } from '../workflows/support.js';
 
 const start = useHarness();

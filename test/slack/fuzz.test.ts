@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { SHOW_VERSIONS_ACTION } from '../../src/slack/blocks/alertCard.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, REJECT_MODAL, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
+import { sendInteraction, sendSlashCommand } from '../../world/slack/requests.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { sendInteraction, sendSlashCommand } from '../support/slackRequests.js';
 
 const SEED = 20_261_127;
 const start = useHarness();

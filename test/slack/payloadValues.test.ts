@@ -11,8 +11,8 @@ import {
   REQUEST_MODAL,
   SERVICE_SELECT,
 } from '../../src/slack/blocks/requestModal.js';
+import { sendInteraction } from '../../world/slack/requests.js';
 import { CHANNEL, type Harness, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { sendInteraction } from '../support/slackRequests.js';
 import { rawTextOf } from '../support/slackText.js';
 
 const start = useHarness();

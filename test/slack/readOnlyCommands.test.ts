@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sendSlashCommand } from '../../world/slack/requests.js';
 import { type Harness, SIGNING_SECRET, startHarness, USERS } from '../support/harness.js';
-import { sendSlashCommand } from '../support/slackRequests.js';
 import { textOf } from '../support/slackText.js';
 import { settle } from '../workflows/support.js';
 

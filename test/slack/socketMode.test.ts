@@ -9,7 +9,8 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { helpMessage } from '../../src/slack/blocks/help.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
+import { signSns } from '../../world/snsSign.js';
 import { closedEvent, sendWebhook } from '../support/github.js';
 import {
   ALARM,
@@ -21,7 +22,6 @@ import {
   useHarness,
 } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
-import { signSns } from '../support/snsSign.js';
 import { postedCard, pulls, settle, threadReplies, until } from '../workflows/support.js';
 
 const start = useHarness();

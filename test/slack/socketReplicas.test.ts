@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { blockActionsPayload, eventCallback, slashCommandFields } from '../../world/slack/payloads.js';
 import { freshPostgresUrl } from '../support/databases.js';
 import { ALERT_CHANNEL, CHANNEL, REPO, USERS, useHarness } from '../support/harness.js';
-import { blockActionsPayload, eventCallback, slashCommandFields } from '../support/slackPayloads.js';
 import { textOf } from '../support/slackText.js';
 import { postedCard, settle, threadReplies } from '../workflows/support.js';
 

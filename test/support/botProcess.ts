@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { freePort } from '../../world/ports.js';
 
 export const TSX = join(process.cwd(), 'node_modules/tsx/dist/loader.mjs');
 export const MAIN = join(process.cwd(), 'src/main.ts');

@@ -1,6 +1,7 @@
 /**
- * Starts the whole outside world on local ports (Slack Web API, GitHub REST, S3, healthchecks), then the
- * bot itself with its real clients pointed at them. Tests talk to the bot only over HTTP.
+ * Starts the whole outside world on local ports (world/start.ts: Slack Web API, GitHub REST, S3,
+ * healthchecks), then the bot itself with its real clients pointed at them. Tests talk to the bot only
+ * over HTTP.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,49 +15,56 @@ import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
 import type { MlflowEnv } from '../../src/config/env.js';
 import type { Store } from '../../src/ports/store.js';
 import { type Level, type Logger, silentLogger } from '../../src/support/log.js';
-import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
-import { type FakeS3, type FakeS3Object, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
-import { type FakeSocketMode, startFakeSocketMode } from '../fakes/socketMode.js';
+import type { FakeGitHub } from '../../world/github.js';
+import type { FakeHealthchecks } from '../../world/healthchecks.js';
+import type { FakeMlflow, StartFakeMlflowOptions } from '../../world/mlflow.js';
+import {
+  APP_TOKEN,
+  BOT_TOKEN,
+  BUCKET,
+  CHANNEL,
+  configRepo,
+  configToml,
+  GITHUB_TOKEN,
+  ONCALL_GROUP,
+  REPO,
+  type ReferenceConfigOptions,
+  SIGNING_SECRET,
+  START_STATE,
+  USERS,
+} from '../../world/reference.js';
+import type { FakeS3, FakeS3Object } from '../../world/s3.js';
+import type { FakeSlack } from '../../world/slack/fake.js';
+import { blockActionsPayload, viewSubmissionPayload } from '../../world/slack/payloads.js';
+import { type SlackHttpResult, sendInteraction, sendSlashCommand } from '../../world/slack/requests.js';
+import { startLocalWorld } from '../../world/start.js';
 import { freshPostgresUrl } from './databases.js';
-import { readFixture } from './fixtures.js';
-import { blockActionsPayload, viewSubmissionPayload } from './slackPayloads.js';
-import { type SlackHttpResult, sendInteraction, sendSlashCommand } from './slackRequests.js';
-import { testCertificateFetcher } from './snsSign.js';
 import { connectedWithin, type SocketDriver, socketDriver } from './socketEnvelopes.js';
 
-export const SIGNING_SECRET = 'test-signing-secret';
-/** App-level token (Socket Mode); the fake Slack opens connections only for this one. */
-export const APP_TOKEN = 'xapp-1-A1-1-testtoken';
-export const GITHUB_TOKEN = 'ghs_testtoken';
+// The reference deployment's names, for the tests that import them from here.
+export {
+  ALARM,
+  ALERT_CHANNEL,
+  APP_TOKEN,
+  BUCKET,
+  CHANNEL,
+  configToml,
+  GITHUB_TOKEN,
+  ONCALL_GROUP,
+  REPO,
+  SIGNING_SECRET,
+  TOPIC_ARN,
+  USERS,
+} from '../../world/reference.js';
+
 /** GitHub writes are tried 4 times: a test that wants a failure to stick fails the call this often. */
 export const GITHUB_TEST_RETRY = { attempts: 4, baseDelayMs: 2, maxDelayMs: 50 } as const;
-export const CHANNEL = 'CROLLBACK1';
-export const REPO = 'example-org/fpo-search';
-export const BUCKET = 'fpo-search-models';
-export const USERS = {
-  alice: 'UALICE0001',
-  bob: 'UBOB000001',
-  carol: 'UCAROL0001',
-  mallory: 'UMALLORY01',
-  /** An approver only through the on-call user group. */
-  dave: 'UDAVE00001',
-};
-export const ONCALL_GROUP = 'SONCALL001';
 
-export interface HarnessOptions {
+export interface HarnessOptions extends ReferenceConfigOptions {
   objects?: FakeS3Object[];
-  /** Extra TOML appended inside [services.fpo-search]. */
-  serviceToml?: string;
-  botToml?: string;
-  configFile?: { path: string; content: string; versionKey?: string };
-  healthcheckTimeoutMs?: number;
   now?: () => Date;
   /** Sets GITHUB_WEBHOOK_SECRET; without it the bot polls PRs. */
   webhookSecret?: string;
-  /** Seconds between tracking rounds (default: an hour, so tests drive rounds with runRound()). */
-  pollSeconds?: number;
   /** Points the bot's S3 client elsewhere (a server that hangs, an unresolvable host). */
   s3Endpoint?: string;
   /** Points the bot's GitHub client elsewhere. */
@@ -79,20 +87,18 @@ export interface HarnessOptions {
   /** The bot's logger and LOG_LEVEL (default: silent, error). */
   log?: Logger;
   logLevel?: Level;
-  /** More TOML at the end of the config (another service, e.g. an MLflow one). */
-  extraToml?: string | ((world: { health: FakeHealthchecks }) => string);
   /** MLFLOW_TRACKING_* as the bot reads them. */
   mlflowEnv?: MlflowEnv;
+  /** Starts the MLflow stand-in too (`h.mlflow`; its URL is given to `extraToml`). */
+  mlflow?: StartFakeMlflowOptions;
   /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
   adjustConfig?: (config: BotConfig) => BotConfig;
 }
 
-export const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111122223333:slack-topic';
-export const ALERT_CHANNEL = 'CALERTS001';
-export const ALARM = 'fpo-search-production-5xx';
-
 export interface Harness {
   slack: FakeSlack;
+  /** With `mlflow` in the options. */
+  mlflow?: FakeMlflow;
   github: FakeGitHub;
   s3: FakeS3;
   health: FakeHealthchecks;
@@ -174,80 +180,21 @@ export function useHarness(): (opts?: HarnessOptions) => Promise<Harness> {
   };
 }
 
-export function configToml(h: { health: FakeHealthchecks }, opts: HarnessOptions = {}): string {
-  return `
-[bot]
-catalog_cache_seconds = 60
-healthcheck_timeout_ms = ${opts.healthcheckTimeoutMs ?? 1000}
-card_update_interval_ms = 0
-sns_topic_arns = ["${TOPIC_ARN}"]
-alert_message_channels = ["${ALERT_CHANNEL}"]
-poll_seconds = ${opts.pollSeconds ?? 3600}
-${opts.botToml ?? ''}
-
-[services.fpo-search]
-channel = "${CHANNEL}"
-bucket = "${BUCKET}"
-repo = "${REPO}"
-config_path = "${opts.configFile?.path ?? 'search-config.toml'}"
-version_key = "${opts.configFile?.versionKey ?? 'version'}"
-alert_channel = "${ALERT_CHANNEL}"
-alarm_names = ["${ALARM}"]
-${opts.serviceToml ?? ''}
-
-[services.fpo-search.approvers]
-users = ["${USERS.bob}", "${USERS.carol}"]
-usergroups = ["${ONCALL_GROUP}"]
-
-[[services.fpo-search.environments]]
-name = "development"
-healthcheck_url = "${h.health.urlFor('development')}"
-deploy_phase = "pull_request"
-
-[[services.fpo-search.environments]]
-name = "staging"
-healthcheck_url = "${h.health.urlFor('staging')}"
-deploy_phase = "merge"
-
-[[services.fpo-search.environments]]
-name = "production"
-healthcheck_url = "${h.health.urlFor('production')}"
-deploy_phase = "merge"
-${typeof opts.extraToml === 'function' ? opts.extraToml(h) : (opts.extraToml ?? '')}
-`;
-}
-
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const endpoint: FakeSocketMode | undefined = opts.socketMode ? await startFakeSocketMode() : undefined;
-  const usergroups: Record<string, string[]> = { [ONCALL_GROUP]: [USERS.carol, USERS.dave] };
-  const [slack, github, s3, health] = await Promise.all([
-    startFakeSlack({
-      botToken: 'xoxb-test-token',
-      usergroups,
-      ...(endpoint ? { socketMode: { endpoint, appToken: APP_TOKEN } } : {}),
-    }),
-    startFakeGitHub({
-      token: GITHUB_TOKEN,
-      repos: {
-        [REPO]: {
-          defaultBranch: 'main',
-          files: {
-            [opts.configFile?.path ?? 'search-config.toml']:
-              opts.configFile?.content ?? readFixture('search-config.toml'),
-          },
-        },
-      },
-    }),
-    startFakeS3({ bucket: BUCKET, objects: opts.objects ?? (await loadBucketListing()) }),
-    startFakeHealthchecks(),
-  ]);
-  health.serve('development', '1.25.4-4b5c6d7', '5f4e3d2');
-  health.serve('staging', '1.25.3-3a4b5c6', '9e8d7c6');
-  health.serve('production', '1.25.3-3a4b5c6', '9e8d7c6');
+  const world = await startLocalWorld({
+    slack: { botToken: BOT_TOKEN, usergroups: { [ONCALL_GROUP]: [USERS.carol, USERS.dave] } },
+    ...(opts.socketMode ? { socketMode: { appToken: APP_TOKEN } } : {}),
+    github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo(opts.configFile) } },
+    s3: { bucket: BUCKET, ...(opts.objects ? { objects: opts.objects } : {}) },
+    healthchecks: { serve: START_STATE },
+    sns: {},
+    ...(opts.mlflow ? { mlflow: opts.mlflow } : {}),
+  });
+  const { slack, github, s3, healthchecks: health, socketMode: endpoint, mlflow } = world;
 
-  const parsed = parseBotConfig(configToml({ health }, opts), 'test.toml');
+  const parsed = parseBotConfig(configToml({ health, mlflow }, opts), 'test.toml');
   const config = opts.adjustConfig ? opts.adjustConfig(parsed) : parsed;
-  const certificates = testCertificateFetcher();
+  const certificates = world.sns.certificates;
   const confirmations: string[] = [];
   // The workflow tests run once on each database (vitest.config.ts projects).
   const databaseUrl =
@@ -267,7 +214,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const bot = createBot({
       config,
       env: {
-        slackBotToken: opts.slackToken ?? 'xoxb-test-token',
+        slackBotToken: opts.slackToken ?? BOT_TOKEN,
         slack: endpoint
           ? { kind: 'socket', appToken: APP_TOKEN }
           : { kind: 'http', signingSecret: SIGNING_SECRET },
@@ -312,6 +259,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     github,
     s3,
     health,
+    mlflow,
     config,
     ...(await boot()),
   } as unknown as Harness;
@@ -341,7 +289,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (endpoint) h.socket = socketDriver(endpoint, slack, { channel: CHANNEL, user: USERS.alice });
   h.snsCertificateFetches = certificates.calls;
   h.snsConfirmations = confirmations;
-  h.usergroups = usergroups;
+  h.usergroups = slack.workspace.members;
   h.post = async (path, body, headers = {}) => {
     const res = await fetch(`${h.url}${path}`, {
       method: 'POST',
@@ -368,7 +316,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await r.bot.stop();
       await r.store.close();
     }
-    await Promise.all([slack.close(), github.close(), s3.close(), health.close(), endpoint?.close()]);
+    await world.close();
   };
   return h;
 }

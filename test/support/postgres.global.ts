@@ -3,7 +3,7 @@
  * own database in it (`freshPostgresUrl`), so files running in parallel never share state.
  */
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from './embeddedPostgres.js';
+import { startEmbeddedPostgres } from '../../world/embeddedPostgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,14 +3,15 @@
  * envelopes over the fake Socket Mode endpoint. Each call waits for the bot's acknowledgement of that
  * envelope within Slack's 3 s deadline and returns it.
  */
-import type { Ack, DeliverOptions, EnvelopeType, FakeSocketMode } from '../fakes/socketMode.js';
+
 import {
   blockActionsPayload,
   type ClickWhere,
   eventCallback,
   slashCommandFields,
   viewSubmissionPayload,
-} from './slackPayloads.js';
+} from '../../world/slack/payloads.js';
+import type { Ack, DeliverOptions, EnvelopeType, FakeSocketMode } from '../../world/socketMode.js';
 
 export interface EnvelopeResult {
   envelopeId: string;

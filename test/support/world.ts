@@ -6,21 +6,23 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '../fakes/github.js';
-import { type FakeHealthchecks, startFakeHealthchecks } from '../fakes/healthchecks.js';
-import { type FakeS3, loadBucketListing, startFakeS3 } from '../fakes/s3.js';
-import { type FakeSlack, startFakeSlack } from '../fakes/slack.js';
-import { readFixture } from './fixtures.js';
+import type { FakeGitHub } from '../../world/github.js';
+import type { FakeHealthchecks } from '../../world/healthchecks.js';
 import {
   BUCKET,
+  configRepo,
   configToml,
   GITHUB_TOKEN,
-  type HarnessOptions,
   ONCALL_GROUP,
   REPO,
+  type ReferenceConfigOptions,
   SIGNING_SECRET,
+  START_STATE,
   USERS,
-} from './harness.js';
+} from '../../world/reference.js';
+import type { FakeS3 } from '../../world/s3.js';
+import type { FakeSlack } from '../../world/slack/fake.js';
+import { startLocalWorld } from '../../world/start.js';
 
 export interface World {
   readonly slack: FakeSlack;
@@ -37,22 +39,17 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(config: HarnessOptions = {}): Promise<World> {
-  const [slack, github, s3, health] = await Promise.all([
-    startFakeSlack({ usergroups: { [ONCALL_GROUP]: [USERS.carol] } }),
-    startFakeGitHub({
-      token: GITHUB_TOKEN,
-      repos: {
-        [REPO]: { defaultBranch: 'main', files: { 'search-config.toml': readFixture('search-config.toml') } },
-      },
-    }),
-    startFakeS3({ bucket: BUCKET, objects: await loadBucketListing() }),
-    startFakeHealthchecks(),
-  ]);
+export async function startWorld(config: ReferenceConfigOptions = {}): Promise<World> {
+  const world = await startLocalWorld({
+    slack: { usergroups: { [ONCALL_GROUP]: [USERS.carol] } },
+    github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo() } },
+    s3: { bucket: BUCKET },
+    healthchecks: {},
+  });
+  const { slack, github, s3, healthchecks: health } = world;
+  // Iterations only, without a git sha: what the process tests print was written against these.
   const serveStart = () => {
-    health.serve('development', '1.25.4-4b5c6d7');
-    health.serve('staging', '1.25.3-3a4b5c6');
-    health.serve('production', '1.25.3-3a4b5c6');
+    for (const [env, at] of Object.entries(START_STATE)) health.serve(env, at.iteration);
   };
   serveStart();
   const dir = mkdtempSync(join(tmpdir(), 'rollback-world-'));
@@ -89,8 +86,6 @@ export async function startWorld(config: HarnessOptions = {}): Promise<World> {
       DATABASE_URL: `sqlite:${join(dir, 'absent.db')}`,
       LOG_LEVEL: 'info',
     }),
-    close: async () => {
-      await Promise.all([slack.close(), github.close(), s3.close(), health.close()]);
-    },
+    close: () => world.close(),
   };
 }

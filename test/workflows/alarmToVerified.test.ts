@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
+import { signSns } from '../../world/snsSign.js';
 import { closedEvent, sendWebhook } from '../support/github.js';
 import { ALARM, ALERT_CHANNEL, type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
-import { signSns } from '../support/snsSign.js';
 import { postedCard, pulls, settle, until } from './support.js';
 
 const SECRET = 'webhook-secret';

@@ -4,9 +4,9 @@
  * approval → one alias move → tags → healthchecks → complete), a forward target refused, the alias
  * moved by someone else after the plan (approvals void), and MLflow down or slow named in time.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { type FakeMlflow, startFakeMlflow } from '../../world/mlflow.js';
+import type { FakeMlflow } from '../../world/mlflow.js';
 import { type Harness, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, settle, threadReplies } from './support.js';
@@ -14,11 +14,6 @@ import { ephemeralTo, latestCard, postedCard, settle, threadReplies } from './su
 const RECO_CHANNEL = 'CRECO00001';
 const MODEL = 'reco-ranker';
 const start = useHarness();
-let mlflow: FakeMlflow | undefined;
-afterEach(async () => {
-  await mlflow?.close();
-  mlflow = undefined;
-});
 
 const passed = { validation_status: 'passed' };
 
@@ -32,23 +27,22 @@ async function answerTo(h: Harness, responseId: string): Promise<string> {
  * backfilled); 11 never passed validation; 13 is newer than the champion.
  */
 async function startWorld(options: { timeoutMs?: number } = {}): Promise<{ h: Harness; m: FakeMlflow }> {
-  const m = await startFakeMlflow({
-    models: [
-      {
-        name: MODEL,
-        versions: Array.from({ length: 13 }, (_, i) => {
-          const n = i + 1;
-          const tags: Record<string, string> = n === 11 ? { validation_status: 'failed' } : { ...passed };
-          if (n === 10 || n === 8) tags['rollback_bot.champion_since'] = `2026-11-${10 + n}T09:00:00Z`;
-          return { runId: `run-${n}`, tags };
-        }),
-        aliases: { champion: 12 },
-      },
-    ],
-  });
-  mlflow = m;
   const h = await start({
-    extraToml: ({ health }) => `
+    mlflow: {
+      models: [
+        {
+          name: MODEL,
+          versions: Array.from({ length: 13 }, (_, i) => {
+            const n = i + 1;
+            const tags: Record<string, string> = n === 11 ? { validation_status: 'failed' } : { ...passed };
+            if (n === 10 || n === 8) tags['rollback_bot.champion_since'] = `2026-11-${10 + n}T09:00:00Z`;
+            return { runId: `run-${n}`, tags };
+          }),
+          aliases: { champion: 12 },
+        },
+      ],
+    },
+    extraToml: ({ health, mlflow }) => `
 [services.reco]
 channel = "${RECO_CHANNEL}"
 source = "mlflow"
@@ -57,7 +51,7 @@ alarm_names = ["reco-5xx"]
 cooldown_hours = 0
 
 [services.reco.mlflow]
-tracking_uri = "${m.url}"
+tracking_uri = "${mlflow?.url}"
 model = "${MODEL}"
 metrics = ["auc"]
 timeout_ms = ${options.timeoutMs ?? 2000}
@@ -70,7 +64,8 @@ name = "production"
 healthcheck_url = "${health.urlFor('reco-production')}"
 `,
   });
-  return { h, m };
+  if (!h.mlflow) throw new Error('the harness did not start MLflow');
+  return { h, m: h.mlflow };
 }
 
 describe('a registry_alias service', () => {

@@ -9,10 +9,10 @@ import { branchName } from '../../src/domain/prText.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import { REJECT_MODAL, REQUEST_MODAL } from '../../src/slack/blocks/requestModal.js';
 import { makePlan } from '../../src/workflows/requestRollback.js';
+import { closedPortUrl } from '../../world/ports.js';
+import { nowSeconds, sendSlashCommand } from '../../world/slack/requests.js';
 import { closedEvent, sendWebhook } from '../support/github.js';
 import { CHANNEL, type Harness, REPO, SIGNING_SECRET, USERS, useHarness } from '../support/harness.js';
-import { closedPortUrl } from '../support/ports.js';
-import { nowSeconds, sendSlashCommand } from '../support/slackRequests.js';
 import { rawTextOf, textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies, until } from './support.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture } from '../../world/fixtures.js';
 import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies } from './support.js';

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { branchName } from '../../src/domain/prText.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { loadBucketListing } from '../fakes/s3.js';
+import { loadBucketListing } from '../../world/s3.js';
+import { sendEvent } from '../../world/slack/requests.js';
 import { closedEvent, sendWebhook } from '../support/github.js';
 import {
   ALERT_CHANNEL,
@@ -17,7 +18,6 @@ import {
   USERS,
   useHarness,
 } from '../support/harness.js';
-import { sendEvent } from '../support/slackRequests.js';
 import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies, until } from './support.js';
 
 const start = useHarness();

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BucketObject } from '../../src/domain/iterations.js';
+import type { BucketObject } from '../src/domain/iterations.js';
 
 export const fixturePath = (name: string): string =>
-  fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 export const readFixture = (name: string): string => readFileSync(fixturePath(name), 'utf8');
 

@@ -1,4 +1,4 @@
-// s3rver 3.7 ships no typings. Only what test/fakes/s3.ts uses is declared, including two internals
+// s3rver 3.7 ships no typings. Only what world/s3.ts uses is declared, including two internals
 // (the Koa middleware list and the filesystem store's path helper) that the fake relies on.
 declare module 's3rver' {
   interface S3rverOptions {

@@ -1,31 +1,20 @@
 /**
- * The local Slack Web API (`/api/<method>`) and response URLs (`/response/<id>`), over the workspace
- * state. Only what the bot uses is implemented; any other method answers `unknown_method`, as Slack
- * does, so a new call in the bot shows up instead of silently succeeding.
+ * The Web API methods the bot calls and the response URLs it posts to, answered from the workspace's
+ * state (workspace.ts). HTTP, tokens and the record of calls are the server's (fake.ts). A strict
+ * workspace answers any other method `unknown_method`, as Slack does, so a new call in the bot shows
+ * up instead of silently succeeding; a lenient one (tests) answers `ok`.
  */
-import type http from 'node:http';
-import { parseArgs } from '../../test/fakes/slack.js';
+import type { SlackIdentity } from './identity.js';
 import { SlackApiError, type Workspace } from './workspace.js';
 
-export interface WebApiOptions {
-  readonly botToken: string;
-  readonly bot: { readonly userId: string; readonly botId: string; readonly name: string };
-  readonly team: { readonly id: string; readonly domain: string; readonly name: string };
-  readonly appId: string;
-  /** Base URL of the page, for permalinks (`<base>/archives/<channel>/p<ts>`). */
+export interface WebApiOptions extends SlackIdentity {
+  /** Base URL of permalinks (`<base>/archives/<channel>/p<ts>`): Slack's, or the demo's page. */
   readonly pageUrl: () => string;
-  /** Called for every Web API call and response URL post (the page's activity log, tests). */
-  readonly onCall?: (method: string, args: Record<string, unknown>) => void;
-  /** Called when the answer to a Web API call has been written. */
-  readonly onAnswered?: (method: string) => void;
+  /** `apps.connections.open`: a one-time Socket Mode URL, when a Socket Mode endpoint runs. */
+  readonly socketUrl?: () => string;
 }
 
 type Args = Record<string, unknown>;
-
-const readArgs = (req: http.IncomingMessage, body: Buffer, query: URLSearchParams): Args =>
-  parseArgs(req, body, query, (field) => {
-    throw new SlackApiError(`invalid_${field}`);
-  });
 
 const truthy = (value: unknown): boolean => value === true || value === 'true' || value === '1';
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -35,16 +24,14 @@ function content(args: Args): { text?: string; blocks?: unknown[]; attachments?:
   return { text: str(args.text), blocks: list(args.blocks), attachments: list(args.attachments) };
 }
 
-function send(res: http.ServerResponse, status: number, data: unknown): void {
-  const text = JSON.stringify(data);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+export interface WebApi {
+  /** The answer to a Web API call, without `ok`; a refusal throws SlackApiError with Slack's code. */
+  call(method: string, args: Args): Args;
+  /** A post to the response URL `id`, as Slack treats it (see workspace.ts for its target). */
+  respond(id: string, body: Args): void;
 }
 
-export function createWebApi(workspace: Workspace, options: WebApiOptions) {
+export function createWebApi(workspace: Workspace, options: WebApiOptions): WebApi {
   const { bot } = options;
 
   const messageJson = (m: { ts: string; text: string; blocks?: unknown[]; threadTs?: string }) => ({
@@ -78,6 +65,11 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
       bot_id: bot.botId,
       is_enterprise_install: false,
     }),
+    'apps.connections.open': () => {
+      if (!options.socketUrl)
+        throw new Error('local Slack: apps.connections.open without a Socket Mode endpoint');
+      return { url: options.socketUrl() };
+    },
     'chat.postMessage': (args) => {
       const m = workspace.post({
         channel: String(args.channel ?? ''),
@@ -93,9 +85,11 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
       const channel = String(args.channel ?? '');
       const ts = String(args.ts ?? '');
       workspace.channelOrThrow(channel);
-      // An app can only update what it posted.
+      // An app can only update what it posted (a message taken on trust has no author to compare).
       const original = workspace.find(channel, ts);
-      if (original && original.user !== bot.userId) throw new SlackApiError('cant_update_message');
+      const authored = original?.user !== undefined || original?.botId !== undefined;
+      if (original && authored && original.user !== bot.userId)
+        throw new SlackApiError('cant_update_message');
       const m = workspace.update(channel, ts, content(args));
       return { channel: m.channel, ts: m.ts, text: m.text, message: messageJson(m) };
     },
@@ -114,8 +108,8 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
       const ts = String(args.message_ts ?? '');
       workspace.channelOrThrow(channel);
       const m = workspace.find(channel, ts);
-      if (!m) throw new SlackApiError('message_not_found');
-      const thread = m.threadTs ? `?thread_ts=${m.threadTs}&cid=${channel}` : '';
+      if (!m && !workspace.lenient) throw new SlackApiError('message_not_found');
+      const thread = m?.threadTs ? `?thread_ts=${m.threadTs}&cid=${channel}` : '';
       return {
         channel,
         permalink: `${options.pageUrl()}/archives/${channel}/p${ts.replace('.', '')}${thread}`,
@@ -131,13 +125,15 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
       view: viewJson(workspace.updateView(args.view_id, (args.view ?? {}) as Args, args.hash)),
     }),
     'usergroups.users.list': (args) => {
-      const group = workspace.usergroups.get(String(args.usergroup ?? ''));
-      if (!group) throw new SlackApiError('no_such_subteam');
-      return { users: [...group.members] };
+      const members = workspace.members[String(args.usergroup ?? '')];
+      if (!members) throw new SlackApiError('no_such_subteam');
+      return { users: [...members] };
     },
     'users.info': (args) => {
-      const user = workspace.users.get(String(args.user ?? ''));
-      if (!user) throw new SlackApiError('user_not_found');
+      const id = String(args.user ?? '');
+      const known = workspace.users.get(id);
+      if (!known && !workspace.lenient) throw new SlackApiError('user_not_found');
+      const user = known ?? { id, name: id.toLowerCase(), realName: id, isBot: false };
       return {
         user: {
           id: user.id,
@@ -164,7 +160,6 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
     },
   };
 
-  /** A response URL post, as Slack treats it (see workspace.ts for the target it was made for). */
   function respond(id: string, body: Args): void {
     const { target, firstInChannel } = workspace.useResponseUrl(id);
     const message = content(body);
@@ -210,53 +205,13 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions) {
     if (!workspace.dismissEphemeral(user, channel, ts)) workspace.delete(channel, ts);
   }
 
-  /** Handles `/api/*` and `/response/*`; answers false for any other path. */
-  return function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/response/')) {
-      const id = decodeURIComponent(url.pathname.slice('/response/'.length));
-      try {
-        const parsed = JSON.parse(body.toString('utf8') || '{}') as Args;
-        options.onCall?.('response_url', parsed);
-        respond(id, parsed);
-        send(res, 200, { ok: true });
-      } catch (err) {
-        send(res, err instanceof SlackApiError ? 404 : 400, {
-          ok: false,
-          error: err instanceof SlackApiError ? err.code : 'invalid_payload',
-        });
-      }
-      return true;
-    }
-    if (!url.pathname.startsWith('/api/')) return false;
-    const method = url.pathname.slice('/api/'.length);
-    let args: Args;
-    try {
-      args = readArgs(req, body, url.searchParams);
-    } catch (err) {
-      send(res, 200, { ok: false, error: err instanceof SlackApiError ? err.code : 'invalid_arguments' });
-      return true;
-    }
-    const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : str(args.token);
-    const { token: _token, ...callArgs } = args;
-    options.onCall?.(method, callArgs);
-    if (token !== options.botToken) {
-      send(res, 200, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
-      return true;
-    }
-    const run = methods[method];
-    if (!run) {
-      send(res, 200, { ok: false, error: 'unknown_method' });
-      return true;
-    }
-    res.once('finish', () => options.onAnswered?.(method));
-    try {
-      send(res, 200, { ok: true, ...run(callArgs) });
-    } catch (err) {
-      if (!(err instanceof SlackApiError)) throw err;
-      send(res, 200, { ok: false, error: err.code });
-    }
-    return true;
+  return {
+    call(method, args) {
+      const run = Object.hasOwn(methods, method) ? methods[method] : undefined;
+      if (run) return run(args);
+      if (workspace.lenient) return {};
+      throw new SlackApiError('unknown_method');
+    },
+    respond,
   };
 }

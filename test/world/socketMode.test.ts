@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { boltLogger } from '../../src/slack/boltLogger.js';
 import { silentLogger } from '../../src/support/log.js';
-import { type FakeSlack, startFakeSlack } from './slack.js';
-import { type FakeSocketMode, startFakeSocketMode } from './socketMode.js';
+import { type FakeSlack, startFakeSlack } from '../../world/slack/fake.js';
+import { type FakeSocketMode, startFakeSocketMode } from '../../world/socketMode.js';
 
 const APP_TOKEN = 'xapp-1-A1-1-fake';
 

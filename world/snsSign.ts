@@ -1,5 +1,5 @@
 /**
- * Signs SNS messages with the test key (test/fixtures/sns-test-key.pem), the way SNS does, and serves
+ * Signs SNS messages with the test key (world/fixtures/sns-test-key.pem), the way SNS does, and serves
  * the matching certificate. The string to sign is built here independently of src/adapters/snsVerify.ts,
  * so a mistake there cannot be mirrored by the tests.
  */

@@ -8,11 +8,11 @@ import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendInteraction, sendSlashCommand, signSlackRequest } from '../support/slackRequests.js';
-import { diffLines, gitBlobSha, startFakeGitHub } from './github.js';
-import { startFakeHealthchecks } from './healthchecks.js';
-import { generateListing, loadBucketListing, startFakeS3 } from './s3.js';
-import { startFakeSlack } from './slack.js';
+import { diffLines, gitBlobSha, startFakeGitHub } from '../../world/github.js';
+import { startFakeHealthchecks } from '../../world/healthchecks.js';
+import { generateListing, loadBucketListing, startFakeS3 } from '../../world/s3.js';
+import { startFakeSlack } from '../../world/slack/fake.js';
+import { sendInteraction, sendSlashCommand, signSlackRequest } from '../../world/slack/requests.js';
 
 describe('fake S3 (s3rver) with the real S3Client', () => {
   it('lists the fixture bucket with the exact LastModified and Size of each object', async () => {

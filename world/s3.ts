@@ -439,7 +439,7 @@ function decodeToken(token: string, bucket: string): string | undefined {
 
 /** The fixture bucket as written in the JSONL file (one `{ key, lastModified, size }` per line). */
 export async function loadBucketListing(
-  path: string = fileURLToPath(new URL('../fixtures/bucket-listing.jsonl', import.meta.url)),
+  path: string = fileURLToPath(new URL('./fixtures/bucket-listing.jsonl', import.meta.url)),
 ): Promise<Array<{ key: string; lastModified: string; size: number }>> {
   const text = await readFile(resolve(path), 'utf8');
   return text

@@ -1,17 +1,20 @@
 /**
- * Drives a Bolt app over HTTP the way Slack does: signed requests to `/slack/events`.
+ * Drives a Bolt app over HTTP the way Slack does: signed requests to `/slack/events` (the tests, the
+ * benchmarks' load and the demo's local Slack all send them from here).
  * Signing follows Slack's "verifying requests" scheme: v0=HMAC-SHA256(secret, `v0:<ts>:<raw body>`).
  */
 import { createHmac } from 'node:crypto';
-import { type SlashCommand, slashCommandFields } from './slackPayloads.js';
+import { type SlashCommand, slashCommandFields } from './payloads.js';
 
-export type { SlashCommand } from './slackPayloads.js';
+export type { SlashCommand } from './payloads.js';
 
 export interface SlackRequestOverrides {
   /** Unix seconds to sign with and send; an old one builds a replayed/stale request. */
   timestamp?: number;
   /** Sent instead of the computed signature, to build a forged request. */
   signature?: string;
+  /** Give up (the fetch rejects with a TimeoutError) after this long: Slack waits 3 s for an ack. */
+  timeoutMs?: number;
 }
 
 export interface SlackHttpResult {
@@ -48,7 +51,12 @@ async function post(
   const headers = signSlackRequest(secret, body, overrides.timestamp ?? nowSeconds(), contentType);
   if (overrides.signature !== undefined) headers['x-slack-signature'] = overrides.signature;
   const started = performance.now();
-  const res = await fetch(`${appUrl.replace(/\/$/, '')}/slack/events`, { method: 'POST', headers, body });
+  const res = await fetch(`${appUrl.replace(/\/$/, '')}/slack/events`, {
+    method: 'POST',
+    headers,
+    body,
+    ...(overrides.timeoutMs !== undefined ? { signal: AbortSignal.timeout(overrides.timeoutMs) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text, ms: performance.now() - started };
 }

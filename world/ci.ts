@@ -12,8 +12,8 @@
  *   the first time that iteration reaches it.
  */
 import { parse } from 'smol-toml';
-import { type BucketObject, buildCatalog, namingFrom } from '../../src/domain/iterations.js';
-import { resolveLikeCi } from '../../src/domain/targets.js';
+import { type BucketObject, buildCatalog, namingFrom } from '../src/domain/iterations.js';
+import { resolveLikeCi } from '../src/domain/targets.js';
 
 export interface CiRepo {
   /** Pull requests in GitHub's JSON shape. */
