@@ -20,10 +20,12 @@ import { createClients } from './adapters/clients.js';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { instrumentOctokit } from './adapters/github.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
+import { createMlflowRegistries } from './adapters/mlflowRegistries.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { openStore } from './adapters/store/open.js';
 import { type BotConfig, findService, loadBotConfig } from './config/botConfig.js';
 import { readEnv } from './config/env.js';
+import { withoutTrackingUri } from './config/modelSource.js';
 import { parseCommand } from './domain/command.js';
 import type { StatusDeps } from './ports/models.js';
 import type { Store } from './ports/store.js';
@@ -41,7 +43,8 @@ const USAGE = `Usage:
   rollback-bot history [service] [count] [--json]   (the audit trail, oldest first; default 100 entries)
   rollback-bot help
 Environment (or ./.env): ROLLBACK_BOT_CONFIG (default ./rollback-bot.toml), DATABASE_URL,
-GITHUB_TOKEN (status, versions, plan), AWS credentials and AWS_REGION (status, versions, plan).`;
+GITHUB_TOKEN (status, versions, plan), AWS credentials and AWS_REGION (status, versions, plan),
+MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN or _USERNAME/_PASSWORD (services with source = "mlflow").`;
 
 const SUBCOMMANDS = ['status', 'versions', 'plan', 'history', 'help'];
 
@@ -205,6 +208,13 @@ async function main(): Promise<number> {
     const env = readEnv(process.env, { slack: false, github: sub !== 'history' });
     const log = createLogger(env.logLevel === 'debug' ? 'debug' : 'error');
     const config = await loadBotConfig(env.configPath);
+    const noUri = withoutTrackingUri(config.services, env.mlflow.trackingUri);
+    if (noUri.length > 0 && sub !== 'history') {
+      io.err(
+        `rollback-bot: MLFLOW_TRACKING_URI is not set, and ${noUri.join(', ')} (source = "mlflow") name no tracking_uri\n`,
+      );
+      return 1;
+    }
     // Read the bot's database only if it exists: a CLI run must never create one by accident.
     const dbPath = env.databaseUrl.replace(/^sqlite:/, '');
     const haveDb = !env.databaseUrl.startsWith('sqlite:') || existsSync(dbPath);
@@ -236,6 +246,8 @@ async function main(): Promise<number> {
       healthchecks: createHealthchecks({ timeoutMs: config.healthcheckTimeoutMs }),
       configRepo: createConfigRepo(instrumentOctokit(octokit, { timeoutMs: config.timeouts.githubMs })),
       rolledBackFrom: (name) => store.rolledBackFrom(name),
+      registries: createMlflowRegistries({ env: env.mlflow, cacheSeconds: 0 }),
+      aliasHistory: (name, alias) => store.aliasHistory(name, alias),
     };
     const storeNote = haveDb
       ? undefined

@@ -11,6 +11,7 @@ import { openStore, StoreOpenError } from './adapters/store/open.js';
 import { createBot, type RollbackBot } from './app.js';
 import { loadBotConfig } from './config/botConfig.js';
 import { EnvError, readEnv } from './config/env.js';
+import { withoutTrackingUri } from './config/modelSource.js';
 import { ConfigError } from './config/reader.js';
 import type { Store } from './ports/store.js';
 import { createLogger, type Logger } from './support/log.js';
@@ -35,6 +36,12 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => log.error('uncaught exception (kept running)', { error: err }));
 
   const config = await loadBotConfig(env.configPath);
+  const noUri = withoutTrackingUri(config.services, env.mlflow.trackingUri);
+  if (noUri.length > 0) {
+    throw new StartupError(
+      `MLFLOW_TRACKING_URI is not set, and ${noUri.join(', ')} (source = "mlflow") name no tracking_uri: set one or the other`,
+    );
+  }
   const clients = await createClients(env, config, log).catch((err: Error) => {
     throw new StartupError(`GitHub: ${err.message}`);
   });

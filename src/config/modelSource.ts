@@ -29,6 +29,18 @@ export interface ModelSourceConfig {
   readonly mlflow?: MlflowConfig;
 }
 
+/**
+ * Services that would have no MLflow server to ask: their own `tracking_uri` is unset and so is
+ * MLFLOW_TRACKING_URI. Checked at start-up (bot and CLI), so the answer comes before any command.
+ */
+export function withoutTrackingUri(
+  services: readonly { readonly name: string; readonly mlflow?: MlflowConfig }[],
+  envUri: string | undefined,
+): string[] {
+  if (envUri) return [];
+  return services.filter((s) => s.mlflow && !s.mlflow.trackingUri).map((s) => s.name);
+}
+
 /** Alias names as MLflow accepts them (letters, digits, `_`, `-`; not `latest` nor `vN`). */
 const ALIAS = /^(?!latest$)(?!v\d+$)[A-Za-z0-9_-]{1,255}$/;
 

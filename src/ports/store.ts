@@ -65,7 +65,8 @@ export interface Store extends Coordination {
   createRequest(request: RollbackRequest, cardHolder?: string): Promise<CreateOutcome>;
   getRequest(id: string): Promise<RollbackRequest | undefined>;
   findActive(service: string): Promise<RollbackRequest | undefined>;
-  lastRollbackPr(service: string): Promise<{ id: string; at: Date } | undefined>;
+  /** The latest rollback that changed something: a PR opened, or an alias the bot moved (cooldown). */
+  lastRollbackAction(service: string): Promise<{ id: string; at: Date } | undefined>;
   history(service: string | undefined, count: number): Promise<RollbackRequest[]>;
   inStates(states: readonly RequestState[]): Promise<RollbackRequest[]>;
   /** Rollbacks to follow: PR open or merged, and abandoned ones whose PR was closed since `closedSince`. */

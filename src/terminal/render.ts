@@ -30,13 +30,15 @@ export function renderStatus(status: ServiceStatus): string {
   const lines = [
     `${service.name} status`,
     table([['ENVIRONMENT', 'PHASE', 'SERVES', 'HEALTH', 'LATENCY'], ...envRows]),
-    status.configured.ok
-      ? `Configured on ${status.configured.value.branch}: ${status.configuredVersion ?? 'unreadable'}${
-          status.configuredVersion
-            ? ` -> CI deploys ${status.configuredResolvesTo ?? 'nothing (no model.zip matches)'}`
-            : ''
-        }`
-      : 'Configured: unknown (GitHub could not be read)',
+    service.action === 'registry_alias' && service.mlflow
+      ? `Alias ${service.mlflow.alias} of ${service.mlflow.model}: ${status.configuredVersion ?? (status.configured.ok ? 'not set' : 'unknown (MLflow could not be read)')}`
+      : status.configured.ok
+        ? `Configured on ${status.configured.value.branch}: ${status.configuredVersion ?? 'unreadable'}${
+            status.configuredVersion
+              ? ` -> CI deploys ${status.configuredResolvesTo ?? 'nothing (no model.zip matches)'}`
+              : ''
+          }`
+        : 'Configured: unknown (GitHub could not be read)',
     ...(status.drift.length ? ['Mismatch:', ...status.drift.map((d) => `  - ${d}`)] : []),
     `Last known good: ${status.lastKnownGood?.iteration?.name ?? (status.catalog.ok ? 'none' : 'unknown')}`,
     ...unavailable(status),
@@ -45,7 +47,9 @@ export function renderStatus(status: ServiceStatus): string {
 }
 
 export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[], count: number): string {
-  const envs = status.service.environments.map((e) => e.name);
+  const m = status.service.mlflow;
+  // A registry's versions reach production by being the alias's; a bucket's by environment markers.
+  const envs = m ? [m.alias] : status.service.environments.map((e) => e.name);
   const shown = rows.slice(0, count);
   const body = shown.map((r) => {
     const it = r.deploys;
@@ -64,7 +68,10 @@ export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[
   });
   const lines = [
     `${status.service.name} versions (${shown.length} of ${Math.max(rows.length, versionCount(status))}, newest first)`,
-    table([['VERSION', 'CI DEPLOYS', 'DATE', 'VALIDATION', 'REACHED', 'NOW', 'TARGET'], ...body]),
+    table([
+      ['VERSION', m ? 'SERVED AS' : 'CI DEPLOYS', 'DATE', 'VALIDATION', 'REACHED', 'NOW', 'TARGET'],
+      ...body,
+    ]),
     ...unavailable(status),
   ];
   return `${lines.join('\n')}\n`;
@@ -74,12 +81,16 @@ export function renderPlan(service: string, plan: Plan): string {
   const lines = [
     `${service}: plan to roll back to ${plan.targetVersion} (dry run, nothing written)`,
     `  from: ${plan.from.map((f) => `${f.environment} ${f.modelVersion ?? 'unreadable'}`).join(', ')}`,
-    `  to:   ${plan.targetVersion} -> CI deploys ${plan.targetIteration ?? 'nothing'}`,
+    plan.aliasMove
+      ? `  to:   ${plan.targetVersion}`
+      : `  to:   ${plan.targetVersion} -> CI deploys ${plan.targetIteration ?? 'nothing'}`,
     'Checks:',
     ...plan.checks.map((c) => `  [${c.ok ? 'ok' : 'FAIL'}] ${c.text}`),
-    plan.diff
-      ? `Diff (${plan.configPath} line ${plan.diff.lineNumber}):\n  - ${plan.diff.before}\n  + ${plan.diff.after}`
-      : 'Diff: none',
+    plan.aliasMove
+      ? `Change: MLflow alias ${plan.aliasMove.alias} of ${plan.aliasMove.model}: ${plan.aliasMove.from ?? 'unset'} -> ${plan.aliasMove.to}`
+      : plan.diff
+        ? `Diff (${plan.configPath} line ${plan.diff.lineNumber}):\n  - ${plan.diff.before}\n  + ${plan.diff.after}`
+        : 'Diff: none',
     plan.ok ? 'Result: would be accepted' : 'Result: would be REFUSED',
   ];
   return `${lines.join('\n')}\n`;

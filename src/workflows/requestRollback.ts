@@ -67,7 +67,7 @@ export async function makePlan(
   }
   const [active, lastRollback, rolledBackFrom] = await Promise.all([
     deps.store.findActive(ask.service.name),
-    deps.store.lastRollbackPr(ask.service.name),
+    deps.store.lastRollbackAction(ask.service.name),
     deps.store.rolledBackFrom(ask.service.name),
   ]);
   const plan = buildPlan({

@@ -34,6 +34,8 @@ const ALLOWED: readonly (readonly [RequestState, RequestEvent, RequestState])[] 
   ['pr_failed', 'already_configured', 'no_change'],
   ['pr_open', 'merged', 'merged'],
   ['abandoned', 'merged', 'merged'],
+  ['approved', 'alias_moved', 'merged'],
+  ['pr_failed', 'alias_moved', 'merged'],
   ['pr_open', 'closed_unmerged', 'abandoned'],
   ['abandoned', 'reopened', 'pr_open'],
   ['merged', 'verified', 'completed'],

@@ -69,15 +69,28 @@ export function createStore(
           .executeTakeFirst(),
       );
     },
-    async lastRollbackPr(service) {
-      const row = await db
-        .selectFrom('requests')
-        .select(['id', 'pr_opened_at'])
-        .where('service', '=', service)
-        .where('pr_opened_at', 'is not', null)
-        .orderBy('pr_opened_at', 'desc')
-        .executeTakeFirst();
-      return row?.pr_opened_at ? { id: row.id, at: new Date(row.pr_opened_at) } : undefined;
+    async lastRollbackAction(service) {
+      const [pr, alias] = await Promise.all([
+        db
+          .selectFrom('requests')
+          .select(['id', 'pr_opened_at'])
+          .where('service', '=', service)
+          .where('pr_opened_at', 'is not', null)
+          .orderBy('pr_opened_at', 'desc')
+          .executeTakeFirst(),
+        // An alias service's rollback is its move, recorded with the request that made it.
+        db
+          .selectFrom('alias_history')
+          .select(['request_id', 'since'])
+          .where('service', '=', service)
+          .where('request_id', 'is not', null)
+          .orderBy('since', 'desc')
+          .executeTakeFirst(),
+      ]);
+      const byPr = pr?.pr_opened_at ? { id: pr.id, at: new Date(pr.pr_opened_at) } : undefined;
+      const byAlias = alias?.request_id ? { id: alias.request_id, at: new Date(alias.since) } : undefined;
+      if (!byPr || !byAlias) return byPr ?? byAlias;
+      return byAlias.at > byPr.at ? byAlias : byPr;
     },
     async history(service, count) {
       let query = db.selectFrom('requests').selectAll();

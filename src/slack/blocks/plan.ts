@@ -10,6 +10,10 @@ export const checkLines = (plan: Plan): Mrkdwn =>
   );
 
 export function diffText(plan: Plan): Mrkdwn {
+  const move = plan.aliasMove;
+  if (move) {
+    return md`MLflow: ${code(move.alias)} of ${code(move.model)} moves from ${move.from ? code(move.from) : md`_unset_`} to ${code(move.to)}`;
+  }
   if (!plan.diff) return md`_no change_`;
   return codeBlock(
     `@@ ${plan.configPath} line ${plan.diff.lineNumber} @@\n- ${plan.diff.before}\n+ ${plan.diff.after}`,
@@ -24,9 +28,14 @@ export function fromText(plan: Plan): Mrkdwn {
 }
 
 export function toText(plan: Plan): Mrkdwn {
+  // A registry serves the version by its number: nothing to resolve.
+  if (plan.aliasMove) return code(plan.targetVersion);
   return md`${code(plan.targetVersion)} → CI deploys ${plan.targetIteration ? code(plan.targetIteration) : md`_nothing_`}`;
 }
 
 export function planBlocks(plan: Plan): Block[] {
-  return [section(md`*Checks*\n${checkLines(plan)}`), section(md`*Diff*\n${diffText(plan)}`)];
+  return [
+    section(md`*Checks*\n${checkLines(plan)}`),
+    section(md`*${plan.aliasMove ? 'Change' : 'Diff'}*\n${diffText(plan)}`),
+  ];
 }

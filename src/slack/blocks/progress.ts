@@ -27,6 +27,16 @@ export function progressLines(
     }
     return md`:white_large_square: ${e.name}${e.deployPhase === 'merge' ? ' (after merge)' : ''}`;
   };
+  const move = r.plan.aliasMove;
+  if (move) {
+    // No PR: the alias's move is the deploy, and every environment follows it.
+    return [
+      merged
+        ? md`:white_check_mark: ${code(move.alias)} moved to ${code(move.to)}`
+        : md`:white_large_square: move ${code(move.alias)} to ${code(move.to)}`,
+      ...environments.map(envLine),
+    ];
+  }
   return [
     md`:white_check_mark: PR opened${r.pr ? md` ${link(r.pr.url, `#${r.pr.number}`)}` : ''}`,
     ...environments.filter((e) => e.deployPhase === 'pull_request').map(envLine),

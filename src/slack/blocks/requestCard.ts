@@ -170,7 +170,7 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
     section(stateText(r, approvers)),
     ...(progress.length ? [section(md`*Deploy*\n${joinMd(progress, '\n')}`)] : []),
     section(md`*Checks*\n${checkLines(r.plan)}`),
-    section(md`*Diff*\n${diffText(r.plan)}`),
+    section(md`*${r.plan.aliasMove ? 'Change' : 'Diff'}*\n${diffText(r.plan)}`),
     ...buttons(r),
   );
   const history = events

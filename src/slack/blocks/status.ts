@@ -8,8 +8,9 @@ import { type Block, context, divider, fields, header, message, type SlackMessag
 import { code, date, EMPTY, joinMd, link, type Mrkdwn, md } from './mrkdwn.js';
 import { type EnvLine, progressLines } from './progress.js';
 
-export function environmentLine(r: HealthResult, phase: string): Mrkdwn {
-  const where = md`*${r.environment}* _(${phase === 'merge' ? 'from main' : 'from PRs'})_`;
+export function environmentLine(r: HealthResult, phase: string, alias?: string): Mrkdwn {
+  const from = alias ? `follows ${alias}` : phase === 'merge' ? 'from main' : 'from PRs';
+  const where = md`*${r.environment}* _(${from})_`;
   if (!r.ok) return md`${where}\n:warning: ${describeHealthError(r.error)}`;
   const health = r.healthy ? ':large_green_circle: healthy' : ':red_circle: unhealthy';
   return md`${where}\n${code(r.modelVersion)}\n${health} · ${r.latencyMs} ms`;
@@ -54,19 +55,25 @@ export function statusMessage(
   consecutiveReads = 2,
 ): SlackMessage {
   const { service } = status;
+  const alias = service.action === 'registry_alias' ? service.mlflow?.alias : undefined;
   const envLines = status.environments.map((r, i) =>
-    environmentLine(r, service.environments[i]?.deployPhase ?? ''),
+    environmentLine(r, service.environments[i]?.deployPhase ?? '', alias),
   );
 
-  const configured = status.configured.ok
+  const page = status.configured.ok ? status.configured.value.htmlUrl : '';
+  const configured = alias
     ? status.configuredVersion
-      ? md`*Configured on ${status.configured.value.branch}:* ${code(status.configuredVersion)} → CI deploys ${
-          status.configuredResolvesTo
-            ? code(status.configuredResolvesTo)
-            : md`_nothing: no model.zip matches_`
-        } (${link(status.configured.value.htmlUrl, service.configPath)})`
-      : md`*Configured on ${status.configured.value.branch}:* unreadable`
-    : md`*Configured:* unknown (GitHub could not be read)`;
+      ? md`*Alias ${code(alias)} of ${page ? link(page, service.mlflow?.model ?? '') : code(service.mlflow?.model ?? '')}:* ${code(status.configuredVersion)}`
+      : md`*Alias ${code(alias)}:* ${status.configured.ok ? 'not set' : 'unknown (MLflow could not be read)'}`
+    : status.configured.ok
+      ? status.configuredVersion
+        ? md`*Configured on ${status.configured.value.branch}:* ${code(status.configuredVersion)} → CI deploys ${
+            status.configuredResolvesTo
+              ? code(status.configuredResolvesTo)
+              : md`_nothing: no model.zip matches_`
+          } (${link(status.configured.value.htmlUrl, service.configPath)})`
+        : md`*Configured on ${status.configured.value.branch}:* unreadable`
+      : md`*Configured:* unknown (GitHub could not be read)`;
 
   // Drift notes quote what the healthchecks answered: outside text, escaped by md like a person's note.
   const drift =
@@ -84,7 +91,7 @@ export function statusMessage(
     ? md`*Last known good:* ${code(lkg.iteration.name)} (passed; reached ${Object.keys(lkg.iteration.reached).join(', ')})\nRoll back with ${code(`/rollback to previous ${service.name}`)}`
     : status.catalog.ok
       ? md`*Last known good:* none: no safe target older than the live model`
-      : md`*Last known good:* unknown (the bucket could not be read)`;
+      : md`*Last known good:* unknown (${service.mlflow ? 'MLflow' : 'the bucket'} could not be read)`;
 
   const live = status.live
     ? md`Live model ${code(status.live.iteration ?? status.live.version)} ${

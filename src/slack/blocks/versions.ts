@@ -14,19 +14,39 @@ const VALIDATION = {
   unvalidated: ':grey_question: not validated',
 };
 
-export function versionParagraph(row: VersionRow, environments: readonly string[]): Mrkdwn {
+/** How a service's versions read: from a bucket through CI, or a registry's numbers under an alias. */
+export interface VersionWords {
+  /** The environments an iteration's markers name; for a registry: its alias. */
+  readonly reachable: readonly string[];
+  /** The tag of the configured version (`configured on main`, `champion`). */
+  readonly configured: string;
+  /** A registry serves a version by its number: no CI resolution to show. */
+  readonly registry: boolean;
+}
+
+export function versionWords(service: ServiceStatus['service']): VersionWords {
+  const m = service.mlflow;
+  return {
+    reachable: m ? [m.alias] : service.environments.map((e) => e.name),
+    configured: m && service.action === 'registry_alias' ? `:label: ${m.alias}` : ':memo: configured on main',
+    registry: m !== undefined,
+  };
+}
+
+export function versionParagraph(row: VersionRow, words: VersionWords): Mrkdwn {
   const it = row.deploys;
   const tags = [
     ...row.servedBy.map((e) => `:satellite_antenna: serves ${e}`),
-    ...(row.configured ? [':memo: configured on main'] : []),
+    ...(row.configured ? [words.configured] : []),
   ];
   const lines = [md`*${row.version}*${tags.length ? `  ${tags.join('  ')}` : ''}`];
   if (it) {
-    const reached = environments.filter((e) => it.reached[e]);
+    const reached = words.reachable.filter((e) => it.reached[e]);
+    const when = it.model ? md` · ${date(it.model.lastModified, '{date_short}')}` : '';
     lines.push(
-      md`CI deploys ${code(it.name)}${row.iterationCount > 1 ? ` (newest of ${row.iterationCount})` : ''}${
-        it.model ? md` · ${date(it.model.lastModified, '{date_short}')}` : ''
-      }`,
+      words.registry
+        ? md`registered${when}`
+        : md`CI deploys ${code(it.name)}${row.iterationCount > 1 ? ` (newest of ${row.iterationCount})` : ''}${when}`,
       md`${VALIDATION[it.validation]} · reached ${reached.length ? reached.join(', ') : 'nothing yet'}`,
     );
   } else if (row.assessment.resolved) {
@@ -59,10 +79,13 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
   const { service } = status;
   const shown = rows.slice(0, count);
   const total = Math.max(rows.length, versionCount(status));
-  const envs = service.environments.map((e) => e.name);
+  const words = versionWords(service);
+  const source = service.mlflow
+    ? md`MLflow model ${code(service.mlflow.model)}`
+    : md`bucket ${code(service.bucket)}`;
   const intro: Block[] = [header(`${service.name}: versions`), ...unavailableBlock(status.unavailable)];
   const footer = context(
-    md`${shown.length} of ${total} versions, newest first · bucket ${code(service.bucket)}${
+    md`${shown.length} of ${total} versions, newest first · ${source}${
       status.catalog.ok ? md` listed ${date(status.catalog.value.listedAt, '{time}')}` : ''
     }${total > shown.length ? md` · more: ${code(`/rollback versions ${service.name} ${Math.min(50, total)}`)}` : ''}`,
   );
@@ -71,9 +94,9 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
     shown.length === 0
       ? unavailableBlock(status.catalog.ok ? ['no model iterations under this prefix'] : [])
       : shown.length <= room
-        ? shown.map((r) => withRequestButton(section(versionParagraph(r, envs)), r, service.name))
+        ? shown.map((r) => withRequestButton(section(versionParagraph(r, words)), r, service.name))
         : packSections(
-            shown.map((r) => versionParagraph(r, envs)),
+            shown.map((r) => versionParagraph(r, words)),
             room,
           );
   const safe = shown.filter((r) => r.assessment.safe).map((r) => r.version);
