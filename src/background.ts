@@ -19,6 +19,7 @@ import type { WorkflowDeps } from './workflows/deps.js';
 import { repostUnsent } from './workflows/milestones.js';
 import { repairCardless, resumeApproved } from './workflows/repair.js';
 import { trackAll } from './workflows/trackRollback.js';
+import { watchAliases } from './workflows/watchAliases.js';
 
 export const BACKGROUND_LEASE = 'background';
 
@@ -106,6 +107,7 @@ export function startBackgroundWork(
     'tracking round',
     async () => {
       await trackAll(workflows, config.tracking, { schedule: (fn) => github.schedule(fn) });
+      await watchAliases(workflows);
       await store.markRound(BACKGROUND_LEASE, replicaId);
     },
     may,

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
 import type { FakeMlflow } from '../../world/mlflow.js';
-import { type Harness, USERS, useHarness } from '../support/harness.js';
+import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, settle, threadReplies } from './support.js';
 
@@ -158,5 +158,72 @@ describe('a registry_alias service', () => {
     expect(slowText).toMatch(/no answer within 0.5 s \(timeout\)/);
     expect(Date.now() - started).toBeLessThan(3000);
     await settle(h);
+  });
+
+  it('records an alias moved by hand in the next round, in its database and as version tags', async () => {
+    const { h, m } = await startWorld();
+    h.health.serve('reco-production', '12');
+    await h.bot.runRound();
+    // 12 is the alias now: seen, recorded, tagged since.
+    expect(m.registry.versionTags(MODEL, 12)['rollback_bot.champion_since']).toBeDefined();
+    m.setAlias(MODEL, 'champion', 13);
+    await h.bot.runRound();
+    expect([...(await h.store.aliasHistory('reco', 'champion')).keys()].sort()).toEqual(['12', '13']);
+    expect(m.registry.versionTags(MODEL, 13)['rollback_bot.champion_since']).toBeDefined();
+    expect(m.registry.versionTags(MODEL, 12)['rollback_bot.champion_until']).toBeDefined();
+    // 12 has now reached production: with 13 live it is the last known good.
+    h.health.serve('reco-production', '13');
+    const status = await h.command('status reco', USERS.alice);
+    expect(await answerTo(h, status.responseId)).toMatch(/Last known good:\* `12`/);
+  });
+
+  it('with action = "config_pr", opens the one-line PR to the registry version, resolved exactly', async () => {
+    const h = await start({
+      mlflow: {
+        models: [
+          {
+            name: MODEL,
+            versions: Array.from({ length: 70 }, (_, i) => ({
+              tags: {
+                ...passed,
+                ...(i + 1 === 7 ? { 'rollback_bot.champion_since': '2026-11-01T00:00:00Z' } : {}),
+              },
+            })),
+            aliases: { champion: 70 },
+          },
+        ],
+      },
+      extraToml: ({ health, mlflow }) => `
+[services.reco]
+channel = "${RECO_CHANNEL}"
+source = "mlflow"
+repo = "${REPO}"
+config_path = "reco-config.toml"
+cooldown_hours = 0
+
+[services.reco.mlflow]
+tracking_uri = "${mlflow?.url}"
+model = "${MODEL}"
+
+[services.reco.approvers]
+users = ["${USERS.bob}"]
+
+[[services.reco.environments]]
+name = "production"
+healthcheck_url = "${health.urlFor('reco-production')}"
+deploy_phase = "merge"
+`,
+    });
+    h.github.commitFile(REPO, 'main', 'reco-config.toml', 'version = "70"\n', 'reco on 70', 'octocat');
+    h.health.serve('reco-production', '70');
+    // "7" is a prefix of "70": a registry version is never resolved by prefix.
+    await h.command('to 7 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const id = await postedCard(h);
+    expect(latestCard(h, id)).not.toMatch(/prefix trap/);
+    await h.click(ACTIONS.approve, id, USERS.bob);
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('PR opened')));
+    const [pr] = h.github.pulls(REPO);
+    expect(h.github.fileAt(REPO, pr?.head.ref ?? '', 'reco-config.toml')).toBe('version = "7"\n');
+    expect(h.mlflow?.count('POST', 'registered-models/alias')).toBe(0);
   });
 });
