@@ -6,7 +6,7 @@
  * otherwise be read into memory to the last key. A failure says what really happened: timeout, DNS,
  * refused, access denied, no such bucket, too many keys, and what to change.
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketObject } from '../domain/iterations.js';
 import type { ModelBucket } from '../ports/models.js';
 import { sharedCalls } from '../support/sharedCalls.js';
@@ -101,8 +101,29 @@ export function createModelBucket(
     return objects;
   }
 
+  // Small files (an iteration's metrics) are read once and kept: a written iteration does not change.
+  const files = sharedCalls<string, string | undefined>({ keepMs: 3_600_000, now });
+  async function readFile(bucket: string, key: string, maxBytes: number): Promise<string | undefined> {
+    const got = await timed('s3', timeoutMs, observe, (abortSignal) =>
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+    ).catch((err: unknown) => {
+      const code = (err as { name?: string }).name;
+      if (code === 'NoSuchKey' || code === 'NotFound') return undefined;
+      if (code === 'AccessDenied' || code === 'Forbidden')
+        throw new BucketError(`access denied to ${bucket}/${key}: the credentials need s3:GetObject on it`);
+      throw new BucketError(explain(err, bucket, timeoutMs), { cause: err });
+    });
+    if (!got?.Body) return undefined;
+    if ((got.ContentLength ?? 0) > maxBytes) {
+      throw new BucketError(`${bucket}/${key} is larger than ${maxBytes} bytes: not read`);
+    }
+    return got.Body.transformToString('utf8');
+  }
+
   return {
     list: (bucket, prefix) => listings.get(`${bucket}\u0000${prefix}`, () => listAll(bucket, prefix)),
+    readSmall: (bucket, key, maxBytes) =>
+      files.get(`${bucket}\u0000${key}`, () => readFile(bucket, key, maxBytes)),
     invalidate: () => listings.clear(),
   };
 }

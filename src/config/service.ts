@@ -27,6 +27,8 @@ export interface ServiceConfig extends ModelSourceConfig {
   readonly healthcheckField: string;
   /** S3 only ('' for a registry). */
   readonly bucket: string;
+  /** S3 only: a flat JSON object of metric name to number in each iteration directory (evidence). */
+  readonly metricsFile?: string;
   readonly prefix: string;
   readonly naming: IterationNaming;
   readonly iterationPattern: string;
@@ -85,7 +87,18 @@ export function readService(name: string, r: Reader): ServiceConfig {
     for (const key of keys) r.refuse(key, `only for ${what}`);
   };
   const s3 = source === 's3';
-  if (!s3) onlyFor(['bucket', 'prefix', 'iteration_pattern'], 'source = "s3" (a registry has no bucket)');
+  if (!s3) {
+    onlyFor(
+      ['bucket', 'prefix', 'iteration_pattern', 'metrics_file'],
+      'source = "s3" (a registry has no bucket)',
+    );
+  }
+  const metricsFile = s3
+    ? r.optionalString('metrics_file', {
+        pattern: /^[A-Za-z0-9._-]{1,100}$/,
+        hint: 'a file name inside each iteration directory, e.g. "metrics.json"',
+      })
+    : undefined;
   const bucket = s3 ? r.string('bucket') : '';
   const prefix = s3 ? r.string('prefix', { default: '', allowEmpty: true }) : '';
   if (prefix !== '' && !prefix.endsWith('/')) r.problem('prefix', 'expected a key prefix ending in "/"');
@@ -195,6 +208,7 @@ export function readService(name: string, r: Reader): ServiceConfig {
     channel,
     ...modelSource,
     healthcheckField,
+    metricsFile,
     bucket,
     prefix,
     naming: { pattern },

@@ -70,6 +70,7 @@ export function registryCatalog(
   const iterations = new Map<string, Iteration>();
   const byVersion = new Map<string, Iteration[]>();
   const models: ModelObject[] = [];
+  const runIds = new Map<string, string>();
   const { key, value } = options.validatedTag;
   for (const v of versions) {
     if (v.status !== 'READY' || !new RegExp(REGISTRY_VERSION_PATTERN).test(v.version)) continue;
@@ -86,6 +87,7 @@ export function registryCatalog(
     iterations.set(v.version, iteration);
     byVersion.set(v.version, [iteration]);
     models.push({ directory: v.version, lastModified: v.createdAt, size: 0 });
+    if (v.runId) runIds.set(v.version, v.runId);
   }
   return {
     iterations,
@@ -94,7 +96,7 @@ export function registryCatalog(
     listedAt: options.listedAt ?? new Date(),
     iterationsByVersion: byVersion,
     modelIndex: runSteps(prefixIndexSteps(models)),
-    registry: { alias: options.alias },
+    registry: { alias: options.alias, runIds },
   };
 }
 

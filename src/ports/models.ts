@@ -16,6 +16,8 @@ export interface HealthcheckTarget {
 
 export interface ModelBucket {
   list(bucket: string, prefix: string): Promise<BucketObject[]>;
+  /** A small object's text (an iteration's metrics file); undefined when there is none. */
+  readSmall(bucket: string, key: string, maxBytes: number): Promise<string | undefined>;
   /** Drops cached listings, e.g. before a plan is re-checked. */
   invalidate(): void;
 }
