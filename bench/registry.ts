@@ -22,8 +22,16 @@ const ROUNDS = Number(argument('rounds') ?? (QUICK ? 3 : 5));
 const CACHED = Number(argument('cached') ?? 5);
 const TARGET_RATIO = 1.5;
 const TARGET_CACHED_MS = 100;
+/** The goal is stated at 10,000 versions; smaller models are shown for the trend (fixed costs dominate). */
+const TARGET_SIZE = 10_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** runs/get calls per round, first + cached; once when every round had the same. */
+function runsGet(r: RegistryResult): string {
+  const each = r.rounds.map((x) => `${x.runsGetFirst} + ${x.runsGetCached}`);
+  return new Set(each).size === 1 ? `${each[0]} (every round)` : each.join(', ');
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -39,7 +47,8 @@ async function main(): Promise<void> {
     `Medians over ${ROUNDS} rounds. Raw search: plain fetch of every page (max_results 1000, following next_page_token), ` +
       `the mean of the searches just before and just after each round. First: a fresh bot process's first \`/rollback versions\`, ` +
       `signed command → answer at the response_url. Cached: the ${CACHED} calls after it in each round. ` +
-      `Bot: \`src/main.ts\` as a process on SQLite; MLflow: the stand-in in its own process.`,
+      `Bot: \`src/main.ts\` as a process on SQLite; MLflow: the stand-in in its own process. ` +
+      `Targets (at ${int(TARGET_SIZE)} versions): first / raw ≤ ×${TARGET_RATIO}, every cached call < ${TARGET_CACHED_MS} ms.`,
   );
   out();
   out(
@@ -65,11 +74,11 @@ async function main(): Promise<void> {
           `${ms(r.floorMs)} ms`,
           `${ms(r.firstMs)} ms`,
           `×${r.ratio.toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
-          verdict(r.ratio <= TARGET_RATIO),
+          r.versions >= TARGET_SIZE ? verdict(r.ratio <= TARGET_RATIO) : '-',
           `${ms(r.cachedMedianMs)} / ${ms(r.cachedMaxMs)} ms`,
-          verdict(r.cachedMaxMs < TARGET_CACHED_MS),
+          r.versions >= TARGET_SIZE ? verdict(r.cachedMaxMs < TARGET_CACHED_MS) : '-',
           first ? `${first.rowsShown} of ${int(first.versionsInTable)}` : '-',
-          r.rounds.map((x) => `${x.runsGetFirst} + ${x.runsGetCached}`).join(', '),
+          runsGet(r),
         ];
       }),
     ),
