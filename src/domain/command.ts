@@ -61,7 +61,15 @@ export const MAX_WORD_CHARS = 64;
 /** A long word quoted in a complaint: its start, so the answer stays short. */
 const shortened = (word: string): string => (word.length > 24 ? `${word.slice(0, 20)}…` : word);
 
-export function parseCommand(text: string, services: readonly KnownService[]): Parsed {
+/**
+ * `channelService`: the service whose channel the command was typed in; like the only service of a
+ * one-service bot, it is meant when a command names none.
+ */
+export function parseCommand(
+  text: string,
+  services: readonly KnownService[],
+  options: { readonly channelService?: string } = {},
+): Parsed {
   const fail = (problem: string, usage: string): Parsed => ({ ok: false, problem, usage });
   if (text.length > MAX_COMMAND_CHARS) {
     return fail(
@@ -71,7 +79,7 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
   }
   const words = text.trim().split(/\s+/).filter(Boolean);
   const sub = words.shift()?.toLowerCase();
-  const only = services.length === 1 ? services[0] : undefined;
+  const only = services.length === 1 ? services[0] : services.find((s) => s.name === options.channelService);
   const names = services.map((s) => `\`${s.name}\``).join(', ');
 
   /** Takes the service from `words` (any position) or falls back to the only one. */
@@ -163,7 +171,7 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
       );
     }
     case 'to':
-      return parseTo(words, services, takeService, isParsed, fail);
+      return parseTo(words, services, only, takeService, isParsed, fail);
     default:
       return fail(
         `Unknown subcommand \`${sub}\`. Try one of: help, status, versions, to, history, cancel.`,
@@ -175,6 +183,8 @@ export function parseCommand(text: string, services: readonly KnownService[]): P
 function parseTo(
   words: string[],
   services: readonly KnownService[],
+  /** The service meant when none is named (the only one, or the channel's). */
+  only: KnownService | undefined,
   takeService: (usage: string) => KnownService | Parsed,
   isParsed: (x: KnownService | Parsed) => x is Parsed,
   fail: (error: string, usage: string) => Parsed,
@@ -196,8 +206,8 @@ function parseTo(
   if (next !== undefined && services.some((s) => s.name === next)) {
     words.shift();
     service = services.find((s) => s.name === next) as KnownService;
-  } else if (services.length === 1) {
-    service = services[0] as KnownService;
+  } else if (only) {
+    service = only;
   } else {
     service = takeService(usage);
   }

@@ -144,3 +144,24 @@ describe('/rollback grammar', () => {
     expect(performance.now() - started).toBeLessThan(100);
   });
 });
+
+describe('the service of the channel', () => {
+  it('is meant by a command that names none; a named service still wins', () => {
+    const here = { channelService: 'ranker' };
+    expect(parseCommand('status', two, here)).toEqual({
+      ok: true,
+      command: { kind: 'status', service: 'ranker' },
+    });
+    expect(parseCommand('status fpo-search', two, here)).toMatchObject({
+      command: { service: 'fpo-search' },
+    });
+    expect(parseCommand('to previous', two, here)).toMatchObject({
+      command: { kind: 'to', service: 'ranker' },
+    });
+    // Elsewhere (no service's channel) the command must say which.
+    expect(parseCommand('status', two)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('Say which service'),
+    });
+  });
+});

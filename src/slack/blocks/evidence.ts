@@ -2,9 +2,9 @@
 import { compareMetrics, metricsSummary } from '../../domain/evidence.js';
 import type { Plan } from '../../domain/plan.js';
 import type { EvidenceSet } from '../../workflows/evidence.js';
-import { joinMd, link, type Mrkdwn, md } from './mrkdwn.js';
+import { EMPTY, joinMd, link, type Mrkdwn, md } from './mrkdwn.js';
 
-/** `:bar_chart: auc 0.912 (+0.004) · rmse 1.21 (−0.03) vs live · version 7`; undefined when nothing is known. */
+/** `:bar_chart: auc 0.912 (+0.004) · rmse 1.21 (−0.03) vs live`; undefined without metrics. */
 export function evidenceLine(
   set: EvidenceSet | undefined,
   version: string,
@@ -16,9 +16,18 @@ export function evidenceLine(
   const lines = compareMetrics(evidence.metrics, isLive ? undefined : set?.live?.metrics, set?.keys);
   const metrics = metricsSummary(lines);
   const against = !isLive && lines.some((l) => l.delta !== undefined) ? ' vs live' : '';
-  const links = evidence.links.map((l) => link(l.url, l.label));
-  const parts = [...(metrics ? [md`${metrics}${against}`] : []), ...links];
-  return parts.length ? md`:bar_chart: ${joinMd(parts, ' · ')}` : undefined;
+  return metrics ? md`:bar_chart: ${metrics}${against}` : undefined;
+}
+
+/** ` · commit 3f9c2ab` / ` · version 7`: where the candidate came from, for the end of its first line. */
+export function evidenceLinks(set: EvidenceSet | undefined, version: string): Mrkdwn {
+  const links = set?.rows.get(version)?.links ?? [];
+  return links.length
+    ? md` · ${joinMd(
+        links.map((l) => link(l.url, l.label)),
+        ' · ',
+      )}`
+    : EMPTY;
 }
 
 /** A short summary for a select option's description (75 characters). */
@@ -38,5 +47,7 @@ export function planEvidenceLine(plan: Plan): Mrkdwn | undefined {
     live: e.live,
     keys: e.keys,
   };
-  return evidenceLine(set, plan.targetVersion, false);
+  const line = evidenceLine(set, plan.targetVersion, false);
+  const links = evidenceLinks(set, plan.targetVersion);
+  return line ? md`${line}${links}` : undefined;
 }

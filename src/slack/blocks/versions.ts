@@ -4,9 +4,9 @@ import type { VersionRow } from '../../domain/overview.js';
 import { describeReason } from '../../domain/targets.js';
 import type { EvidenceSet } from '../../workflows/evidence.js';
 import { type ServiceStatus, versionCount } from '../../workflows/serviceStatus.js';
-import { evidenceLine } from './evidence.js';
+import { evidenceLine, evidenceLinks } from './evidence.js';
 import { type Block, context, header, MAX_BLOCKS, message, packSections, plain, section } from './kit.js';
-import { code, date, joinMd, type Mrkdwn, md } from './mrkdwn.js';
+import { code, date, EMPTY, joinMd, type Mrkdwn, md } from './mrkdwn.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
 import { unavailableBlock } from './status.js';
 
@@ -44,7 +44,7 @@ export function versionParagraph(row: VersionRow, words: VersionWords, evidence?
   const lines = [md`*${row.version}*${tags.length ? `  ${tags.join('  ')}` : ''}`];
   if (it) {
     const reached = words.reachable.filter((e) => it.reached[e]);
-    const when = it.model ? md` · ${date(it.model.lastModified, '{date_short}')}` : '';
+    const when = md`${it.model ? md` · ${date(it.model.lastModified, '{date_short}')}` : EMPTY}${evidenceLinks(evidence, row.version)}`;
     lines.push(
       words.registry
         ? md`registered${when}`

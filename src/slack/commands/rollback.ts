@@ -27,7 +27,11 @@ export function rollbackCommand(deps: SlackDeps) {
   // computation and one rendering; each still gets its own answer.
   const replies = sharedCalls<string, Reply>();
   return async ({ command, ack, respond, client, context }: Args): Promise<void> => {
-    const parsed = parseCommand(command.text ?? '', deps.config.services);
+    // In a service's own channel, a command that names no service means that one.
+    const here = deps.config.services.filter((s) => s.channel === command.channel_id);
+    const parsed = parseCommand(command.text ?? '', deps.config.services, {
+      channelService: here.length === 1 ? here[0]?.name : undefined,
+    });
     if (!parsed.ok) {
       context.outcome = 'usage_error';
       await ack({ response_type: 'ephemeral', ...usageError(parsed.problem, parsed.usage) });
