@@ -16,6 +16,7 @@ const benches: ReadonlyArray<{ name: string; args: string[] }> = [
   { name: 'scale', args: [...quick, ...(before ? ['--before', before] : [])] },
   { name: 'replicas', args: quick },
   { name: 'catalog', args: QUICK ? ['--sizes', '1000,10000', '--runs', '3'] : ['--runs', '3'] },
+  { name: 'registry', args: quick },
 ];
 
 const timings: string[] = [];

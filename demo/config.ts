@@ -51,6 +51,11 @@ export const ONCALL_GROUP = {
 export const CHANNELS = {
   rollbacks: { id: 'C0ROLLBACKS', name: 'ml-rollbacks', topic: 'Rollback requests for fpo-search' },
   alerts: { id: 'C0MLALERTS1', name: 'ml-alerts', topic: 'CloudWatch alarms and other alerts' },
+  reco: {
+    id: 'C0RECOROLL1',
+    name: 'reco-rollbacks',
+    topic: 'Rollback requests for reco (MLflow registry: the champion alias)',
+  },
 } as const;
 
 /** Another tool that posts alerts in #ml-alerts (the bot answers its messages in their thread). */
@@ -65,6 +70,69 @@ export const ALARM = 'fpo-search-production-5xx';
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
+/**
+ * The second service: models in an MLflow registry, rolled back by moving the serving alias. Its
+ * environments' healthchecks follow the alias (world/aliasServing.ts) as a model server reloading
+ * `models:/reco-ranker@champion` would.
+ */
+export const RECO = {
+  service: 'reco',
+  model: 'reco-ranker',
+  alias: 'champion',
+  /** Healthcheck names of its environments (one healthcheck server holds both services'). */
+  environments: [
+    { name: 'staging', healthcheck: 'reco-staging', delayMs: 1000 },
+    { name: 'production', healthcheck: 'reco-production', delayMs: 2000 },
+  ],
+  versions: 15,
+  /** Never passed validation. */
+  failed: 13,
+  /** Were champion before (a team backfilled `rollback_bot.champion_since`): they reached production. */
+  formerChampions: [9, 11, 12],
+} as const;
+
+/** reco-ranker's versions, as the stand-in seeds them: one run each with `auc` and `rmse`. */
+export function recoSeed(): {
+  models: Array<{
+    name: string;
+    description: string;
+    versions: Array<{ runId: string; tags: Record<string, string>; description: string }>;
+    aliases: Record<string, number>;
+  }>;
+  runs: Array<{ runId: string; experimentId: string; runName: string; metrics: Record<string, number> }>;
+} {
+  const numbers = Array.from({ length: RECO.versions }, (_, i) => i + 1);
+  const runId = (n: number) => `5eed${String(n).padStart(4, '0')}c0ffee${String(n).padStart(4, '0')}`;
+  return {
+    models: [
+      {
+        name: RECO.model,
+        description: 'Ranks recommendations on the home page',
+        versions: numbers.map((n) => {
+          const tags: Record<string, string> = {
+            validation_status: n === RECO.failed ? 'failed' : 'passed',
+          };
+          if ((RECO.formerChampions as readonly number[]).includes(n)) {
+            tags['rollback_bot.champion_since'] = new Date(Date.UTC(2026, 0, 5 + n, 9)).toISOString();
+          }
+          return { runId: runId(n), tags, description: `weekly retrain #${n}` };
+        }),
+        aliases: { [RECO.alias]: RECO.versions },
+      },
+    ],
+    runs: numbers.map((n) => ({
+      runId: runId(n),
+      experimentId: '7',
+      runName: `reco-train-${n}`,
+      // A gentle improvement over the weeks; the failed version is visibly worse.
+      metrics: {
+        auc: Number((0.78 + n * 0.004 - (n === RECO.failed ? 0.05 : 0)).toFixed(4)),
+        rmse: Number((0.92 - n * 0.006 + (n === RECO.failed ? 0.08 : 0)).toFixed(4)),
+      },
+    })),
+  };
+}
+
 /** What each healthcheck serves when the demo starts (as in the tests' fixture world). */
 export const START_STATE: Record<EnvironmentName, { iteration: string; gitSha: string }> = {
   development: { iteration: '1.25.4-4b5c6d7', gitSha: '5f4e3d2' },
@@ -74,8 +142,9 @@ export const START_STATE: Record<EnvironmentName, { iteration: string; gitSha: s
 
 /** The bot's config, modelled on the reference deployment, pointing at the local healthchecks. */
 export function demoConfigToml(
-  healthcheckUrl: (env: EnvironmentName) => string,
+  healthcheckUrl: (env: string) => string,
   pollSeconds: number,
+  mlflowUrl: string,
 ): string {
   return `
 [bot]
@@ -112,5 +181,28 @@ name = "${env}"
 healthcheck_url = "${healthcheckUrl(env)}"
 deploy_phase = "${env === 'development' ? 'pull_request' : 'merge'}"`,
 ).join('\n')}
+
+[services.${RECO.service}]
+channel = "${CHANNELS.reco.id}"
+source = "mlflow"
+action = "registry_alias"
+
+[services.${RECO.service}.mlflow]
+tracking_uri = "${mlflowUrl}"
+model = "${RECO.model}"
+alias = "${RECO.alias}"
+metrics = ["auc", "rmse"]
+
+[services.${RECO.service}.approvers]
+users = ["${PEOPLE.bob.id}"]
+usergroups = ["${ONCALL_GROUP.id}"]
+${RECO.environments
+  .map(
+    (env) => `
+[[services.${RECO.service}.environments]]
+name = "${env.name}"
+healthcheck_url = "${healthcheckUrl(env.healthcheck)}"`,
+  )
+  .join('\n')}
 `;
 }

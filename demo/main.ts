@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const demo = await startDemo({ port, dataDir: values.data, logLevel: values.verbose ? 'info' : 'warn' });
   const kept = values.data ? ` The bot's database: ${demo.databasePath}.` : '';
   process.stdout.write(
-    `Rollback bot demo: ${demo.url}/ — open it, press "Raise alarm" and follow the thread in #ml-alerts (or type /rollback status). Ctrl-C stops.${kept}\n`,
+    `Rollback bot demo: ${demo.url}/ — open it, press "Raise alarm" and follow the thread in #ml-alerts (or type /rollback status fpo-search; #reco-rollbacks holds reco, an MLflow model: /rollback to previous reco). Ctrl-C stops.${kept}\n`,
   );
 
   let stopping = false;

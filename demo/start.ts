@@ -8,6 +8,9 @@
  *   trap 1.1.1 / 1.1.10, unsafe iterations); healthchecks moved by a simulated CI that follows the PRs.
  * - The page people use (server.ts); what they do becomes signed requests to the bot's
  *   `/slack/events` (slack/toBot.ts).
+ * - A second service, reco, in #reco-rollbacks: models in the MLflow stand-in (world/mlflow), rolled back
+ *   by moving the `champion` alias; its healthchecks follow the alias after a short delay
+ *   (world/aliasServing.ts), as a model server reloading `models:/reco-ranker@champion` would.
  * - Alarms: SNS notifications signed with the test key (only this composition trusts its certificate),
  *   or an alert message another tool posts in #ml-alerts (alertTool.ts).
  */
@@ -20,6 +23,8 @@ import { openStore } from '../src/adapters/store/open.js';
 import { createBot } from '../src/app.js';
 import { parseBotConfig } from '../src/config/botConfig.js';
 import { createLogger, type Level, type Logger } from '../src/support/log.js';
+import { followAlias } from '../world/aliasServing.js';
+import type { FakeMlflow } from '../world/mlflow.js';
 import { configRepo } from '../world/reference.js';
 import type { SlackIdentity } from '../world/slack/identity.js';
 import { SlackApiError, type Workspace } from '../world/slack/workspace.js';
@@ -37,7 +42,9 @@ import {
   ENVIRONMENTS,
   ONCALL_GROUP,
   PEOPLE,
+  RECO,
   REPO,
+  recoSeed,
   SERVICE,
   START_STATE,
   TEAM,
@@ -67,6 +74,8 @@ export interface Demo {
   readonly botUrl: string;
   readonly databasePath: string;
   readonly workspace: Workspace;
+  /** The MLflow stand-in behind reco (its registry: aliases, tags, calls). */
+  readonly mlflow: FakeMlflow;
   stop(): Promise<void>;
 }
 
@@ -155,7 +164,7 @@ async function compose(
         },
       ],
       usergroups: [ONCALL_GROUP],
-      channels: [CHANNELS.rollbacks, CHANNELS.alerts],
+      channels: [CHANNELS.rollbacks, CHANNELS.reco, CHANNELS.alerts],
       // Permalinks open the page, which reads the address.
       pageUrl: () => pageUrl,
       onAnswered: (method) => {
@@ -185,9 +194,21 @@ async function compose(
       },
     },
     sns: {},
+    mlflow: recoSeed(),
   });
   cleanups.push(() => world.close());
-  const { slack, github, s3, healthchecks: health, ci, sns } = world;
+  const { slack, github, s3, healthchecks: health, ci, sns, mlflow } = world;
+  // ---- reco's serving layer, following the alias ----
+  const recoServing = followAlias({
+    registry: mlflow.registry,
+    model: RECO.model,
+    alias: RECO.alias,
+    environments: RECO.environments.map((e) => ({ name: e.healthcheck, delayMs: e.delayMs })),
+    serve: (env, version) => health.serve(env, version),
+    // The page refetches when the version moves: a move and each reload are news.
+    onChange: () => bumpWorld(),
+  });
+  cleanups.push(() => recoServing.stop());
   const workspace = slack.workspace;
   const delivery = createDelivery({
     workspace,
@@ -345,6 +366,33 @@ async function compose(
     };
   };
 
+  const mlflowState = () => {
+    const serving = recoServing.serving();
+    return {
+      service: RECO.service,
+      trackingUri: mlflow.url,
+      model: RECO.model,
+      alias: RECO.alias,
+      version: mlflow.registry.aliasOf(RECO.model, RECO.alias) ?? null,
+      environments: RECO.environments.map((e) => {
+        const s = serving.find((x) => x.name === e.healthcheck);
+        return {
+          name: e.name,
+          version: s?.version ?? null,
+          since: s?.since ?? null,
+          pending: s?.pending
+            ? { version: s.pending.version, inMs: Math.max(0, s.pending.due - Date.now()) }
+            : null,
+        };
+      }),
+      moves: recoServing
+        .moves()
+        .slice(-5)
+        .reverse()
+        .map((m) => ({ at: m.at, from: m.from ?? null, to: m.to ?? null })),
+    };
+  };
+
   const server = await startDemoServer(
     {
       state(as) {
@@ -354,6 +402,10 @@ async function compose(
           version: workspace.version + worldVersion,
           me,
           service: SERVICE,
+          services: [
+            { name: SERVICE, channel: CHANNELS.rollbacks.id },
+            { name: RECO.service, channel: CHANNELS.reco.id },
+          ],
           bot: { userId: BOT.userId, name: BOT.name },
           people,
           users: Object.fromEntries(
@@ -394,6 +446,7 @@ async function compose(
           })),
           ci: ci.log().slice(-6),
           alarm: { name: ALARM, state: alarmState },
+          mlflow: mlflowState(),
         };
       },
       async post(name, body) {
@@ -423,7 +476,7 @@ async function compose(
 
   // ---- the bot: production code, configured by TOML, every client pointed at the local world ----
   const config = parseBotConfig(
-    demoConfigToml((env) => health.urlFor(env), options.pollSeconds ?? 2),
+    demoConfigToml((env) => health.urlFor(env), options.pollSeconds ?? 2, mlflow.url),
     'demo/config.ts (built in)',
   );
   const store = await openStore(`sqlite:${databasePath}`);
@@ -472,6 +525,7 @@ async function compose(
     botUrl,
     databasePath,
     workspace,
+    mlflow,
     stop() {
       stopping ??= cleanup();
       return stopping;

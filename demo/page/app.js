@@ -1,5 +1,5 @@
 // The demo page: a small Slack client for the local workspace, plus the outside world's controls
-// (CloudWatch, the environments, GitHub). State comes from GET /demo/state; server-sent events on
+// (CloudWatch, the environments, GitHub, MLflow). State comes from GET /demo/state; server-sent events on
 // /demo/events say when it changed. Everything people do is a POST to /demo/<action>, which the demo
 // turns into what Slack, GitHub or CloudWatch would send the bot.
 import { emojify, mrkdwn } from './mrkdwn.js';
@@ -100,6 +100,16 @@ function textContext() {
         a.addEventListener('click', (event) => {
           event.preventDefault();
           flash($(`pr-${pr[1]}`));
+        });
+        return a;
+      }
+      if (data.mlflow && url.startsWith(`${data.mlflow.trackingUri}/`)) {
+        // The MLflow UI is not part of the stand-in: its panel shows the model.
+        const a = el('a', undefined, emojify(label || `MLflow: ${data.mlflow.model}`));
+        a.href = '#mlflow';
+        a.addEventListener('click', (event) => {
+          event.preventDefault();
+          flash($('mlflow'));
         });
         return a;
       }
@@ -324,7 +334,8 @@ function renderChannel() {
   ui.channel = channel.id;
   $('channel-title').textContent = `# ${channel.name}`;
   $('channel-topic').textContent = channel.topic;
-  $('message').placeholder = `Message #${channel.name} — try /rollback status`;
+  const service = ui.data.services.find((s) => s.channel === channel.id)?.name;
+  $('message').placeholder = `Message #${channel.name}${service ? ` — try /rollback status ${service}` : ''}`;
   const items = ui.data.messages
     .filter((m) => m.channel === channel.id && (!m.threadTs || m.broadcast))
     .sort(byTs)
@@ -560,7 +571,58 @@ function renderWorld() {
     return line;
   });
   drawIfChanged($('github'), github, () => githubNode(github));
+  drawIfChanged($('mlflow'), ui.data.mlflow, () => mlflowNode(ui.data.mlflow));
   renderEnvironments();
+}
+
+/** The registered model, where its alias points, what each environment serves, and the last moves. */
+function mlflowNode(mlflow) {
+  const root = el('div');
+  const model = el('div', 'repo-line');
+  model.append(el('span', 'repo-name', mlflow.model));
+  root.append(model);
+  const alias = el('div', 'alias-line');
+  alias.append(
+    el('code', undefined, `@${mlflow.alias}`),
+    ' → version ',
+    el('strong', 'alias-version', mlflow.version ?? 'not set'),
+  );
+  root.append(alias);
+  const table = el('table', 'env-table');
+  const head = el('tr');
+  head.append(el('th', undefined, 'Environment'), el('th', undefined, 'Serves'));
+  const thead = el('thead');
+  thead.append(head);
+  const tbody = el('tbody');
+  for (const env of mlflow.environments) {
+    const row = el('tr');
+    row.dataset.recoEnv = env.name;
+    const name = el('th', undefined, env.name);
+    name.scope = 'row';
+    const serves = el('td');
+    serves.append(el('code', 'iteration', env.version ?? '—'));
+    if (env.pending) serves.append(el('div', 'pending', `⏳ loading version ${env.pending.version}…`));
+    row.append(name, serves);
+    tbody.append(row);
+  }
+  table.append(thead, tbody);
+  root.append(table);
+  const moves = el('ol', 'ci-log');
+  moves.setAttribute('aria-label', 'Alias moves');
+  moves.append(
+    ...mlflow.moves.map((m) =>
+      el('li', '', `${clock(m.at / 1000)} @${mlflow.alias}: ${m.from ?? '(unset)'} → ${m.to ?? '(deleted)'}`),
+    ),
+  );
+  root.append(moves);
+  root.append(
+    el(
+      'p',
+      'panel-hint',
+      'The serving layer reloads the alias: each environment follows a move after a second or two.',
+    ),
+  );
+  return root;
 }
 
 /** Every second too: countdowns and "ago". */
@@ -684,13 +746,36 @@ function pullNode(pr) {
 
 // ---- composing ----
 
-const SUGGESTIONS = [
-  '/rollback status',
-  '/rollback versions',
-  '/rollback to previous',
-  '/rollback help',
-  '/rollback',
-];
+/** Commands to try, for the service of the channel shown (two services: commands name theirs). */
+function suggestionsFor(service) {
+  return [
+    `/rollback status ${service}`,
+    `/rollback versions ${service}`,
+    `/rollback to previous ${service}`,
+    '/rollback help',
+    '/rollback',
+  ];
+}
+
+function renderSuggestions() {
+  const service =
+    ui.data.services.find((s) => s.channel === ui.channel)?.name ?? ui.data.services[0]?.name ?? '';
+  const box = $('suggestions');
+  if (box.dataset.service === service) return;
+  box.dataset.service = service;
+  box.replaceChildren(
+    el('span', 'muted', 'Try:'),
+    ...suggestionsFor(service).map((text) => {
+      const chip = el('button', 'chip', text);
+      chip.type = 'button';
+      chip.addEventListener('click', () => {
+        $('message').value = `${text} `;
+        $('message').focus();
+      });
+      return chip;
+    }),
+  );
+}
 
 function setupComposer(form, textarea, target) {
   const send = async () => {
@@ -728,6 +813,7 @@ function render() {
   renderChannel();
   renderThread();
   renderWorld();
+  renderSuggestions();
   renderModal();
 }
 
@@ -753,18 +839,6 @@ function start() {
     channel: ui.thread?.channel,
     threadTs: ui.thread?.ts,
   }));
-  $('suggestions').append(
-    el('span', 'muted', 'Try:'),
-    ...SUGGESTIONS.map((text) => {
-      const chip = el('button', 'chip', text);
-      chip.type = 'button';
-      chip.addEventListener('click', () => {
-        $('message').value = `${text} `;
-        $('message').focus();
-      });
-      return chip;
-    }),
-  );
   $('close-thread').addEventListener('click', () => {
     ui.thread = null;
     render();

@@ -35,6 +35,7 @@ const EMOJI = {
   inbox_tray: '📥',
   information_source: 'ℹ️',
   key: '🔑',
+  label: '🏷️',
   large_blue_circle: '🔵',
   large_green_circle: '🟢',
   large_orange_circle: '🟠',

@@ -26,6 +26,8 @@ export function createMlflowRegistries(options: {
   const listings = sharedCalls<string, RegistryResult<RegistryVersion[]>>({
     keepMs: options.cacheSeconds * 1000,
   });
+  // A run's metrics are read for the rows a message shows; a finished run's do not change.
+  const runs = sharedCalls<string, RegistryResult<Record<string, number>>>({ keepMs: 600_000 });
 
   function cached(uri: string, client: ModelRegistry): ModelRegistry {
     const forget = <T>(result: T): T => {
@@ -38,6 +40,11 @@ export function createMlflowRegistries(options: {
         const result = await listings.get(`${uri}\u0000${name}`, () => client.searchVersions(name));
         // A failure is not kept: the next command asks again.
         if (!result.ok) listings.clear();
+        return result;
+      },
+      getRunMetrics: async (runId) => {
+        const result = await runs.get(`${uri}\u0000${runId}`, () => client.getRunMetrics(runId));
+        if (!result.ok) runs.clear();
         return result;
       },
       setAlias: async (...args) => forget(await client.setAlias(...args)),

@@ -12,7 +12,7 @@
  * AssumeRole with the bot's own identity); the client keeps them and assumes the role again five
  * minutes before they expire. Credentials are never written anywhere.
  */
-import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { BucketObject } from '../domain/iterations.js';
 import type { BucketAccess, ModelBucket } from '../ports/models.js';
@@ -202,11 +202,42 @@ export function createModelBucket(
     return objects;
   }
 
+  // Small files (an iteration's metrics) are read once and kept: a written iteration does not change.
+  const files = sharedCalls<string, string | undefined>({ keepMs: 3_600_000, now });
+  async function readFile(
+    bucket: string,
+    key: string,
+    maxBytes: number,
+    access?: BucketAccess,
+  ): Promise<string | undefined> {
+    const client = clientFor(access);
+    const got = await timed('s3', timeoutMs, observe, (abortSignal) =>
+      client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+    ).catch((err: unknown) => {
+      const code = (err as { name?: string }).name;
+      if (code === 'NoSuchKey' || code === 'NotFound') return undefined;
+      if (code === 'AccessDenied' || code === 'Forbidden') {
+        const who = access?.roleArn ? `the role ${access.roleArn} needs` : 'the credentials need';
+        throw new BucketError(`access denied to ${bucket}/${key}: ${who} s3:GetObject on it`);
+      }
+      throw new BucketError(explain(err, bucket, timeoutMs, access), { cause: err });
+    });
+    if (!got?.Body) return undefined;
+    if ((got.ContentLength ?? 0) > maxBytes) {
+      throw new BucketError(`${bucket}/${key} is larger than ${maxBytes} bytes: not read`);
+    }
+    return got.Body.transformToString('utf8');
+  }
+
   return {
     // A listing is kept per access too: a service whose role is refused must not read another's.
     list: (bucket, prefix, access) =>
       listings.get(`${bucket}\u0000${prefix}\u0000${accessKey(access)}`, () =>
         listAll(bucket, prefix, access),
+      ),
+    readSmall: (bucket, key, maxBytes, access) =>
+      files.get(`${bucket}\u0000${key}\u0000${accessKey(access)}`, () =>
+        readFile(bucket, key, maxBytes, access),
       ),
     invalidate: () => listings.clear(),
   };

@@ -27,6 +27,8 @@ export interface ServiceConfig extends ModelSourceConfig {
   readonly healthcheckField: string;
   /** S3 only ('' for a registry). */
   readonly bucket: string;
+  /** S3 only: a flat JSON object of metric name to number in each iteration directory (evidence). */
+  readonly metricsFile?: string;
   readonly prefix: string;
   /** S3 only: the bucket's region when it is not AWS_REGION's (a shared ML account's bucket). */
   readonly awsRegion?: string;
@@ -95,10 +97,16 @@ export function readService(name: string, r: Reader): ServiceConfig {
   const s3 = source === 's3';
   if (!s3) {
     onlyFor(
-      ['bucket', 'prefix', 'iteration_pattern', 'aws_region', 'aws_role_arn'],
+      ['bucket', 'prefix', 'iteration_pattern', 'metrics_file', 'aws_region', 'aws_role_arn'],
       'source = "s3" (a registry has no bucket)',
     );
   }
+  const metricsFile = s3
+    ? r.optionalString('metrics_file', {
+        pattern: /^[A-Za-z0-9._-]{1,100}$/,
+        hint: 'a file name inside each iteration directory, e.g. "metrics.json"',
+      })
+    : undefined;
   const bucket = s3 ? r.string('bucket') : '';
   const prefix = s3 ? r.string('prefix', { default: '', allowEmpty: true }) : '';
   const awsRegion = s3
@@ -217,6 +225,7 @@ export function readService(name: string, r: Reader): ServiceConfig {
     channel,
     ...modelSource,
     healthcheckField,
+    metricsFile,
     bucket,
     prefix,
     awsRegion,

@@ -56,7 +56,11 @@ export interface Catalog {
    * Set when the catalog is a model registry's (domain/registry.ts): versions are served by their exact
    * number, and "promoted" means having been this alias's version.
    */
-  readonly registry?: { readonly alias: string };
+  readonly registry?: {
+    readonly alias: string;
+    /** Each version's training run, for its metrics. */
+    readonly runIds: ReadonlyMap<string, string>;
+  };
 }
 
 export const DEFAULT_ITERATION_PATTERN = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$';

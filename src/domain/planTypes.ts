@@ -4,6 +4,7 @@
  */
 import type { Target } from './command.js';
 import type { VersionRead } from './configFile.js';
+import type { Evidence } from './evidence.js';
 import type { Catalog, Iteration, ModelObject } from './iterations.js';
 import type { setVersionAt } from './tomlEdit.js';
 
@@ -43,6 +44,12 @@ export interface Plan {
     readonly to: string;
   };
   readonly checks: readonly Check[];
+  /** The target's metrics and links against the live model's, read when the request was made. */
+  readonly evidence?: {
+    readonly target?: Evidence;
+    readonly live?: Evidence;
+    readonly keys: readonly string[];
+  };
   readonly ok: boolean;
   readonly forced: boolean;
   readonly madeAt: string;

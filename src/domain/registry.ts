@@ -23,6 +23,9 @@ export interface RegistryVersion {
 
 /** Registry version numbers: MLflow counts from 1 and never reuses one. */
 export const REGISTRY_VERSION_PATTERN = '^(?<version>[1-9][0-9]{0,9})$';
+const REGISTRY_VERSION = new RegExp(REGISTRY_VERSION_PATTERN);
+/** A registry resolves versions exactly (resolveLikeCi), so its catalog needs no prefix index. */
+const NO_PREFIX_INDEX = runSteps(prefixIndexSteps<ModelObject>([]));
 
 /** Tags the bot writes on versions (and reads back, so its history survives a new database). */
 export const sinceTag = (alias: string) => `rollback_bot.${alias}_since`;
@@ -70,9 +73,10 @@ export function registryCatalog(
   const iterations = new Map<string, Iteration>();
   const byVersion = new Map<string, Iteration[]>();
   const models: ModelObject[] = [];
+  const runIds = new Map<string, string>();
   const { key, value } = options.validatedTag;
   for (const v of versions) {
-    if (v.status !== 'READY' || !new RegExp(REGISTRY_VERSION_PATTERN).test(v.version)) continue;
+    if (v.status !== 'READY' || !REGISTRY_VERSION.test(v.version)) continue;
     const tag = v.tags[key];
     const at = reachedAt(v, options);
     const iteration: Iteration = {
@@ -86,6 +90,7 @@ export function registryCatalog(
     iterations.set(v.version, iteration);
     byVersion.set(v.version, [iteration]);
     models.push({ directory: v.version, lastModified: v.createdAt, size: 0 });
+    if (v.runId) runIds.set(v.version, v.runId);
   }
   return {
     iterations,
@@ -93,8 +98,8 @@ export function registryCatalog(
     versions: sortNewestFirst(byVersion.keys()),
     listedAt: options.listedAt ?? new Date(),
     iterationsByVersion: byVersion,
-    modelIndex: runSteps(prefixIndexSteps(models)),
-    registry: { alias: options.alias },
+    modelIndex: NO_PREFIX_INDEX,
+    registry: { alias: options.alias, runIds },
   };
 }
 

@@ -25,6 +25,13 @@ export interface BucketAccess {
 export interface ModelBucket {
   /** Without `access`, or with neither field: the bot's own client (AWS_REGION, its own identity). */
   list(bucket: string, prefix: string, access?: BucketAccess): Promise<BucketObject[]>;
+  /** A small object's text (an iteration's metrics file); undefined when there is none. */
+  readSmall(
+    bucket: string,
+    key: string,
+    maxBytes: number,
+    access?: BucketAccess,
+  ): Promise<string | undefined>;
   /** Drops cached listings, e.g. before a plan is re-checked. */
   invalidate(): void;
 }

@@ -97,8 +97,10 @@ async function voidApprovals(
   fresh: Plan,
 ): Promise<void> {
   if (!fresh.ok) return endOnFailedPlan(deps, request, fresh);
+  // The evidence read with the first plan still describes the same target.
+  const evidence = fresh.targetVersion === request.plan.targetVersion ? request.plan.evidence : undefined;
   await move(deps, request, 'plan_changed', {
-    patch: { plan: fresh },
+    patch: { plan: { ...fresh, evidence } },
     detail: { why, service: service.name, approvals: request.approvals.map((a) => a.user) },
     notice: { kind: 'approvals_void', why },
   });

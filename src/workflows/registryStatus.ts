@@ -52,22 +52,54 @@ export async function readRegistry(
     const model = await registry.getModel(m.model);
     catalog = model.ok ? { ok: false, problem: `${m.model} has no versions yet` } : model;
   } else {
-    catalog = {
-      ok: true,
-      value: registryCatalog(search.value, {
-        alias: m.alias,
-        validatedTag: m.validatedTag,
-        reached: history,
-        aliasVersion: alias.ok ? alias.value?.version : undefined,
-        listedAt: now,
-      }),
-    };
+    const aliasVersion = alias.ok ? alias.value?.version : undefined;
+    catalog = { ok: true, value: builtOnce(search.value, service, aliasVersion, history, now) };
   }
   return {
     catalog,
     alias: alias.ok ? alias : { ok: false, problem: alias.problem },
     markedRolledBack: search.ok ? markedRolledBack(search.value) : new Set(),
   };
+}
+
+/**
+ * Catalogs already built, per kept listing (the registries adapter keeps a listing for
+ * catalog_cache_seconds and hands out the same array): a repeated command reuses the catalog unless the
+ * alias or its recorded history changed.
+ */
+const built = new WeakMap<readonly RegistryVersion[], Map<string, Catalog>>();
+
+function builtOnce(
+  versions: readonly RegistryVersion[],
+  service: ServiceConfig,
+  aliasVersion: string | undefined,
+  history: ReadonlyMap<string, Date>,
+  now: Date,
+): Catalog {
+  const m = service.mlflow;
+  if (!m) throw new Error('not an MLflow service');
+  const key = [
+    service.name,
+    aliasVersion ?? '',
+    ...[...history].map(([v, at]) => `${v}@${at.getTime()}`).sort(),
+  ].join('\u0000');
+  let perListing = built.get(versions);
+  if (!perListing) {
+    perListing = new Map();
+    built.set(versions, perListing);
+  }
+  let catalog = perListing.get(key);
+  if (!catalog) {
+    catalog = registryCatalog(versions, {
+      alias: m.alias,
+      validatedTag: m.validatedTag,
+      reached: history,
+      aliasVersion,
+      listedAt: now,
+    });
+    perListing.set(key, catalog);
+  }
+  return catalog;
 }
 
 /** The alias as a registry_alias service's "configured" state: what serving is told to load. */

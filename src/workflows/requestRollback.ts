@@ -17,6 +17,7 @@ import {
 } from '../domain/request.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './deps.js';
+import { gatherEvidence } from './evidence.js';
 import { move } from './lifecycle.js';
 import { getServiceStatus } from './serviceStatus.js';
 
@@ -51,6 +52,7 @@ export async function makePlan(
   deps: Pick<WorkflowDeps, 'status' | 'store' | 'now'>,
   ask: Pick<RollbackAsk, 'service' | 'target' | 'force'>,
   excludeRequest?: string,
+  options: { readonly evidence?: boolean } = {},
 ): Promise<{ ok: true; plan: Plan } | { ok: false; problem: string }> {
   const status = await getServiceStatus(deps.status, ask.service);
   const registry = ask.service.mlflow;
@@ -87,7 +89,11 @@ export async function makePlan(
     force: ask.force,
     now: deps.now(),
   });
-  return { ok: true, plan };
+  if (!options.evidence || !plan.targetVersion) return { ok: true, plan };
+  // The metrics shown on the card: read once, with the plan (a re-check before the write skips them).
+  const found = await gatherEvidence(deps.status, status, [plan.targetVersion]);
+  const evidence = { target: found.rows.get(plan.targetVersion), live: found.live, keys: found.keys };
+  return { ok: true, plan: { ...plan, evidence } };
 }
 
 /**
@@ -121,7 +127,7 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
       why: '`--force` is break-glass: add a note saying why the cooldown must be lifted.',
     };
   }
-  const made = await makePlan(deps, ask);
+  const made = await makePlan(deps, ask, undefined, { evidence: true });
   if (!made.ok) return { kind: 'unavailable', why: made.problem };
   const { plan } = made;
   const summary = {

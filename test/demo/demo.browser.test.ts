@@ -1,7 +1,7 @@
 /**
  * The demo in a real browser: Chromium (Debian's, driven by playwright-core) plays the people, by role
  * and name, through the whole story, from the alarm to the verified rollback, plus the read-only
- * commands and a refusal. Screenshots of the key steps go to test-results/demo/.
+ * commands and a refusal, and the MLflow service's rollback (the alias moves, the environments follow). Screenshots of the key steps go to test-results/demo/.
  *
  * Without Chromium the test is skipped with a message, unless REQUIRE_BROWSER=1 (CI), which makes a
  * missing browser a failure.
@@ -87,14 +87,15 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
     await expect(typed.locator('b, script').count()).resolves.toBe(0);
     await expect(typed.locator('strong').textContent()).resolves.toBe('bold');
 
-    await say('/rollback status');
+    // Two services (fpo-search here, reco in #reco-rollbacks): commands name theirs.
+    await say('/rollback status fpo-search');
     const status = message(channelLog(), 'fpo-search: status');
     await visible(status);
     await expect(status.textContent()).resolves.toContain('1.25.3-3a4b5c6');
     // in_channel: the command as typed is shown too.
     await visible(message(channelLog(), '/rollback status'));
 
-    await say('/rollback versions');
+    await say('/rollback versions fpo-search');
     const versions = message(channelLog(), 'fpo-search: versions');
     await visible(versions);
     const trap = versions.locator('.sk-section').filter({ hasText: /^1\.1\.1(?!0)/ });
@@ -102,7 +103,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
     await expect(versions.getByRole('button', { name: 'Roll back to 1.25.0' }).count()).resolves.toBe(1);
     await screenshot('versions');
 
-    await say('/rollback to 1.1.1');
+    await say('/rollback to 1.1.1 fpo-search');
     const refusal = message(channelLog(), 'Refused.');
     await visible(refusal);
     await expect(refusal.textContent()).resolves.toMatch(/Only visible to you[\s\S]*prefix trap/);
@@ -195,4 +196,37 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
     await screenshot('alert-message');
     expect(pageErrors).toEqual([]);
   });
+
+  it('rolls reco back in #reco-rollbacks: the MLflow alias moves and the environments follow', async () => {
+    await actAs('alice');
+    await page.getByRole('link', { name: /# reco-rollbacks/ }).click();
+    await visible(page.getByRole('heading', { name: '# reco-rollbacks' }));
+    const mlflow = page.getByRole('region', { name: 'MLflow · reco' });
+    await expect(mlflow.textContent()).resolves.toMatch(/@champion → version 15/);
+
+    await say('/rollback to previous reco reason=PERFORMANCE_DEGRADATION CTR down since 15');
+    const card = message(channelLog(), /Rollback R-[0-9A-Z]{4}: reco → 12/);
+    await visible(card);
+    const id = /Rollback (R-[0-9A-Z]{4})/.exec((await card.first().textContent()) ?? '')?.[1] ?? '';
+    expect(id).not.toBe('');
+
+    await actAs('bob');
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page
+      .getByRole('alertdialog', { name: `Approve ${id}?` })
+      .getByRole('button', { name: 'Approve' })
+      .click();
+    await expect.poll(() => mlflow.textContent(), { timeout: 15_000 }).toMatch(/@champion → version 12/);
+    await expect.poll(() => mlflow.textContent(), { timeout: 5_000 }).toMatch(/@champion: 15 → 12/);
+    const production = page.locator('[data-reco-env="production"]');
+    await expect.poll(() => production.textContent(), { timeout: 15_000 }).toContain('12');
+    await card
+      .first()
+      .getByRole('button', { name: /^\d+ repl(y|ies)$/ })
+      .click();
+    await visible(message(threadLog(), /Rollback complete/), 20_000);
+    await mlflow.evaluate((node) => node.scrollIntoView({ block: 'end' }));
+    await screenshot('reco-rollback-complete');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

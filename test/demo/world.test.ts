@@ -6,9 +6,11 @@
 import { request } from 'node:http';
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANNELS, PEOPLE } from '../../demo/config.js';
+import { CHANNELS, PEOPLE, RECO } from '../../demo/config.js';
 import { createDelivery } from '../../demo/slack/toBot.js';
 import { type Demo, startDemo } from '../../demo/start.js';
+import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { createLogger } from '../../src/support/log.js';
 import { type CiRepo, startCi } from '../../world/ci.js';
 import { fixtureBucket } from '../../world/fixtures.js';
 import { type StartedHttpServer, startHttpServer } from '../../world/http.js';
@@ -401,6 +403,19 @@ function statusWithHost(url: string, host: string): Promise<number | undefined> 
   });
 }
 
+async function waitFor<T>(
+  pick: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await pick();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -448,7 +463,10 @@ describe('the demo, over its page API', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
       });
-    expect((await post('message', { as: ALICE, channel: C, text: '/rollback status' })).status).toBe(200);
+    // Two services: commands name theirs.
+    expect(
+      (await post('message', { as: ALICE, channel: C, text: '/rollback status fpo-search' })).status,
+    ).toBe(200);
     await until(() => demo?.workspace.history(C).some((m) => m.text.startsWith('fpo-search: ')) ?? false);
     const status = JSON.stringify(demo.workspace.history(C).at(-1)?.blocks);
     // Healthchecks, GitHub (main's version) and S3 (the last known good) were all read locally.
@@ -463,4 +481,72 @@ describe('the demo, over its page API', () => {
     expect((await fetch(`${url}/demo/alarm`, { method: 'POST', body: '{}' })).status).toBe(415);
     expect((await post('message', { as: 'UNOBODY001', channel: C, text: 'hi' })).status).toBe(400);
   });
+
+  it('rolls reco back in #reco-rollbacks by moving the MLflow alias; its healthchecks follow', async () => {
+    // Audit lines ignore the level; the thread and the registry say what they record.
+    demo = await startDemo({ port: 0, pollSeconds: 1, log: createLogger('error', {}, () => undefined) });
+    const { url, workspace, mlflow } = demo;
+    const R = CHANNELS.reco.id;
+    const post = async (action: string, body: object) => {
+      const res = await fetch(`${url}/demo/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return res;
+    };
+    type MlflowPanel = {
+      version: string;
+      environments: Array<{ name: string; version: string | null }>;
+      moves: Array<{ from: string | null; to: string | null }>;
+    };
+    const panel = async () =>
+      ((await (await fetch(`${url}/demo/state?as=alice`)).json()) as { mlflow: MlflowPanel }).mlflow;
+    expect(await panel()).toMatchObject({
+      version: String(RECO.versions),
+      environments: RECO.environments.map((e) => ({ name: e.name, version: String(RECO.versions) })),
+      moves: [],
+    });
+
+    await post('message', {
+      as: ALICE,
+      channel: R,
+      text: '/rollback to previous reco reason=PERFORMANCE_DEGRADATION CTR down since 15',
+    });
+    const card = await waitFor(() =>
+      workspace.history(R).find((m) => m.user === BOT && /^Rollback R-/.test(m.text) && !m.threadTs),
+    );
+    expect(card.text).toContain('reco');
+    expect(JSON.stringify(card.blocks)).toContain('12');
+    const approve = (card.blocks ?? []).find((b) => JSON.stringify(b).includes(ACTIONS.approve)) as
+      | { block_id: string }
+      | undefined;
+    expect(approve).toBeDefined();
+    await post('action', {
+      as: BOB,
+      source: { kind: 'message', channel: R, ts: card.ts, inThread: false },
+      blockId: approve?.block_id,
+      actionId: ACTIONS.approve,
+    });
+
+    // One move in the registry, then each environment reloads after its delay.
+    await until(() => mlflow.registry.aliasOf(RECO.model, RECO.alias) === '12', 10_000);
+    expect(mlflow.count('POST', 'registered-models/alias')).toBe(1);
+    // The serving layer notices the move within its polling interval.
+    const moves = await waitFor(async () => {
+      const seen = (await panel()).moves;
+      return seen.length ? seen : undefined;
+    });
+    expect(moves).toEqual([expect.objectContaining({ from: String(RECO.versions), to: '12' })]);
+    await waitFor(async () => (await panel()).environments.every((e) => e.version === '12') || undefined);
+    const thread = () =>
+      workspace
+        .history(R)
+        .filter((m) => m.threadTs === card.ts)
+        .map((m) => m.text)
+        .join('\n');
+    await until(() => thread().includes('Rollback complete'), 15_000);
+    expect(thread()).toMatch(/Moved `champion`/);
+  }, 40_000);
 });

@@ -39,7 +39,7 @@ describe('registry version numbers', () => {
 describe('a registry read as a catalog', () => {
   it('holds READY versions only, newest first', () => {
     expect(catalog.versions).toEqual(['70', '10', '7', '3', '2', '1']);
-    expect(catalog.registry).toEqual({ alias: 'champion' });
+    expect(catalog.registry?.alias).toBe('champion');
   });
 
   it('serves a version by its exact number: 7 never resolves to 70', () => {

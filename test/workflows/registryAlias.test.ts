@@ -226,4 +226,27 @@ deploy_phase = "merge"
     expect(h.github.fileAt(REPO, pr?.head.ref ?? '', 'reco-config.toml')).toBe('version = "7"\n');
     expect(h.mlflow?.count('POST', 'registered-models/alias')).toBe(0);
   });
+
+  it('shows the run metrics of the versions shown against the live one, reading runs only for those rows', async () => {
+    const { h, m } = await startWorld();
+    for (let n = 1; n <= 13; n++)
+      m.registry.addRun({ runId: `run-${n}`, metrics: { auc: 0.8 + n / 100, rmse: 2 - n / 10 } });
+    h.health.serve('reco-production', '12');
+    m.resetCalls();
+    const first = await h.command('versions reco 3', USERS.alice);
+    const text = await answerTo(h, first.responseId);
+    // 13, 12 (live) and 11 shown: auc only (the service's metrics), against live 12's 0.92.
+    expect(text).toMatch(/\*13\*[\s\S]*auc 0\.93 \(\+0\.01\) vs live/);
+    expect(text).not.toMatch(/rmse/);
+    expect(text).toMatch(/versions\/13\|version 13>/);
+    expect(m.count('GET', 'runs/get')).toBe(3);
+    const again = await h.command('versions reco 3', USERS.alice);
+    await answerTo(h, again.responseId);
+    expect(m.count('GET', 'runs/get')).toBe(3);
+
+    // The card carries the target's evidence.
+    await h.command('to previous reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const id = await postedCard(h);
+    expect(latestCard(h, id)).toMatch(/Evidence[\s\S]*auc 0\.9 \(−0\.02\) vs live/);
+  });
 });

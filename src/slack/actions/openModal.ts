@@ -7,6 +7,7 @@ import type {
   StaticSelectAction,
 } from '@slack/bolt';
 import { findService } from '../../config/botConfig.js';
+import { gatherEvidence } from '../../workflows/evidence.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import { code, type Mrkdwn, md } from '../blocks/mrkdwn.js';
 import type { ModalContext } from '../blocks/requestModal.js';
@@ -104,10 +105,16 @@ export function showVersionsClick(deps: SlackDeps) {
       return;
     }
     const status = await getServiceStatus(deps.status, service);
+    const rows = versionTable(status, 10);
+    const evidence = await gatherEvidence(
+      deps.status,
+      status,
+      rows.map((r) => r.version),
+    );
     await respond({
       response_type: 'ephemeral',
       replace_original: false,
-      ...versionsMessage(status, versionTable(status, 10), 10),
+      ...versionsMessage(status, rows, 10, evidence),
     });
   };
 }

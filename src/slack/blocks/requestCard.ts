@@ -11,6 +11,7 @@ import {
   type RollbackRequest,
 } from '../../domain/request.js';
 import type { StoredEvent } from '../../ports/store.js';
+import { planEvidenceLine } from './evidence.js';
 import { type Block, context, fields, header, message, mrkdwn, plain, section } from './kit.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention } from './mrkdwn.js';
 import { describeApprovers } from './notices.js';
@@ -157,6 +158,8 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
       md`*Expires*\n${r.state === 'pending' ? date(r.expiresAt) : md`_n/a_`}`,
     ]),
   ];
+  const proof = planEvidenceLine(r.plan);
+  if (proof) blocks.push(section(md`*Evidence*\n${proof}`));
   if (r.force) {
     blocks.push(
       section(

@@ -2,6 +2,8 @@
 import type { ServiceConfig } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
 import type { VersionRow } from '../../domain/overview.js';
+import type { EvidenceSet } from '../../workflows/evidence.js';
+import { evidenceSummary } from './evidence.js';
 import { type Block, context, mrkdwn, plain, section } from './kit.js';
 import { code, md } from './mrkdwn.js';
 
@@ -17,7 +19,11 @@ export interface ModalContext {
   readonly alarmKey?: string;
 }
 
-const option = (text: string, value: string) => ({ text: plain(text, 75), value });
+const option = (text: string, value: string, description?: string) => ({
+  text: plain(text, 75),
+  value,
+  ...(description ? { description: plain(description, 75) } : {}),
+});
 
 export function loadingModal(title = 'Request a rollback') {
   return {
@@ -36,6 +42,8 @@ export function requestModal(input: {
   ctx: ModalContext;
   prefill?: { version?: string; reason?: Reason; note?: string };
   problem?: string;
+  /** Metrics of the newest targets, shown under each option. */
+  evidence?: EvidenceSet;
 }) {
   const { services, service, targets, ctx, prefill } = input;
   const blocks: Block[] = [];
@@ -56,10 +64,12 @@ export function requestModal(input: {
   }
   // What could not be read quotes GitHub, S3 and the config file: outside text, escaped like the rest.
   if (input.problem) blocks.push(section(md`:warning: ${input.problem}`));
+  const registry = service.mlflow !== undefined;
   const options = targets.map((r) =>
     option(
-      `${r.version} → ${r.deploys?.name ?? r.version}${r.servedBy.length ? ` (serves ${r.servedBy.join(', ')})` : ''}`,
+      `${registry ? `version ${r.version}` : `${r.version} → ${r.deploys?.name ?? r.version}`}${r.servedBy.length ? ` (serves ${r.servedBy.join(', ')})` : ''}`,
       r.version,
+      evidenceSummary(input.evidence, r.version),
     ),
   );
   const initial = options.find((o) => o.value === prefill?.version) ?? options[0];

@@ -2,7 +2,9 @@
 
 import type { VersionRow } from '../../domain/overview.js';
 import { describeReason } from '../../domain/targets.js';
+import type { EvidenceSet } from '../../workflows/evidence.js';
 import { type ServiceStatus, versionCount } from '../../workflows/serviceStatus.js';
+import { evidenceLine } from './evidence.js';
 import { type Block, context, header, MAX_BLOCKS, message, packSections, plain, section } from './kit.js';
 import { code, date, joinMd, type Mrkdwn, md } from './mrkdwn.js';
 import { OPEN_MODAL_ACTION } from './requestModal.js';
@@ -33,7 +35,7 @@ export function versionWords(service: ServiceStatus['service']): VersionWords {
   };
 }
 
-export function versionParagraph(row: VersionRow, words: VersionWords): Mrkdwn {
+export function versionParagraph(row: VersionRow, words: VersionWords, evidence?: EvidenceSet): Mrkdwn {
   const it = row.deploys;
   const tags = [
     ...row.servedBy.map((e) => `:satellite_antenna: serves ${e}`),
@@ -52,6 +54,8 @@ export function versionParagraph(row: VersionRow, words: VersionWords): Mrkdwn {
   } else if (row.assessment.resolved) {
     lines.push(md`CI deploys ${code(row.assessment.resolved.directory)}: *not this version*`);
   }
+  const proof = evidenceLine(evidence, row.version, row.servedBy.length > 0);
+  if (proof) lines.push(proof);
   lines.push(
     row.assessment.safe
       ? md`:large_green_circle: safe rollback target`
@@ -75,7 +79,12 @@ function withRequestButton(block: Block, row: VersionRow, service: string): Bloc
   } as Block;
 }
 
-export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow[], count: number) {
+export function versionsMessage(
+  status: ServiceStatus,
+  rows: readonly VersionRow[],
+  count: number,
+  evidence?: EvidenceSet,
+) {
   const { service } = status;
   const shown = rows.slice(0, count);
   const total = Math.max(rows.length, versionCount(status));
@@ -83,7 +92,11 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
   const source = service.mlflow
     ? md`MLflow model ${code(service.mlflow.model)}`
     : md`bucket ${code(service.bucket)}`;
-  const intro: Block[] = [header(`${service.name}: versions`), ...unavailableBlock(status.unavailable)];
+  const unread = evidence?.problem ? [`metrics: ${evidence.problem}`] : [];
+  const intro: Block[] = [
+    header(`${service.name}: versions`),
+    ...unavailableBlock([...status.unavailable, ...unread]),
+  ];
   const footer = context(
     md`${shown.length} of ${total} versions, newest first · ${source}${
       status.catalog.ok ? md` listed ${date(status.catalog.value.listedAt, '{time}')}` : ''
@@ -94,9 +107,9 @@ export function versionsMessage(status: ServiceStatus, rows: readonly VersionRow
     shown.length === 0
       ? unavailableBlock(status.catalog.ok ? ['no model iterations under this prefix'] : [])
       : shown.length <= room
-        ? shown.map((r) => withRequestButton(section(versionParagraph(r, words)), r, service.name))
+        ? shown.map((r) => withRequestButton(section(versionParagraph(r, words, evidence)), r, service.name))
         : packSections(
-            shown.map((r) => versionParagraph(r, words)),
+            shown.map((r) => versionParagraph(r, words, evidence)),
             room,
           );
   const safe = shown.filter((r) => r.assessment.safe).map((r) => r.version);

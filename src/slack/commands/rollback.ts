@@ -7,6 +7,7 @@ import { type Command, parseCommand } from '../../domain/command.js';
 import { ACTIVE_STATES } from '../../domain/request.js';
 import { type SharedCalls, sharedCalls, takeTurn } from '../../support/sharedCalls.js';
 import { type Actor, cancel } from '../../workflows/decide.js';
+import { gatherEvidence } from '../../workflows/evidence.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
@@ -108,9 +109,16 @@ async function run(
       if (!service) return;
       const reply = await replies.get(`versions\u0000${service.name}\u0000${cmd.count}`, async () => {
         const status = await getServiceStatus(deps.status, service);
+        const rows = versionTable(status, cmd.count);
+        // Metrics and links only for the rows shown (and the live model, to compare with).
+        const evidence = await gatherEvidence(
+          deps.status,
+          status,
+          rows.map((r) => r.version),
+        );
         return {
           response_type: 'in_channel',
-          ...versionsMessage(status, versionTable(status, cmd.count), cmd.count),
+          ...versionsMessage(status, rows, cmd.count, evidence),
         };
       });
       await takeTurn();

@@ -5,7 +5,12 @@
 import type { webApi } from '@slack/bolt';
 import type { ServiceConfig } from '../../config/botConfig.js';
 import type { Reason } from '../../domain/command.js';
+import { gatherEvidence } from '../../workflows/evidence.js';
 import { getServiceStatus, safeTargets } from '../../workflows/serviceStatus.js';
+
+/** How many of the form's targets carry their metrics. */
+const EVIDENCE_OPTIONS = 20;
+
 import { loadingModal, type ModalContext, requestModal } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 
@@ -18,7 +23,14 @@ export async function safeTargetsModal(
   const status = await getServiceStatus(deps.status, service);
   // A static select holds 100 options at most: the newest 100 safe targets.
   const targets = safeTargets(status, 100);
+  // The evidence of the newest targets only: the form is opened during an incident, and fast.
+  const evidence = await gatherEvidence(
+    deps.status,
+    status,
+    targets.slice(0, EVIDENCE_OPTIONS).map((t) => t.version),
+  );
   return requestModal({
+    evidence,
     services: deps.config.services,
     service,
     targets,
