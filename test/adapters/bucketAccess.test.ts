@@ -13,6 +13,13 @@ import { type FakeSts, type IssuedCredentials, startFakeSts } from '../../world/
 const ROLE = 'arn:aws:iam::222222222222:role/ml/model-bucket-reader';
 const OTHER_ROLE = 'arn:aws:iam::222222222222:role/ml/another-reader';
 const UNKNOWN_ROLE = 'arn:aws:iam::222222222222:role/not-trusting-the-bot';
+const METRICS = {
+  key: 'ranker/1.0.0-aaaaaaa/metrics.json',
+  lastModified: '2026-07-01T00:00:00Z',
+  body: '{"auc":0.91}',
+};
+/** The fixture listing and the metrics file. */
+const LISTED = 85;
 
 describe('a bucket reached through an assumed role or another region', () => {
   let s3: FakeS3;
@@ -20,7 +27,7 @@ describe('a bucket reached through an assumed role or another region', () => {
   const issued: IssuedCredentials[] = [];
   beforeAll(async () => {
     [s3, sts] = await Promise.all([
-      startFakeS3({ bucket: 'models', objects: await loadBucketListing() }),
+      startFakeS3({ bucket: 'models', objects: [...(await loadBucketListing()), METRICS] }),
       startFakeSts({
         roles: [ROLE, OTHER_ROLE],
         onIssued: (credentials) => {
@@ -48,7 +55,7 @@ describe('a bucket reached through an assumed role or another region', () => {
     const calls = sts.assumeRoleCount();
     const signed = s3.signers().length;
     for (let i = 0; i < 3; i++) {
-      await expect(bucket.list('models', '', { roleArn: ROLE })).resolves.toHaveLength(84);
+      await expect(bucket.list('models', '', { roleArn: ROLE })).resolves.toHaveLength(LISTED);
     }
     expect(sts.assumeRoleCount() - calls).toBe(1);
     const call = sts.calls.at(-1);
@@ -122,6 +129,20 @@ describe('a bucket reached through an assumed role or another region', () => {
     ).toEqual([OTHER_ROLE, ROLE]);
   });
 
+  it("reads an iteration's metrics file with the role too, and names the role when it may not", async () => {
+    const bucket = bucketOnLocalS3();
+    const signed = s3.signers().length;
+    await expect(bucket.readSmall('models', METRICS.key, 4096, { roleArn: ROLE })).resolves.toBe(
+      '{"auc":0.91}',
+    );
+    expect(signersSince(signed)).toEqual([
+      { accessKeyId: issued.at(-1)?.accessKeyId, region: 'us-east-1', sessionToken: true },
+    ]);
+    await expect(bucket.readSmall('models', METRICS.key, 4096, { roleArn: UNKNOWN_ROLE })).rejects.toThrow(
+      `assuming role ${UNKNOWN_ROLE} failed: AccessDenied (`,
+    );
+  });
+
   it("signs for the service's aws_region, and assumes its role in that region", async () => {
     const bucket = bucketOnLocalS3();
     const signed = s3.signers().length;
@@ -143,7 +164,7 @@ describe('a bucket reached through an assumed role or another region', () => {
 
   it('names a refused role, why, and what to change; another role’s cached listing is not used', async () => {
     const bucket = bucketOnLocalS3(60);
-    await expect(bucket.list('models', '', { roleArn: ROLE })).resolves.toHaveLength(84);
+    await expect(bucket.list('models', '', { roleArn: ROLE })).resolves.toHaveLength(LISTED);
     const calls = sts.assumeRoleCount();
     const failure = await bucket.list('models', '', { roleArn: UNKNOWN_ROLE }).then(
       () => undefined,
