@@ -38,6 +38,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -72,6 +73,13 @@ export interface FakeS3 {
   putObjects(objects: FakeS3Object[]): Promise<void>;
   /** Deletes objects while running (the garbage collector removing an iteration). */
   deleteObjects(keys: string[]): Promise<void>;
+  /**
+   * Accepts another key pair (s3rver refuses an access key it does not know, InvalidAccessKeyId), e.g.
+   * the temporary credentials the local STS issues for an assumed role.
+   */
+  acceptCredentials(credentials: { accessKeyId: string; secretAccessKey: string }): void;
+  /** Who signed each request so far, and for which region (SigV4 credential scope), in order. */
+  signers(): ReadonlyArray<{ accessKeyId: string; region: string; sessionToken: boolean }>;
   close(): Promise<void>;
 }
 
@@ -110,6 +118,17 @@ export async function startFakeS3(opts: StartFakeS3Options): Promise<FakeS3> {
   }
   const url = `http://127.0.0.1:${address.port}`;
   const clients: S3Client[] = [];
+  const signers: Array<{ accessKeyId: string; region: string; sessionToken: boolean }> = [];
+  s3rver.httpServer?.on('request', (req: IncomingMessage) => {
+    const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '');
+    if (scope?.[1] && scope[2]) {
+      signers.push({
+        accessKeyId: scope[1],
+        region: scope[2],
+        sessionToken: req.headers['x-amz-security-token'] !== undefined,
+      });
+    }
+  });
 
   const putObjects = async (objects: FakeS3Object[]): Promise<void> => {
     for (const object of objects) {
@@ -154,6 +173,10 @@ export async function startFakeS3(opts: StartFakeS3Options): Promise<FakeS3> {
       return client;
     },
     putObjects,
+    acceptCredentials({ accessKeyId, secretAccessKey }) {
+      S3rverAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+    },
+    signers: () => signers,
     async deleteObjects(keys) {
       for (const key of keys) {
         index?.delete(key);
@@ -299,6 +322,11 @@ const S3rverObject = createRequire(import.meta.url)('s3rver/lib/models/object') 
   content: null,
   metadata: Record<string, unknown>,
 ) => { key: string };
+
+// s3rver's accounts (no typings: internal): the access keys its authentication accepts, process-wide.
+const S3rverAccount = createRequire(import.meta.url)('s3rver/lib/models/account') as {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+};
 
 /** One ListObjectsV2 page from the index; LastModified, Size and ETag from s3rver's store, as it lists. */
 async function listFromIndex(

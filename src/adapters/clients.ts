@@ -5,15 +5,10 @@ import type { BotConfig } from '../config/botConfig.js';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../support/log.js';
 import { createGitHubClient } from './github.js';
+import { s3ClientConfig } from './modelBucket.js';
 
 export function createS3Client(source: NodeJS.ProcessEnv = process.env): S3Client {
-  // The SDK reads AWS_REGION, credentials and AWS_ENDPOINT_URL_S3 itself. A custom endpoint is almost
-  // always S3-compatible storage (MinIO, localstack) that wants path-style addressing.
-  return new S3Client({
-    forcePathStyle: Boolean(source.AWS_ENDPOINT_URL_S3),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return new S3Client(s3ClientConfig(source));
 }
 
 export async function createClients(

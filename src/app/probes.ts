@@ -60,13 +60,20 @@ export function outsideProbes(deps: {
       }
     },
   });
-  const firstBucket = config.services[0]?.bucket;
+  // The bot's own client reads only buckets of services without a role or region of their own (a role's
+  // bucket answers the bot's identity with 403 by design; /rollback status names a refused role).
+  const s3Services = config.services.filter((s) => s.source === 's3');
+  const firstBucket = s3Services.find((s) => !s.awsRoleArn && !s.awsRegion)?.bucket;
   const s3 = probedCheck({
     name: 's3',
     required: false,
     refreshMs: 60_000,
     probe: async () => {
-      if (!firstBucket) return 'no service configured';
+      if (!firstBucket) {
+        return s3Services.length > 0
+          ? 'every S3 service is read with its own aws_role_arn or aws_region (not probed)'
+          : 'no service configured';
+      }
       try {
         await deps.s3.send(new ListObjectsV2Command({ Bucket: firstBucket, MaxKeys: 1 }), {
           abortSignal: AbortSignal.timeout(config.timeouts.s3Ms),

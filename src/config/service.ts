@@ -30,6 +30,10 @@ export interface ServiceConfig extends ModelSourceConfig {
   /** S3 only: a flat JSON object of metric name to number in each iteration directory (evidence). */
   readonly metricsFile?: string;
   readonly prefix: string;
+  /** S3 only: the bucket's region when it is not AWS_REGION's (a shared ML account's bucket). */
+  readonly awsRegion?: string;
+  /** S3 only: a role assumed (STS AssumeRole) to list the bucket, e.g. in a shared ML account. */
+  readonly awsRoleArn?: string;
   readonly naming: IterationNaming;
   readonly iterationPattern: string;
   /** config_pr only (empty for registry_alias, which has no config file). */
@@ -72,6 +76,10 @@ const USER_ID = /^[UW][A-Z0-9]{6,}$/;
 const USERGROUP_ID = /^S[A-Z0-9]{6,}$/;
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const KEY_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** us-east-1, eu-central-2, us-gov-west-1, cn-north-1… */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** An IAM role's ARN in any partition (aws, aws-cn, aws-us-gov), with an optional path. */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 export function readService(name: string, r: Reader): ServiceConfig {
   if (!SERVICE_NAME.test(name)) {
@@ -89,7 +97,7 @@ export function readService(name: string, r: Reader): ServiceConfig {
   const s3 = source === 's3';
   if (!s3) {
     onlyFor(
-      ['bucket', 'prefix', 'iteration_pattern', 'metrics_file'],
+      ['bucket', 'prefix', 'iteration_pattern', 'metrics_file', 'aws_region', 'aws_role_arn'],
       'source = "s3" (a registry has no bucket)',
     );
   }
@@ -101,6 +109,15 @@ export function readService(name: string, r: Reader): ServiceConfig {
     : undefined;
   const bucket = s3 ? r.string('bucket') : '';
   const prefix = s3 ? r.string('prefix', { default: '', allowEmpty: true }) : '';
+  const awsRegion = s3
+    ? r.optionalString('aws_region', { pattern: AWS_REGION, hint: 'an AWS region like "eu-west-1"' })
+    : undefined;
+  const awsRoleArn = s3
+    ? r.optionalString('aws_role_arn', {
+        pattern: ROLE_ARN,
+        hint: 'an IAM role ARN like "arn:aws:iam::123456789012:role/model-bucket-reader"',
+      })
+    : undefined;
   if (prefix !== '' && !prefix.endsWith('/')) r.problem('prefix', 'expected a key prefix ending in "/"');
 
   const iterationPattern = s3
@@ -211,6 +228,8 @@ export function readService(name: string, r: Reader): ServiceConfig {
     metricsFile,
     bucket,
     prefix,
+    awsRegion,
+    awsRoleArn,
     naming: { pattern },
     iterationPattern,
     repo: { owner, name: repoName },

@@ -14,10 +14,24 @@ export interface HealthcheckTarget {
   readonly field?: string;
 }
 
+/** How a service's bucket is reached when not with the bot's own region and identity. */
+export interface BucketAccess {
+  /** The bucket's region (default: AWS_REGION). */
+  readonly region?: string;
+  /** A role assumed (STS AssumeRole) to list the bucket, e.g. in a shared ML account. */
+  readonly roleArn?: string;
+}
+
 export interface ModelBucket {
-  list(bucket: string, prefix: string): Promise<BucketObject[]>;
+  /** Without `access`, or with neither field: the bot's own client (AWS_REGION, its own identity). */
+  list(bucket: string, prefix: string, access?: BucketAccess): Promise<BucketObject[]>;
   /** A small object's text (an iteration's metrics file); undefined when there is none. */
-  readSmall(bucket: string, key: string, maxBytes: number): Promise<string | undefined>;
+  readSmall(
+    bucket: string,
+    key: string,
+    maxBytes: number,
+    access?: BucketAccess,
+  ): Promise<string | undefined>;
   /** Drops cached listings, e.g. before a plan is re-checked. */
   invalidate(): void;
 }

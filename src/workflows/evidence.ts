@@ -82,6 +82,9 @@ async function evidenceOf(
   const links = commit ? [{ label: `commit ${iteration.sha.slice(0, 7)}`, url: commit }] : [];
   if (!service.metricsFile) return { metrics: {}, links };
   const key = `${service.prefix}${iteration.name}/${service.metricsFile}`;
-  const text = await deps.bucket.readSmall(service.bucket, key, METRICS_FILE_MAX_BYTES);
+  const text = await deps.bucket.readSmall(service.bucket, key, METRICS_FILE_MAX_BYTES, {
+    region: service.awsRegion,
+    roleArn: service.awsRoleArn,
+  });
   return { metrics: (text && parseMetricsFile(text)) || {}, links };
 }

@@ -71,7 +71,10 @@ const CATALOG_SLICE = 2000;
  * until the listing expires, in slices so other Slack requests are acknowledged meanwhile.
  */
 export async function loadCatalog(bucket: StatusDeps['bucket'], service: ServiceConfig): Promise<Catalog> {
-  const objects = await bucket.list(service.bucket, service.prefix);
+  const objects = await bucket.list(service.bucket, service.prefix, {
+    region: service.awsRegion,
+    roleArn: service.awsRoleArn,
+  });
   let perService = catalogs.get(objects);
   if (!perService) {
     perService = new Map();

@@ -69,6 +69,77 @@ users = ["U0000000001"]
     expect(svc?.mlflow).toBeUndefined();
   });
 
+  describe('a bucket in another AWS account or region (aws_region, aws_role_arn)', () => {
+    const s3Service = (extra: string) => `
+[services.s]
+channel = "C0000000001"
+bucket = "models"
+prefix = "ranker/"
+${extra}
+repo = "org/repo"
+config_path = "c.toml"
+[[services.s.environments]]
+name = "production"
+healthcheck_url = "http://127.0.0.1:1/health"
+deploy_phase = "merge"
+[services.s.approvers]
+users = ["U0000000001"]
+`;
+    const problemsOfService = (extra: string) =>
+      problemsOf(s3Service(extra)).map((p) => p.replace(/^services\.s\./, ''));
+
+    it("reads both keys; without them the service uses the environment's region and identity", () => {
+      const [svc] = parseBotConfig(
+        s3Service(
+          'aws_region = "eu-west-1"\naws_role_arn = "arn:aws:iam::123456789012:role/ml/model-bucket-reader"',
+        ),
+      ).services;
+      expect(svc).toMatchObject({
+        awsRegion: 'eu-west-1',
+        awsRoleArn: 'arn:aws:iam::123456789012:role/ml/model-bucket-reader',
+      });
+      const [plain] = parseBotConfig(s3Service('')).services;
+      expect(plain?.awsRegion).toBeUndefined();
+      expect(plain?.awsRoleArn).toBeUndefined();
+      // Other partitions' roles and regions.
+      const [gov] = parseBotConfig(
+        s3Service('aws_region = "us-gov-west-1"\naws_role_arn = "arn:aws-us-gov:iam::123456789012:role/r"'),
+      ).services;
+      expect(gov).toMatchObject({ awsRegion: 'us-gov-west-1' });
+    });
+
+    it('refuses a role ARN that is not an IAM role, and a region that is not one', () => {
+      for (const arn of [
+        'model-bucket-reader',
+        'arn:aws:iam::12345:role/r',
+        'arn:aws:iam::123456789012:user/bot',
+        'arn:aws:sts::123456789012:assumed-role/r/s',
+        'arn:aws:iam::123456789012:role/',
+      ]) {
+        expect(problemsOfService(`aws_role_arn = "${arn}"`), arn).toEqual([
+          `aws_role_arn: expected an IAM role ARN like "arn:aws:iam::123456789012:role/model-bucket-reader", got ${JSON.stringify(arn)}`,
+        ]);
+      }
+      expect(problemsOfService('aws_region = "Europe"')).toEqual([
+        'aws_region: expected an AWS region like "eu-west-1", got "Europe"',
+      ]);
+      expect(problemsOfService('aws_region = ""')).toEqual([
+        'aws_region: expected an AWS region like "eu-west-1", got string ""',
+      ]);
+    });
+
+    it('refuses them for a registry service, which has no bucket', () => {
+      expect(
+        problemsOf(
+          aliasService('aws_region = "eu-west-1"\naws_role_arn = "arn:aws:iam::123456789012:role/r"'),
+        ),
+      ).toEqual([
+        'services.reco.aws_region: only for source = "s3" (a registry has no bucket)',
+        'services.reco.aws_role_arn: only for source = "s3" (a registry has no bucket)',
+      ]);
+    });
+  });
+
   it('refuses keys the choice makes meaningless, naming which choice they belong to', () => {
     expect(problemsOf(aliasService('bucket = "models"\nrepo = "org/repo"'))).toEqual(
       expect.arrayContaining([
