@@ -11,6 +11,7 @@ import { migrationProvider } from '../src/adapters/store/migrations.js';
 import { openStore } from '../src/adapters/store/open.js';
 import type { FakeGitHub } from '../world/github.js';
 import type { FakeHealthchecks } from '../world/healthchecks.js';
+import { startFakeMlflow } from '../world/mlflow.js';
 import { DIALECTS, freshDatabaseUrl, type TestDialect } from './support/databases.js';
 import { startWorld, type World } from './support/world.js';
 
@@ -294,5 +295,69 @@ describe.each(DIALECTS)('rollback-bot CLI on a bot database (%s) of another vers
       /^rollback-bot: DATABASE_URL .*: the database schema is at 999_from_a_later_version, newer than this CLI knows \(its newest is \d{3}_\w+\): use the rollback-bot CLI of the version the bot runs$/,
     );
     expect(await db.migrations()).toEqual(before);
+  });
+});
+
+describe('rollback-bot CLI on an MLflow service', () => {
+  it('prints status, versions and a plan from the registry, writing nothing', async () => {
+    const mlflow = await startFakeMlflow({
+      users: { reader: 'pw' },
+      models: [
+        {
+          name: 'reco-ranker',
+          versions: Array.from({ length: 5 }, (_, i) => ({
+            tags: {
+              validation_status: 'passed',
+              ...(i + 1 === 3 ? { 'rollback_bot.champion_since': '2026-11-01T00:00:00Z' } : {}),
+            },
+          })),
+          aliases: { champion: 5 },
+        },
+      ],
+    });
+    try {
+      health.serve('reco-production', '5');
+      const configPath = join(world.dir, 'mlflow.toml');
+      writeFileSync(
+        configPath,
+        `[services.reco]
+channel = "C0987654321"
+source = "mlflow"
+action = "registry_alias"
+[services.reco.mlflow]
+model = "reco-ranker"
+[services.reco.approvers]
+users = ["U0123456789"]
+[[services.reco.environments]]
+name = "production"
+healthcheck_url = "${health.urlFor('reco-production')}"
+`,
+      );
+      const mlEnv = {
+        ...env,
+        ROLLBACK_BOT_CONFIG: configPath,
+        MLFLOW_TRACKING_URI: mlflow.url,
+        MLFLOW_TRACKING_USERNAME: 'reader',
+        MLFLOW_TRACKING_PASSWORD: 'pw',
+      };
+      const status = await cliWith({ env: mlEnv }, 'status');
+      expect(status.stdout).toContain('Alias champion of reco-ranker: 5');
+      expect(status.stdout).toContain('Last known good: 3');
+      expect(status.code).toBe(0);
+      const versions = await cliWith({ env: mlEnv }, 'versions', '3');
+      expect(versions.stdout).toMatch(/^\s+3\s+3\s+.*champion.*safe$/m);
+      expect(versions.stdout).toMatch(/^\s+4\s+.*never been `champion`/m);
+      const plan = await cliWith({ env: mlEnv }, 'plan', 'previous');
+      expect(plan.stdout).toContain('Change: MLflow alias champion of reco-ranker: 5 -> 3');
+      expect(plan.code).toBe(0);
+      expect(mlflow.count('POST', 'registered-models/alias')).toBe(0);
+      // Without a URI anywhere, one line says what to set.
+      const { MLFLOW_TRACKING_URI: _, ...noUri } = mlEnv;
+      const refused = await cliWith({ env: noUri }, 'status');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('MLFLOW_TRACKING_URI is not set, and reco');
+    } finally {
+      await mlflow.close();
+    }
   });
 });

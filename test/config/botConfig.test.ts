@@ -57,11 +57,15 @@ describe('bot config', () => {
 
   it('reads several services and a dotted key path', () => {
     const second = example
+      .slice(0, example.indexOf('# A model in an MLflow registry'))
       .replaceAll('services.fpo-search', 'services.ranker')
       .replace('version_key = "version"', 'version_key = "model.version"');
     const config = parseBotConfig(`${example}\n${second.replace(/\[bot\][\s\S]*?(?=\[services\.)/, '')}`);
-    expect(config.services.map((s) => s.name)).toEqual(['fpo-search', 'ranker']);
-    expect(config.services[1]?.versionKey).toEqual(['model', 'version']);
+    expect(config.services.map((s) => s.name)).toEqual(['fpo-search', 'reco', 'ranker']);
+    expect(config.services[2]?.versionKey).toEqual(['model', 'version']);
+    // The example's second service: a registry, rolled back by its alias.
+    expect(config.services[1]).toMatchObject({ source: 'mlflow', action: 'registry_alias' });
+    expect(config.services[1]?.mlflow?.metrics).toEqual(['auc', 'rmse']);
   });
 
   it('names the key and what was expected, for every problem at once', () => {
