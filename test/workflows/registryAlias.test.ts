@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { readFixture } from '../../world/fixtures.js';
 import type { FakeMlflow } from '../../world/mlflow.js';
+import { signSns } from '../../world/snsSign.js';
 import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
 import { ephemeralTo, latestCard, postedCard, settle, threadReplies } from './support.js';
@@ -26,7 +28,9 @@ async function answerTo(h: Harness, responseId: string): Promise<string> {
  * Versions 1..13 of reco-ranker: 12 is champion; 10 and 8 have been champion before (tags a team
  * backfilled); 11 never passed validation; 13 is newer than the champion.
  */
-async function startWorld(options: { timeoutMs?: number } = {}): Promise<{ h: Harness; m: FakeMlflow }> {
+async function startWorld(
+  options: { timeoutMs?: number; serviceToml?: string } = {},
+): Promise<{ h: Harness; m: FakeMlflow }> {
   const h = await start({
     mlflow: {
       models: [
@@ -49,6 +53,7 @@ source = "mlflow"
 action = "registry_alias"
 alarm_names = ["reco-5xx"]
 cooldown_hours = 0
+${options.serviceToml ?? ''}
 
 [services.reco.mlflow]
 tracking_uri = "${mlflow?.url}"
@@ -248,5 +253,40 @@ deploy_phase = "merge"
     await h.command('to previous reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
     const id = await postedCard(h);
     expect(latestCard(h, id)).toMatch(/Evidence[\s\S]*auc 0\.9 \(−0\.02\) vs live/);
+  });
+
+  it('from a CloudWatch alarm: the bot opens the request, two approvers, the alias moves, verified', async () => {
+    const { h, m } = await startWorld({ serviceToml: 'on_alarm = "request"' });
+    h.health.serve('reco-production', '12');
+    const fixture = JSON.parse(readFixture('sns-cloudwatch-alarm.json')) as Record<string, string>;
+    const inner = JSON.parse(fixture.Message ?? '{}') as Record<string, unknown>;
+    inner.AlarmName = 'reco-5xx';
+    inner.StateChangeTime = new Date().toISOString().replace('Z', '+0000');
+    const message = signSns(
+      {
+        ...fixture,
+        Message: JSON.stringify(inner),
+        MessageId: 'm-reco-1',
+        Timestamp: new Date().toISOString(),
+      },
+      '2',
+    );
+    expect((await h.post('/alerts/sns', JSON.stringify(message))).status).toBe(200);
+    const id = await postedCard(h);
+    expect(latestCard(h, id)).toMatch(/reco → 10/);
+    // The bot asked: two people besides it must approve.
+    await h.click(ACTIONS.approve, id, USERS.bob);
+    expect(m.count('POST', 'registered-models/alias')).toBe(0);
+    await h.click(ACTIONS.approve, id, USERS.carol);
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Moved `champion`')));
+    expect(m.registry.aliasOf(MODEL, 'champion')).toBe('10');
+    h.health.serve('reco-production', '10');
+    await h.bot.runRound();
+    await h.bot.runRound();
+    await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Rollback complete')));
+    const trail = (await h.store.events(id)).map((e) => e.kind);
+    expect(trail).toEqual(
+      expect.arrayContaining(['requested', 'approved', 'alias_move', 'alias_moved', 'verified']),
+    );
   });
 });
