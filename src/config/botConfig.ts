@@ -60,6 +60,8 @@ export interface BotConfig {
     readonly timeoutMinutes: number;
   };
   readonly services: readonly ServiceConfig[];
+  /** Per person: at most `count` requests that got a card in any `windowMinutes` (sliding). */
+  readonly requestsPerPerson: { readonly count: number; readonly windowMinutes: number };
 }
 
 export async function loadBotConfig(file: string): Promise<BotConfig> {
@@ -142,6 +144,10 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     pattern: /^B[A-Z0-9]{2,}$/,
     hint: 'Slack bot IDs like "B0123456789" (the bot_id of the alerting integration)',
   });
+  const requestsPerPerson = {
+    count: bot.number('requests_per_person', { default: 5, min: 1, max: 1000, integer: true }),
+    windowMinutes: bot.number('requests_window_minutes', { default: 10, min: 1, max: 24 * 60 }),
+  };
   const tracking = {
     pollSeconds: bot.number('poll_seconds', { default: 30, min: 0.05, max: 3600 }),
     consecutiveReads: bot.number('verify_consecutive_reads', { default: 2, min: 1, max: 100, integer: true }),
@@ -177,6 +183,7 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     alertMessageBots,
     tracking,
     services,
+    requestsPerPerson,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_ITERATION_PATTERN, type IterationNaming } from '../domain/iterations.js';
 import { REGISTRY_VERSION_PATTERN } from '../domain/registry.js';
+import { type AuthorityConfig, readAuthority } from './authority.js';
 import { type ModelSourceConfig, readModelSource } from './modelSource.js';
 import type { Reader } from './reader.js';
 import { backtrackingRisk } from './regexSafety.js';
@@ -20,7 +21,7 @@ export interface EnvironmentConfig {
 
 export type { MlflowConfig, ModelSourceKind, RollbackAction } from './modelSource.js';
 
-export interface ServiceConfig extends ModelSourceConfig {
+export interface ServiceConfig extends ModelSourceConfig, AuthorityConfig {
   readonly name: string;
   readonly channel: string;
   /** The healthcheck's JSON field naming the served model (`model_version`). */
@@ -223,6 +224,7 @@ export function readService(name: string, r: Reader): ServiceConfig {
   const service: ServiceConfig = {
     name,
     channel,
+    ...readAuthority(r, approvers),
     ...modelSource,
     healthcheckField,
     metricsFile,

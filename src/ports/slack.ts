@@ -1,4 +1,5 @@
 /** Slack as workflows need it: the request card and its thread, alert cards, and user groups. */
+import type { Person } from '../domain/authority.js';
 import type { AlarmRef, RollbackRequest } from '../domain/request.js';
 import type { AlertNotice, Notice } from './notices.js';
 
@@ -38,6 +39,11 @@ export interface AlertView {
 }
 
 export interface Directory {
+  /**
+   * Whether a person is a guest or from another workspace (Slack Connect), cached like user groups.
+   * Throws when Slack cannot say: a request is then refused, never let through unchecked.
+   */
+  person(user: string): Promise<Person>;
   /**
    * Members of Slack user groups, cached briefly; `fresh` asks Slack now (a click that would complete an
    * approval: someone just removed from the group must not count).

@@ -65,6 +65,8 @@ export interface Store extends Coordination {
   createRequest(request: RollbackRequest, cardHolder?: string): Promise<CreateOutcome>;
   getRequest(id: string): Promise<RollbackRequest | undefined>;
   findActive(service: string): Promise<RollbackRequest | undefined>;
+  /** When `user`'s requests since `since` were made, those that got a card (the per-person limit). */
+  requestTimesBy(user: string, since: Date): Promise<Date[]>;
   /** The latest rollback that changed something: a PR opened, or an alias the bot moved (cooldown). */
   lastRollbackAction(service: string): Promise<{ id: string; at: Date } | undefined>;
   history(service: string | undefined, count: number): Promise<RollbackRequest[]>;

@@ -16,6 +16,7 @@ import {
   type Trigger,
 } from '../domain/request.js';
 import { audit } from './audit.js';
+import { type AskRefusal, checkRequester } from './authority.js';
 import type { WorkflowDeps } from './deps.js';
 import { gatherEvidence } from './evidence.js';
 import { move } from './lifecycle.js';
@@ -37,10 +38,14 @@ export interface RollbackAsk {
   readonly alarm?: AlarmRef;
   /** When the bot opens the request itself: the alarm or alert message behind it. */
   readonly trigger?: Trigger;
+  /** The channel the person asked from (the channel guardrail); undefined: not checked. */
+  readonly askedIn?: string;
 }
 
 export type AskOutcome =
   | { readonly kind: 'unavailable'; readonly why: string }
+  /** This person may not ask for this (who, where, how often): nothing was planned. */
+  | { readonly kind: 'not_allowed'; readonly service: ServiceConfig; readonly refusal: AskRefusal }
   | { readonly kind: 'refused'; readonly plan: Plan; readonly why: readonly string[] }
   | { readonly kind: 'dry_run'; readonly plan: Plan }
   /** The card could not be posted, so the request was withdrawn (nobody could approve it). */
@@ -126,6 +131,16 @@ export async function requestRollback(deps: WorkflowDeps, ask: RollbackAsk): Pro
       kind: 'unavailable',
       why: '`--force` is break-glass: add a note saying why the cooldown must be lifted.',
     };
+  }
+  // Who, where and how often first: a stranger's request must not cost a plan, nor hold the one slot.
+  if (ask.requester !== BOT_REQUESTER && !ask.dryRun) {
+    const allowed = await checkRequester(deps, service, {
+      user: ask.requester,
+      name: ask.requesterName,
+      channel: ask.askedIn,
+      force: ask.force,
+    });
+    if (!allowed.ok) return { kind: 'not_allowed', service, refusal: allowed.refusal };
   }
   const made = await makePlan(deps, ask, undefined, { evidence: true });
   if (!made.ok) return { kind: 'unavailable', why: made.problem };

@@ -35,6 +35,7 @@ import {
 } from '../../world/reference.js';
 import type { FakeS3, FakeS3Object } from '../../world/s3.js';
 import type { FakeSlack } from '../../world/slack/fake.js';
+import type { SlackUser } from '../../world/slack/model.js';
 import { blockActionsPayload, viewSubmissionPayload } from '../../world/slack/payloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from '../../world/slack/requests.js';
 import { startLocalWorld } from '../../world/start.js';
@@ -89,6 +90,8 @@ export interface HarnessOptions extends ReferenceConfigOptions {
   logLevel?: Level;
   /** MLFLOW_TRACKING_* as the bot reads them. */
   mlflowEnv?: MlflowEnv;
+  /** People the local Slack knows (guests, other workspaces' members); others read as members. */
+  slackUsers?: readonly SlackUser[];
   /** Starts the MLflow stand-in too (`h.mlflow`; its URL is given to `extraToml`). */
   mlflow?: StartFakeMlflowOptions;
   /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
@@ -112,6 +115,8 @@ export interface Harness {
     text: string,
     user?: string,
     responseId?: string,
+    /** Where it is typed (default the fpo-search channel). */
+    channel?: string,
   ): Promise<SlackHttpResult & { responseId: string }>;
   /** Presses a button on a message, as Slack sends it. */
   click(
@@ -182,7 +187,11 @@ export function useHarness(): (opts?: HarnessOptions) => Promise<Harness> {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const world = await startLocalWorld({
-    slack: { botToken: BOT_TOKEN, usergroups: { [ONCALL_GROUP]: [USERS.carol, USERS.dave] } },
+    slack: {
+      botToken: BOT_TOKEN,
+      usergroups: { [ONCALL_GROUP]: [USERS.carol, USERS.dave] },
+      ...(opts.slackUsers ? { users: opts.slackUsers } : {}),
+    },
     ...(opts.socketMode ? { socketMode: { appToken: APP_TOKEN } } : {}),
     github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo(opts.configFile) } },
     s3: { bucket: BUCKET, ...(opts.objects ? { objects: opts.objects } : {}) },
@@ -267,11 +276,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   // Socket Mode the opening of the connection is itself under test, so Slack's record is kept.
   if (!opts.socketMode) slack.reset();
   github.reset();
-  h.command = async (text, user = USERS.alice, responseId = `r${++responseCounter}`) => {
+  h.command = async (text, user = USERS.alice, responseId = `r${++responseCounter}`, channel = CHANNEL) => {
     const result = await sendSlashCommand(h.url, SIGNING_SECRET, {
       text,
       user_id: user,
-      channel_id: CHANNEL,
+      channel_id: channel,
       response_url: slack.responseUrl(responseId),
     });
     return { ...result, responseId };

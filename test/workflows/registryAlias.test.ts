@@ -77,7 +77,12 @@ describe('a registry_alias service', () => {
   it('rolls back by moving the alias once, tags both versions, and verifies on the healthchecks', async () => {
     const { h, m } = await startWorld();
     h.health.serve('reco-production', '12');
-    const asked = await h.command('to previous reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const asked = await h.command(
+      'to previous reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     expect(asked.status).toBe(200);
     const id = await postedCard(h);
     const card = latestCard(h, id);
@@ -106,25 +111,45 @@ describe('a registry_alias service', () => {
     await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Rollback complete')));
     expect((await h.store.getRequest(id))?.state).toBe('completed');
     // The version rolled back from is never last known good again, even for a new database.
-    const versions = await h.command('versions reco', USERS.alice);
+    const versions = await h.command('versions reco', USERS.alice, undefined, RECO_CHANNEL);
     expect(await answerTo(h, versions.responseId)).toMatch(/12/);
   });
 
   it('refuses a target newer than the alias ("release it normally") and one that never was champion', async () => {
     const { h } = await startWorld();
     h.health.serve('reco-production', '12');
-    const forward = await h.command('to 13 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const forward = await h.command(
+      'to 13 reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     expect(await ephemeralTo(h, forward.responseId)).toMatch(/release it normally/);
-    const never = await h.command('to 9 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const never = await h.command(
+      'to 9 reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     expect(await ephemeralTo(h, never.responseId)).toMatch(/never been `champion`/);
-    const unvalidated = await h.command('to 11 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    const unvalidated = await h.command(
+      'to 11 reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     expect(await ephemeralTo(h, unvalidated.responseId)).toMatch(/failed validation/);
   });
 
   it('voids the approvals when someone moved the alias after the plan, and moves nothing', async () => {
     const { h, m } = await startWorld();
     h.health.serve('reco-production', '12');
-    await h.command('to 8 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    await h.command(
+      'to 8 reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     const id = await postedCard(h);
     m.setAlias(MODEL, 'champion', 10);
     await h.click(ACTIONS.approve, id, USERS.bob);
@@ -137,7 +162,12 @@ describe('a registry_alias service', () => {
   it('ends "nothing to do" when the alias was moved to the target itself', async () => {
     const { h, m } = await startWorld();
     h.health.serve('reco-production', '12');
-    await h.command('to 10 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    await h.command(
+      'to 10 reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     const id = await postedCard(h);
     m.setAlias(MODEL, 'champion', 10);
     await h.click(ACTIONS.approve, id, USERS.bob);
@@ -151,14 +181,14 @@ describe('a registry_alias service', () => {
     h.health.serve('reco-production', '12');
     await m.setMode('down');
     let started = Date.now();
-    const down = await h.command('status reco', USERS.alice);
+    const down = await h.command('status reco', USERS.alice, undefined, RECO_CHANNEL);
     const downText = await answerTo(h, down.responseId);
     expect(downText).toMatch(/MLflow model reco-ranker: .*refused/);
     expect(Date.now() - started).toBeLessThan(3000);
 
     await m.setMode('hang');
     started = Date.now();
-    const slow = await h.command('status reco', USERS.alice);
+    const slow = await h.command('status reco', USERS.alice, undefined, RECO_CHANNEL);
     const slowText = await answerTo(h, slow.responseId);
     expect(slowText).toMatch(/no answer within 0.5 s \(timeout\)/);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -178,7 +208,7 @@ describe('a registry_alias service', () => {
     expect(m.registry.versionTags(MODEL, 12)['rollback_bot.champion_until']).toBeDefined();
     // 12 has now reached production: with 13 live it is the last known good.
     h.health.serve('reco-production', '13');
-    const status = await h.command('status reco', USERS.alice);
+    const status = await h.command('status reco', USERS.alice, undefined, RECO_CHANNEL);
     expect(await answerTo(h, status.responseId)).toMatch(/Last known good:\* `12`/);
   });
 
@@ -222,7 +252,12 @@ deploy_phase = "merge"
     h.github.commitFile(REPO, 'main', 'reco-config.toml', 'version = "70"\n', 'reco on 70', 'octocat');
     h.health.serve('reco-production', '70');
     // "7" is a prefix of "70": a registry version is never resolved by prefix.
-    await h.command('to 7 reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    await h.command(
+      'to 7 reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     const id = await postedCard(h);
     expect(latestCard(h, id)).not.toMatch(/prefix trap/);
     await h.click(ACTIONS.approve, id, USERS.bob);
@@ -238,19 +273,24 @@ deploy_phase = "merge"
       m.registry.addRun({ runId: `run-${n}`, metrics: { auc: 0.8 + n / 100, rmse: 2 - n / 10 } });
     h.health.serve('reco-production', '12');
     m.resetCalls();
-    const first = await h.command('versions reco 3', USERS.alice);
+    const first = await h.command('versions reco 3', USERS.alice, undefined, RECO_CHANNEL);
     const text = await answerTo(h, first.responseId);
     // 13, 12 (live) and 11 shown: auc only (the service's metrics), against live 12's 0.92.
     expect(text).toMatch(/\*13\*[\s\S]*auc 0\.93 \(\+0\.01\) vs live/);
     expect(text).not.toMatch(/rmse/);
     expect(text).toMatch(/versions\/13\|version 13>/);
     expect(m.count('GET', 'runs/get')).toBe(3);
-    const again = await h.command('versions reco 3', USERS.alice);
+    const again = await h.command('versions reco 3', USERS.alice, undefined, RECO_CHANNEL);
     await answerTo(h, again.responseId);
     expect(m.count('GET', 'runs/get')).toBe(3);
 
     // The card carries the target's evidence.
-    await h.command('to previous reco reason=PERFORMANCE_DEGRADATION p99 is up', USERS.alice);
+    await h.command(
+      'to previous reco reason=PERFORMANCE_DEGRADATION p99 is up',
+      USERS.alice,
+      undefined,
+      RECO_CHANNEL,
+    );
     const id = await postedCard(h);
     expect(latestCard(h, id)).toMatch(/Evidence[\s\S]*auc 0\.9 \(−0\.02\) vs live/);
   });

@@ -64,7 +64,10 @@ describe('--dry-run', () => {
 
 describe('cooldown and break-glass', () => {
   it('refuses within the cooldown naming the last rollback; --force needs a note and one more approval', async () => {
-    const hh = await start();
+    // Alice may break glass here (by default only approvers may).
+    const hh = await start({
+      serviceToml: `[services.fpo-search.break_glass]\nusers = ["${USERS.alice}"]\n`,
+    });
     await hh.command('to previous');
     const first = await postedCard(hh);
     await hh.click(ACTIONS.approve, first, USERS.bob);

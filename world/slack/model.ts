@@ -15,6 +15,10 @@ export interface SlackUser {
   readonly botId?: string;
   /** What this person can do in the demo story (shown in the page). */
   readonly role?: string;
+  /** A guest: `multi` (is_restricted) or `single` channel (is_ultra_restricted). */
+  readonly guest?: 'multi' | 'single';
+  /** Another workspace's member (Slack Connect); default the workspace's own team. */
+  readonly teamId?: string;
 }
 
 export interface UserGroup {

@@ -4,7 +4,9 @@
  * workspace answers any other method `unknown_method`, as Slack does, so a new call in the bot shows
  * up instead of silently succeeding; a lenient one (tests) answers `ok`.
  */
+
 import type { SlackIdentity } from './identity.js';
+import type { SlackUser } from './model.js';
 import { SlackApiError, type Workspace } from './workspace.js';
 
 export interface WebApiOptions extends SlackIdentity {
@@ -133,13 +135,21 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions): WebA
       const id = String(args.user ?? '');
       const known = workspace.users.get(id);
       if (!known && !workspace.lenient) throw new SlackApiError('user_not_found');
-      const user = known ?? { id, name: id.toLowerCase(), realName: id, isBot: false };
+      const user: Omit<SlackUser, 'color'> = known ?? {
+        id,
+        name: id.toLowerCase(),
+        realName: id,
+        isBot: false,
+      };
       return {
         user: {
           id: user.id,
           name: user.name,
           real_name: user.realName,
           is_bot: user.isBot,
+          is_restricted: user.guest !== undefined,
+          is_ultra_restricted: user.guest === 'single',
+          team_id: user.teamId ?? options.team.id,
           profile: { display_name: user.name, real_name: user.realName },
         },
       };

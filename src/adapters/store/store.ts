@@ -69,6 +69,16 @@ export function createStore(
           .executeTakeFirst(),
       );
     },
+    async requestTimesBy(user, since) {
+      const rows = await db
+        .selectFrom('requests')
+        .select('created_at')
+        .where('requester', '=', user)
+        .where('created_at', '>=', iso(since))
+        .where('card_ts', 'is not', null)
+        .execute();
+      return rows.map((r) => new Date(r.created_at));
+    },
     async lastRollbackAction(service) {
       const [pr, alias] = await Promise.all([
         db

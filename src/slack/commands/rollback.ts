@@ -141,6 +141,7 @@ async function run(
         dryRun: cmd.dryRun,
         requester: at.user.id,
         requesterName: at.user.name,
+        askedIn: at.channel,
       });
       await respond({ response_type: 'ephemeral', ...askOutcomeMessage(outcome, service.name) });
       return;

@@ -55,6 +55,7 @@ export function requestSubmitted(deps: SlackDeps) {
         requesterName: actorOf(body.user).name,
         channel: ctx.threadTs ? ctx.channel : undefined,
         threadTs: ctx.threadTs,
+        askedIn: ctx.channel,
         alarm,
       });
       await client.chat.postEphemeral({
