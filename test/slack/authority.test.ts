@@ -71,4 +71,28 @@ describe('who may ask for a rollback', () => {
       /You asked for 2 rollbacks with a card in the last 10 min/,
     );
   });
+
+  it('/rollback help says what this person may do for each service, and why not', async () => {
+    const h = await start({
+      slackUsers: [
+        { id: GUEST, name: 'gina', realName: 'Gina Guest', color: '#999', isBot: false, guest: 'multi' },
+      ],
+    });
+    const helpFor = async (user: string) => {
+      const sent = await h.command('help', user);
+      return textOf(await h.slack.waitFor(() => h.slack.responsesTo(sent.responseId)[0]?.body));
+    };
+    const bob = await helpFor(USERS.bob);
+    expect(bob).toContain('What you may do');
+    expect(bob).toMatch(
+      /fpo-search\*: :white_check_mark: request in <#CROLLBACK1>, <#CALERTS001> · :white_check_mark: approve and unpin · :white_check_mark: break glass/,
+    );
+    const alice = await helpFor(USERS.alice);
+    expect(alice).toMatch(
+      /:white_check_mark: request in .* · :no_entry: approve: only <@UBOB000001>, <@UCAROL0001>, <!subteam\^SONCALL001> · :no_entry: break glass/,
+    );
+    expect(await helpFor(GUEST)).toContain(
+      ':no_entry: request: guests cannot request (unless listed by user id)',
+    );
+  });
 });

@@ -6,12 +6,13 @@ import { findService } from '../../config/botConfig.js';
 import { type Command, parseCommand } from '../../domain/command.js';
 import { ACTIVE_STATES } from '../../domain/request.js';
 import { type SharedCalls, sharedCalls, takeTurn } from '../../support/sharedCalls.js';
+import { capabilitiesOf } from '../../workflows/capabilities.js';
 import { type Actor, cancel } from '../../workflows/decide.js';
 import { gatherEvidence } from '../../workflows/evidence.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
-import { helpMessage, usageError } from '../blocks/help.js';
+import { capabilitiesBlock, helpMessage, usageError } from '../blocks/help.js';
 import { historyMessage } from '../blocks/history.js';
 import { code, md } from '../blocks/mrkdwn.js';
 import { renderClick } from '../blocks/notices.js';
@@ -39,7 +40,16 @@ export function rollbackCommand(deps: SlackDeps) {
     }
     const cmd = parsed.command;
     if (cmd.kind === 'help') {
-      await ack({ response_type: 'ephemeral', ...helpMessage(deps.config.services.map((s) => s.name)) });
+      const help = helpMessage(deps.config.services.map((s) => s.name));
+      await ack({ response_type: 'ephemeral', ...help });
+      // Then, after the ack: what this person may do, which needs Slack's word on who they are.
+      const caps = await capabilitiesOf(deps.workflows, command.user_id);
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: true,
+        ...help,
+        blocks: [...help.blocks, capabilitiesBlock(caps)],
+      });
       return;
     }
     await ack();

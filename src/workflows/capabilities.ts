@@ -1,0 +1,65 @@
+/**
+ * What one person may do for each service (`/rollback help`): request (and where), approve, break
+ * glass, unpin — and why not where not. Read with the same rules that refuse the acts themselves
+ * (domain/authority.ts, domain/policy.ts), so help never promises what a click would refuse.
+ */
+import type { ServiceConfig } from '../config/botConfig.js';
+import { mayRequest, type Refusal } from '../domain/authority.js';
+import { isApprover } from '../domain/policy.js';
+import { requestChannels } from './authority.js';
+import type { WorkflowDeps } from './deps.js';
+
+export interface Capabilities {
+  readonly service: ServiceConfig;
+  /** Undefined: may request (in `channels`). */
+  readonly requestRefusal?: Refusal['code'];
+  readonly channels: readonly string[];
+  readonly approve: boolean;
+  readonly breakGlass: boolean;
+}
+
+export async function capabilitiesOf(
+  deps: Pick<WorkflowDeps, 'config' | 'directory' | 'now'>,
+  user: string,
+): Promise<Capabilities[] | { problem: string }> {
+  const groups = deps.config.services.flatMap((s) => [
+    ...s.approvers.usergroups,
+    ...s.breakGlass.usergroups,
+    ...(s.requesters?.usergroups ?? []),
+  ]);
+  let person: Awaited<ReturnType<WorkflowDeps['directory']['person']>>;
+  let members: ReadonlySet<string>;
+  try {
+    [person, members] = await Promise.all([
+      deps.directory.person(user),
+      deps.directory.membersOf([...new Set(groups)]),
+    ]);
+  } catch (err) {
+    return { problem: `Slack could not say who you are (${(err as Error).message})` };
+  }
+  return deps.config.services.map((service) => {
+    const channels = requestChannels(service);
+    // Where and how often are the moment's business: help answers who, wherever it is typed.
+    const verdict = mayRequest({
+      person,
+      rules: {
+        requesters: service.requesters,
+        breakGlass: service.breakGlass,
+        channels,
+        perPerson: { count: Number.POSITIVE_INFINITY, windowMinutes: 1 },
+      },
+      groupMembers: members,
+      force: false,
+      recent: [],
+      now: deps.now(),
+    });
+    const approve = isApprover(user, service.approvers, members);
+    return {
+      service,
+      requestRefusal: verdict.ok ? undefined : verdict.refusal.code,
+      channels,
+      approve,
+      breakGlass: verdict.ok && isApprover(user, service.breakGlass, members),
+    };
+  });
+}
