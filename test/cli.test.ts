@@ -113,6 +113,10 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     expect(typo.stderr).toContain(
       'Unknown subcommand `verisons`. Try one of: status, versions, plan, history, help.',
     );
+  });
+
+  it('refuses an unknown flag, and --json outside history, with the usage', async () => {
+    const bare = { PATH: process.env.PATH };
     const flag = await cliWith({ env: bare }, 'status', '--verbose');
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("Unknown option '--verbose'");
