@@ -171,6 +171,8 @@ interface Run {
   readonly load: LoadGenerator;
   readonly urls: Record<Name, string>;
   readonly pids: Record<Name, number>;
+  /** The load generator's process: its CPU per command is printed beside the targets'. */
+  readonly loadPid: number;
   /** Acks by the bot so far: the follow-ups settle() waits for. */
   botAcked: number;
   errors: number;
@@ -207,6 +209,7 @@ interface Measured {
 async function measureJob(run: Run, phase: Phase, round: number, name: Name, into: Measured) {
   const key = `${name}@${phase.key}`;
   const cpuBefore = cpuSeconds(run.pids[name]);
+  const loadBefore = cpuSeconds(run.loadPid);
   const result: LoadResult = await drive(run, name, phase.requests, phase.concurrency, name === 'bot');
   // Its follow-ups must not run during, and be measured as, the next job, the other target's included:
   // both processes share the machine's two cores.
@@ -214,6 +217,9 @@ async function measureJob(run: Run, phase: Phase, round: number, name: Name, int
   const cpuAfter = cpuSeconds(run.pids[name]);
   if (cpuBefore !== undefined && cpuAfter !== undefined)
     into.cpu.set(key, (into.cpu.get(key) ?? 0) + cpuAfter - cpuBefore);
+  const loadAfter = cpuSeconds(run.loadPid);
+  if (loadBefore !== undefined && loadAfter !== undefined)
+    into.cpu.set(`load:${key}`, (into.cpu.get(`load:${key}`) ?? 0) + loadAfter - loadBefore);
   into.latencies.set(key, [...(into.latencies.get(key) ?? []), ...result.latencies]);
   const rounds = into.rounds.get(phase.key) ?? [];
   into.rounds.set(phase.key, rounds);
@@ -292,6 +298,7 @@ function report(run: Run, measured: Measured): void {
     (['bare', 'bot'] as const).map((name) => {
       const l = of(name, phase);
       const cpu = measured.cpu.get(`${name}@${phase.key}`);
+      const loadCpu = measured.cpu.get(`load:${name}@${phase.key}`);
       const followUps = ascending(name === 'bot' ? (measured.followUps.get(phase.key) ?? []) : []);
       return [
         name,
@@ -301,6 +308,7 @@ function report(run: Run, measured: Measured): void {
         ms(percentile(l, 99)),
         ms(l.at(-1)),
         cpu === undefined ? '-' : ((cpu * 1000) / l.length).toFixed(2),
+        loadCpu === undefined ? '-' : ((loadCpu * 1000) / l.length).toFixed(2),
         followUps.length === 0 ? '' : `${ms(percentile(followUps, 50))} / ${ms(percentile(followUps, 99))}`,
       ];
     }),
@@ -316,6 +324,7 @@ function report(run: Run, measured: Measured): void {
         'ack p99 ms',
         'max ms',
         'CPU ms per command (ack + follow-up)',
+        'load generator CPU ms per command',
         'follow-up p50 / p99 ms',
       ],
       rows,
@@ -394,6 +403,7 @@ async function main(): Promise<number> {
       load,
       urls: { bare: bareUrl, bot: bot.url },
       pids: { bare: bare.pid, bot: bot.pid },
+      loadPid: load.child.pid,
       botAcked: 0,
       errors: 0,
     };
