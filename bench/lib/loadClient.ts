@@ -8,6 +8,8 @@ import { until } from './stats.js';
 export interface LoadResult {
   /** Milliseconds from send to the complete HTTP response, empty acks only, ascending. */
   latencies: number[];
+  /** Empty acks in all, those sent during `skipFirstMs` included (not in `latencies`). */
+  acked: number;
   errors: number;
   firstError?: string;
   /** Response id and send time (epoch ms) of each command, when the job asked for them. */
@@ -21,6 +23,8 @@ export interface LoadJob {
   readonly total: number;
   readonly concurrency: number;
   readonly recordSent?: boolean;
+  /** Commands sent this long after the job's start or earlier are sent but not timed (a ramp-up). */
+  readonly skipFirstMs?: number;
 }
 
 export interface LoadGenerator {
