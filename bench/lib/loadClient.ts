@@ -2,6 +2,7 @@
  * The measuring process's side of lib/loadgen.ts: starts the load generator as its own process and runs
  * jobs on it, one at a time.
  */
+import { createInterface } from 'node:readline';
 import { type Child, readyLine, startTs } from './processes.js';
 import { until } from './stats.js';
 
@@ -39,18 +40,21 @@ export async function startLoadGenerator(responseBase: string): Promise<LoadGene
     stdin: true,
   });
   await readyLine(child, 30_000);
+  // Result lines read whole from stdout: a job's line (3000 latencies and send times) is longer than
+  // the 64 KB of output a Child keeps, and a truncated line would never match.
+  const results = new Map<string, string>();
+  createInterface({ input: child.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    const match = /^RESULT (\S+) (.*)$/.exec(line);
+    if (match) results.set(match[1] as string, match[2] as string);
+  });
   let jobs = 0;
   return {
     child,
     async run(job) {
       const tag = `job${++jobs}`;
       child.child.stdin?.write(`${JSON.stringify({ tag, ...job })}\n`);
-      const line = await until(
-        `load job ${tag}`,
-        () => new RegExp(`^RESULT ${tag} (.*)$`, 'm').exec(child.output())?.[1],
-        120_000,
-        20,
-      );
+      const line = await until(`load job ${tag}`, () => results.get(tag), 120_000, 20);
+      results.delete(tag);
       return JSON.parse(line) as LoadResult;
     },
   };

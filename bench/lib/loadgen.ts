@@ -40,6 +40,7 @@ interface Result {
 
 const responseBase = process.env.BENCH_RESPONSE_BASE ?? '';
 let sequence = 0;
+const REQUEST_TIMEOUT_MS = 10_000;
 /** One connection per request in flight, kept open between jobs (a warm-up opens them). */
 const agent = new http.Agent({ keepAlive: true });
 
@@ -66,8 +67,20 @@ function sendCommand(
       res.once('end', () =>
         resolve({ status: res.statusCode ?? 0, body: text, ms: performance.now() - started }),
       );
+      res.once('close', () => {
+        if (!res.complete)
+          reject(new Error(`connection closed after HTTP ${res.statusCode}, before the body ended`));
+      });
     });
     req.once('error', reject);
+    // An ack never sent fails the request (Slack gives up after 3 s) instead of hanging the job.
+    req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+      req.destroy(
+        new Error(
+          `no answer within ${REQUEST_TIMEOUT_MS} ms (socket ${req.reusedSocket ? 'reused' : 'new'})`,
+        ),
+      ),
+    );
     req.end(body);
   });
 }
