@@ -5,7 +5,7 @@
  */
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { CallObserver } from '../adapters/outsideCall.js';
-import { boundedFetch } from '../adapters/outsideCall.js';
+import { slackFetch } from '../adapters/slackFetch.js';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Env } from '../config/env.js';
 import { boltLogger } from '../slack/boltLogger.js';
@@ -37,8 +37,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const clientOptions = {
     ...(env.slackApiUrl ? { slackApiUrl: env.slackApiUrl } : {}),
     retryConfig: { retries: options.slackRetries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
-    // Bounds and observes every Web API call and every response_url post (Bolt's respond uses it too).
-    fetch: boundedFetch('slack', config.timeouts.slackMs, options.observeCall),
+    // Bounds and observes every Web API call and every response_url post (Bolt's respond uses it too);
+    // the posts go out through node:http, cheaper on the loop the acks share (see slackFetch).
+    fetch: slackFetch({
+      apiUrl: env.slackApiUrl,
+      timeoutMs: config.timeouts.slackMs,
+      observe: options.observeCall,
+    }),
   };
   const receiver =
     env.slack.kind === 'socket'
