@@ -159,9 +159,14 @@ export function createHomeTab(deps: HomeTabDeps): HomeTab {
  * The request cards, telling the Home tab about every change: a card is published or refreshed exactly
  * when a request changes, so the Home tab follows the same moves without another hook in the workflows.
  */
-export function cardsTellingHome(cards: RequestCards, home: Pick<HomeTab, 'changed'>): RequestCards {
+export function cardsTellingHome(cards: RequestCards, home: Pick<HomeTab, 'changed' | 'flush'>): RequestCards {
   return {
     ...cards,
+    /** Card updates, then the Home tab publishes they caused. */
+    async flush() {
+      await cards.flush();
+      await home.flush();
+    },
     async publish(request) {
       const where = await cards.publish(request);
       home.changed();
