@@ -166,7 +166,9 @@ export function createBot(options: BotOptions): RollbackBot {
     workflows: { config, directory, now, store: options.store, status: statusWithHistory },
     config,
     log,
-    ...(options.homePublishIntervalMs !== undefined ? { publishIntervalMs: options.homePublishIntervalMs } : {}),
+    ...(options.homePublishIntervalMs !== undefined
+      ? { publishIntervalMs: options.homePublishIntervalMs }
+      : {}),
   });
   const workflows: WorkflowDeps = {
     config,

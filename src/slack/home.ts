@@ -92,7 +92,10 @@ export function createHomeTab(deps: HomeTabDeps): HomeTab {
     // Another replica (or an earlier publish) already sent exactly this: nothing to do.
     if (!(await store.setHomeHash(user, hash))) return;
     try {
-      await deps.client.views.publish({ user_id: user, view: view as unknown as webApi.ViewsPublishArguments['view'] });
+      await deps.client.views.publish({
+        user_id: user,
+        view: view as unknown as webApi.ViewsPublishArguments['view'],
+      });
     } catch (err) {
       // Forget what was not shown, so the next open or change sends it again.
       await store.setHomeHash(user, null).catch(() => undefined);
@@ -159,7 +162,10 @@ export function createHomeTab(deps: HomeTabDeps): HomeTab {
  * The request cards, telling the Home tab about every change: a card is published or refreshed exactly
  * when a request changes, so the Home tab follows the same moves without another hook in the workflows.
  */
-export function cardsTellingHome(cards: RequestCards, home: Pick<HomeTab, 'changed' | 'flush'>): RequestCards {
+export function cardsTellingHome(
+  cards: RequestCards,
+  home: Pick<HomeTab, 'changed' | 'flush'>,
+): RequestCards {
   return {
     ...cards,
     /** Card updates, then the Home tab publishes they caused. */

@@ -102,7 +102,8 @@ export function pageOf(visible: readonly string[], service: string): number | un
 export async function homeFor(deps: HomeDeps, user: string, page: number): Promise<HomeData> {
   const at = deps.workflows.now();
   const seen = await visibleServices(deps, user);
-  if ('problem' in seen) return { user, visible: [], page: 0, pages: 0, services: [], problem: seen.problem, at };
+  if ('problem' in seen)
+    return { user, visible: [], page: 0, pages: 0, services: [], problem: seen.problem, at };
   const visible = seen.caps.map((c) => c.service.name);
   const pages = Math.ceil(visible.length / HOME_PAGE_SIZE);
   const current = clampPage(page, pages);

@@ -118,7 +118,9 @@ describe('the Home tab', () => {
     expect(text).toContain('*Configured:* `1.25.3`');
     expect(text).toMatch(/\*Last known good:\* `1\.25\.\d-[0-9a-f]{7}`/);
     expect(text).toContain('No rollbacks yet.');
-    expect(button(view, OPEN_MODAL_ACTION).text).toMatchObject({ text: expect.stringMatching(/^Roll back to /) });
+    expect(button(view, OPEN_MODAL_ACTION).text).toMatchObject({
+      text: expect.stringMatching(/^Roll back to /),
+    });
     expect(button(view, HOME_ACTIONS.refresh)).toBeTruthy();
     // Each section's text within Slack's 3000 characters (the local Slack would have refused it too).
     for (const b of view.blocks) {

@@ -14,15 +14,23 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 /** Why the view is refused, or undefined when Slack would take it. */
 export function viewProblems(view: unknown): string[] {
   const problems: string[] = [];
-  const bad = (where: string, what: string) => problems.push(`${where}: ${what}`);
+  const bad = (where: string, what: string): void => {
+    problems.push(`${where}: ${what}`);
+  };
   const text = (where: string, t: unknown, max: number, kinds = ['plain_text', 'mrkdwn']) => {
-    if (!isObject(t) || typeof t.text !== 'string') return bad(where, 'must be a text object');
+    if (!isObject(t) || typeof t.text !== 'string') {
+      bad(where, 'must be a text object');
+      return;
+    }
     if (!kinds.includes(String(t.type))) bad(where, `type must be ${kinds.join(' or ')}`);
     if (t.text.length === 0) bad(where, 'must not be empty');
     if (t.text.length > max) bad(where, `must be at most ${max} characters (${t.text.length})`);
   };
   const element = (where: string, e: unknown) => {
-    if (!isObject(e)) return bad(where, 'must be an object');
+    if (!isObject(e)) {
+      bad(where, 'must be an object');
+      return;
+    }
     if (typeof e.action_id === 'string' && e.action_id.length > 255) bad(where, 'action_id over 255');
     if (e.type === 'button') {
       text(`${where}.text`, e.text, 75, ['plain_text']);
@@ -33,11 +41,11 @@ export function viewProblems(view: unknown): string[] {
       if (!Array.isArray(options) || options.length === 0 || options.length > 100)
         bad(where, 'options: 1 to 100');
       else
-        options.forEach((o, i) => {
+        for (const [i, o] of options.entries()) {
           text(`${where}.options[${i}].text`, isObject(o) ? o.text : undefined, 75, ['plain_text']);
           if (!isObject(o) || typeof o.value !== 'string' || o.value.length > 150)
             bad(`${where}.options[${i}]`, 'value: up to 150 characters');
-        });
+        }
     } else bad(where, `element type ${String(e.type)} not checked here`);
   };
   if (!isObject(view)) return ['view: must be an object'];
@@ -50,7 +58,10 @@ export function viewProblems(view: unknown): string[] {
   const ids = new Set<string>();
   blocks.forEach((b, i) => {
     const where = `blocks[${i}]`;
-    if (!isObject(b)) return bad(where, 'must be an object');
+    if (!isObject(b)) {
+      bad(where, 'must be an object');
+      return;
+    }
     if (typeof b.block_id === 'string') {
       if (ids.has(b.block_id)) bad(where, `duplicate block_id ${b.block_id}`);
       ids.add(b.block_id);
@@ -65,19 +76,19 @@ export function viewProblems(view: unknown): string[] {
         if (b.text !== undefined) text(`${where}.text`, b.text, 3000);
         if (b.fields !== undefined) {
           if (!Array.isArray(b.fields) || b.fields.length > 10) bad(`${where}.fields`, 'at most 10');
-          else b.fields.forEach((f, j) => text(`${where}.fields[${j}]`, f, 2000));
+          else for (const [j, f] of b.fields.entries()) text(`${where}.fields[${j}]`, f, 2000);
         }
         if (b.accessory !== undefined) element(`${where}.accessory`, b.accessory);
         break;
       case 'context':
         if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 10)
           bad(`${where}.elements`, '1 to 10');
-        else b.elements.forEach((e, j) => text(`${where}.elements[${j}]`, e, 3000));
+        else for (const [j, e] of b.elements.entries()) text(`${where}.elements[${j}]`, e, 3000);
         break;
       case 'actions':
         if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 25)
           bad(`${where}.elements`, '1 to 25');
-        else b.elements.forEach((e, j) => element(`${where}.elements[${j}]`, e));
+        else for (const [j, e] of b.elements.entries()) element(`${where}.elements[${j}]`, e);
         break;
       case 'divider':
         break;

@@ -129,7 +129,8 @@ export class Modals {
     if (!this.lenient && !this.isKnownUser(userId)) throw new SlackApiError('user_not_found');
     checkHomeView(view);
     const current = this.homes.get(userId);
-    if (typeof hash === 'string' && current && hash !== current.hash) throw new SlackApiError('hash_conflict');
+    if (typeof hash === 'string' && current && hash !== current.hash)
+      throw new SlackApiError('hash_conflict');
     const published: HomeView = current ?? { id: this.id('V'), user: userId, hash: '', view: {}, rev: 0 };
     published.view = viewWithBlockIds(view);
     published.hash = this.id('h');

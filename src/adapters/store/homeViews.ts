@@ -47,7 +47,9 @@ export function createHomeViews(db: Kysely<Database>): HomeViews {
         .set({ hash })
         .where('user_id', '=', user)
         .where((eb) =>
-          hash === null ? eb('hash', 'is not', null) : eb.or([eb('hash', 'is', null), eb('hash', '!=', hash)]),
+          hash === null
+            ? eb('hash', 'is not', null)
+            : eb.or([eb('hash', 'is', null), eb('hash', '!=', hash)]),
         )
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;

@@ -8,8 +8,8 @@ import { ACTIVE_STATES, MOVES, type RequestState } from '../../domain/lifecycle.
 import type { Approval, RollbackRequest } from '../../domain/request.js';
 import { ServiceBusyError, type Store } from '../../ports/store.js';
 import { createCoordination } from './coordination.js';
-import { createHomeViews } from './homeViews.js';
 import { changed, holderLapsed, nowMs, num, uniqueConflict } from './dialect.js';
+import { createHomeViews } from './homeViews.js';
 import type { Dialect } from './migrations.js';
 import { fromRow, iso, patchRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { SHOW_VERSIONS_ACTION } from '../blocks/alertCard.js';
-import { ACTIONS } from '../blocks/requestCard.js';
 import { HOME_ACTIONS } from '../blocks/home.js';
+import { ACTIONS } from '../blocks/requestCard.js';
 import { OPEN_MODAL_ACTION, SERVICE_SELECT } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 import { homePageClick, homePickService, homeRefreshClick, homeUnpinClick } from './home.js';

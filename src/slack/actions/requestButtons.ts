@@ -73,8 +73,7 @@ export function rejectClick(deps: SlackDeps) {
     }
     try {
       // From the Home tab there is no channel: answers to the form go to the card's.
-      const channel =
-        body.channel?.id ?? (await deps.workflows.store.getRequest(id.value))?.channel ?? '';
+      const channel = body.channel?.id ?? (await deps.workflows.store.getRequest(id.value))?.channel ?? '';
       await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(id.value, channel) });
     } catch (err) {
       deps.log.error('reject modal failed', { error: err });

@@ -5,7 +5,8 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Mrkdwn } from '../blocks/mrkdwn.js';
 
-type Args = Pick<SlackActionMiddlewareArgs<BlockAction>, 'respond' | 'body'> & Pick<AllMiddlewareArgs, 'client'>;
+type Args = Pick<SlackActionMiddlewareArgs<BlockAction>, 'respond' | 'body'> &
+  Pick<AllMiddlewareArgs, 'client'>;
 
 export async function tellClicker(args: Args, text: Mrkdwn | undefined): Promise<void> {
   if (!text) return;

@@ -132,7 +132,9 @@ function serviceButtons(s: HomeService): Block[] {
       value: s.service.name,
     });
   }
-  return els.length ? [{ type: 'actions', block_id: `home_svc_${s.service.name}`, elements: els } as Block] : [];
+  return els.length
+    ? [{ type: 'actions', block_id: `home_svc_${s.service.name}`, elements: els } as Block]
+    : [];
 }
 
 function history(s: HomeService): Block[] {
