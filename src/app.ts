@@ -36,6 +36,7 @@ import type { ModelRegistries } from './ports/registry.js';
 import type { Store } from './ports/store.js';
 import { createSlackAlerts } from './slack/alerts.js';
 import { createSlackCards } from './slack/cards.js';
+import { cardsTellingHome, createHomeTab } from './slack/home.js';
 import { registerListeners } from './slack/index.js';
 import { observeSlackRequests } from './slack/middleware.js';
 import { createInFlight } from './support/inFlight.js';
@@ -86,6 +87,8 @@ export interface BotOptions {
    * times the consecutive failures, before reconnecting; tests set it low.
    */
   readonly socketPingTimeoutMs?: number;
+  /** Spacing of views.publish calls (default 600 ms: Slack's Tier 4); tests set 0. */
+  readonly homePublishIntervalMs?: number;
 }
 
 export interface RollbackBot {
@@ -152,22 +155,41 @@ export function createBot(options: BotOptions): RollbackBot {
   };
 
   const { bolt, http, socketMode } = createSlackApp({ ...options, observeCall: metrics.observeCall });
+  const statusWithHistory: StatusDeps = {
+    ...status,
+    rolledBackFrom: (service) => options.store.rolledBackFrom(service),
+  };
+  const directory = createSlackDirectory(bolt.client, { cacheSeconds: config.usergroupCacheSeconds, log });
+  const now = options.now ?? (() => new Date());
+  const home = createHomeTab({
+    client: bolt.client,
+    workflows: { config, directory, now, store: options.store, status: statusWithHistory },
+    config,
+    log,
+    ...(options.homePublishIntervalMs !== undefined
+      ? { publishIntervalMs: options.homePublishIntervalMs }
+      : {}),
+  });
   const workflows: WorkflowDeps = {
     config,
-    status: { ...status, rolledBackFrom: (service) => options.store.rolledBackFrom(service) },
+    status: statusWithHistory,
     store: options.store,
-    cards: createSlackCards({
-      client: bolt.client,
-      store: options.store,
-      config,
-      log,
-      updateIntervalMs: config.cardUpdateIntervalMs,
-    }),
-    directory: createSlackDirectory(bolt.client, { cacheSeconds: config.usergroupCacheSeconds, log }),
+    // Every change of a request refreshes its card; the Home tab follows the same changes.
+    cards: cardsTellingHome(
+      createSlackCards({
+        client: bolt.client,
+        store: options.store,
+        config,
+        log,
+        updateIntervalMs: config.cardUpdateIntervalMs,
+      }),
+      home,
+    ),
+    directory,
     pulls: createPullRequests(octokit, { botLogin: options.githubLogin, retry: options.githubRetry }),
     alerts: createSlackAlerts(bolt.client),
     log,
-    now: options.now ?? (() => new Date()),
+    now,
     replicaId,
     metrics: metrics.workflow,
   };
@@ -178,6 +200,7 @@ export function createBot(options: BotOptions): RollbackBot {
     status: workflows.status,
     workflows,
     log,
+    home,
     alarmFor: async (key) => (await options.store.alertThread(key))?.alarm,
   });
   bolt.error(async (err) => {
@@ -296,6 +319,7 @@ export function createBot(options: BotOptions): RollbackBot {
       adminServer?.closeIdleConnections();
       await inFlight.idle();
       await workflows.cards.flush();
+      await home.flush();
       for (const probe of probes.all) probe.stop();
       await socketMode?.stop();
       // Last: until now this process may still be finishing work it claimed.

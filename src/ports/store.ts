@@ -53,7 +53,7 @@ export type RequestPatch = Partial<{
   prClosedAt: Date | null;
 }>;
 
-export interface Store extends Coordination {
+export interface Store extends Coordination, HomeViews {
   /** Which database it is (the CLI and readiness name it). */
   readonly dialect: 'sqlite' | 'postgres';
   /** Answers when the database does (readiness). */
@@ -127,6 +127,22 @@ export interface Store extends Coordination {
   aliasHistory(service: string, alias: string): Promise<Map<string, Date>>;
   findByPr(service: string, number: number): Promise<RollbackRequest | undefined>;
   close(): Promise<void>;
+}
+
+/** The Home tab per person (see slack/home.ts). */
+export interface HomeViews {
+  /** Records that `user` opened their Home tab at `at` (a first open starts with no hash, page 0). */
+  homeOpened(user: string, at: Date): Promise<void>;
+  /** Who opened their Home tab at or after `since`. */
+  homeOpeners(since: Date): Promise<string[]>;
+  /** The page of services `user` is on (0 when none was chosen). */
+  homePage(user: string): Promise<number>;
+  setHomePage(user: string, page: number, at: Date): Promise<void>;
+  /**
+   * Stores the hash of the view about to be published to `user`; false when it is already the stored
+   * one (nothing to publish) or `user` never opened the tab. null forgets it (the next build is sent).
+   */
+  setHomeHash(user: string, hash: string | null): Promise<boolean>;
 }
 
 export interface AlertThread {

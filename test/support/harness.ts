@@ -240,6 +240,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       slackIdentity: { botId: 'BBOT', botUserId: 'UBOT' },
       slackRetries: 0,
       githubMinTimeMs: 0,
+      homePublishIntervalMs: 0,
       // The production policy (4 tries), with waits short enough for a test.
       githubRetry: GITHUB_TEST_RETRY,
       // A reconnect waits this long; low enough for tests, high enough that a busy machine's pong is

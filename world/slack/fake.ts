@@ -215,7 +215,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       sendJson(res, 200, { ok: true, ...webApi.call(method, callArgs) });
     } catch (err) {
       if (!(err instanceof SlackApiError)) throw err;
-      sendJson(res, 200, { ok: false, error: err.code });
+      sendJson(res, 200, {
+        ok: false,
+        error: err.code,
+        ...(err.messages ? { response_metadata: { messages: err.messages } } : {}),
+      });
     }
   }
 

@@ -4,7 +4,8 @@
  * views.update keeps the view id and changes its hash. Also the plumbing every part shares: ids, the
  * clock, and the change notification the demo's page follows.
  */
-import { type OpenView, SlackApiError, withBlockIds } from './model.js';
+import { checkHomeView } from './blockKit.js';
+import { type HomeView, type OpenView, SlackApiError, withBlockIds } from './model.js';
 
 const viewWithBlockIds = (view: Record<string, unknown>): Record<string, unknown> => ({
   ...view,
@@ -23,6 +24,7 @@ export class Modals {
   readonly lenient: boolean;
   protected readonly now: () => number;
   private readonly views = new Map<string, OpenView[]>();
+  private readonly homes = new Map<string, HomeView>();
   private readonly triggers = new Map<string, { user: string; expiresAt: number }>();
   private readonly triggerTtlMs: number;
   private readonly listeners = new Set<() => void>();
@@ -116,6 +118,36 @@ export class Modals {
     const made: OpenView = { id: viewId, user: '', view: {}, hash: this.id('h'), rev: 0 };
     this.views.set(`?${viewId}`, [made]);
     return made;
+  }
+
+  /**
+   * views.publish: a person's Home tab, checked as Slack checks it (blocks, text lengths); `hash`, when
+   * given, must be the one of the view it replaces (else `hash_conflict`).
+   */
+  publishHome(userId: unknown, view: Record<string, unknown>, hash?: unknown): HomeView {
+    if (typeof userId !== 'string' || userId === '') throw new SlackApiError('invalid_arguments');
+    if (!this.lenient && !this.isKnownUser(userId)) throw new SlackApiError('user_not_found');
+    checkHomeView(view);
+    const current = this.homes.get(userId);
+    if (typeof hash === 'string' && current && hash !== current.hash)
+      throw new SlackApiError('hash_conflict');
+    const published: HomeView = current ?? { id: this.id('V'), user: userId, hash: '', view: {}, rev: 0 };
+    published.view = viewWithBlockIds(view);
+    published.hash = this.id('h');
+    published.rev += 1;
+    this.homes.set(userId, published);
+    this.changed();
+    return published;
+  }
+
+  /** What a person's Home tab shows, when anything was published to them. */
+  homeOf(user: string): HomeView | undefined {
+    return this.homes.get(user);
+  }
+
+  /** Whether the workspace knows this person (the workspace answers; modals know nobody). */
+  protected isKnownUser(_user: string): boolean {
+    return true;
   }
 
   /** The modal a person sees: the top of their stack. */

@@ -1,7 +1,11 @@
 /** What the local Slack workspace holds (workspace.ts), and the error its checks throw. */
 
 export class SlackApiError extends Error {
-  constructor(readonly code: string) {
+  constructor(
+    readonly code: string,
+    /** What Slack lists in `response_metadata.messages` (an invalid view's problems). */
+    readonly messages?: readonly string[],
+  ) {
     super(code);
   }
 }
@@ -67,6 +71,16 @@ export interface OpenView {
   readonly user: string;
   hash: string;
   view: Record<string, unknown>;
+  rev: number;
+}
+
+/** A person's Home tab as last published (views.publish). */
+export interface HomeView {
+  readonly id: string;
+  readonly user: string;
+  hash: string;
+  view: Record<string, unknown>;
+  /** Publishes so far. */
   rev: number;
 }
 

@@ -18,6 +18,21 @@ export interface WebApiOptions extends SlackIdentity {
 
 type Args = Record<string, unknown>;
 
+/** A view argument: JSON (form-encoded calls send it as a string) or already an object. */
+function parseView(value: unknown): Args {
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Args;
+    } catch {
+      // falls through to Slack's answer
+    }
+    throw new SlackApiError('invalid_arguments');
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Args;
+  throw new SlackApiError('invalid_arguments');
+}
+
 const truthy = (value: unknown): boolean => value === true || value === 'true' || value === '1';
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const list = (value: unknown): unknown[] | undefined => (Array.isArray(value) ? value : undefined);
@@ -125,6 +140,9 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions): WebA
     }),
     'views.update': (args) => ({
       view: viewJson(workspace.updateView(args.view_id, (args.view ?? {}) as Args, args.hash)),
+    }),
+    'views.publish': (args) => ({
+      view: viewJson(workspace.publishHome(args.user_id, parseView(args.view), args.hash)),
     }),
     'usergroups.users.list': (args) => {
       const members = workspace.members[String(args.usergroup ?? '')];

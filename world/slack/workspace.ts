@@ -266,6 +266,10 @@ export class Workspace extends Modals {
 
   // ---- directory ----
 
+  protected override isKnownUser(user: string): boolean {
+    return this.users.has(user);
+  }
+
   displayName(id: string): string {
     return this.users.get(id)?.name ?? id;
   }

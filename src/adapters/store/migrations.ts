@@ -227,6 +227,22 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '011_home_tab': {
+    async up(db: Kysely<unknown>) {
+      // The Home tab, per person: when they last opened it (republished for those who did within the
+      // last half hour), the hash of the view last published to them (a republish that would change
+      // nothing is not sent; the compare-and-set on it makes one replica publish each change), and the
+      // page of services they are on.
+      await db.schema
+        .createTable('home_views')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('opened_at', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text')
+        .addColumn('page', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('home_views_opened').on('home_views').column('opened_at').execute();
+    },
+  },
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

@@ -137,6 +137,15 @@ export interface AliasHistoryTable {
   request_id: string | null;
 }
 
+/** The Home tab per person (migration 011). */
+export interface HomeViewsTable {
+  user_id: string;
+  opened_at: string;
+  /** Hash of the view last published to them; null: publish whatever is built next. */
+  hash: string | null;
+  page: number;
+}
+
 export interface Database {
   requests: RequestsTable;
   approvals: ApprovalsTable;
@@ -148,4 +157,5 @@ export interface Database {
   seen_messages: SeenMessagesTable;
   leases: LeasesTable;
   replicas: ReplicasTable;
+  home_views: HomeViewsTable;
 }

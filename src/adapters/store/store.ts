@@ -9,6 +9,7 @@ import type { Approval, RollbackRequest } from '../../domain/request.js';
 import { ServiceBusyError, type Store } from '../../ports/store.js';
 import { createCoordination } from './coordination.js';
 import { changed, holderLapsed, nowMs, num, uniqueConflict } from './dialect.js';
+import { createHomeViews } from './homeViews.js';
 import type { Dialect } from './migrations.js';
 import { fromRow, iso, patchRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';
@@ -38,6 +39,7 @@ export function createStore(
   return {
     dialect,
     ...createCoordination(db, dialect, clock),
+    ...createHomeViews(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -15,28 +15,23 @@ import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
 import { readOpenModalValue, readRequestModalMetadata, readServiceName } from '../payloadValues.js';
 import { openRequestModal, safeTargetsModal } from '../views/openRequestModal.js';
+import { tellClicker } from './tell.js';
 
-type Respond = SlackActionMiddlewareArgs<BlockAction>['respond'];
-
-const tell = (respond: Respond, text: Mrkdwn) =>
-  respond({ response_type: 'ephemeral', replace_original: false, text: text.text });
+type Told = Parameters<typeof tellClicker>[0];
+/** To the clicker alone: ephemeral on a message, a DM from the Home tab (no response URL there). */
+const tell = (args: Told, text: Mrkdwn) => tellClicker(args, text);
 
 const notAService = (name: string) =>
   md`:warning: ${name} is not a configured service. ${code('/rollback help')} lists them.`;
 
 export function openModalClick(deps: SlackDeps) {
-  return async ({
-    ack,
-    action,
-    body,
-    client,
-    respond,
-  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+  return async (args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+    const { ack, action, body, client } = args;
     await ack();
     const read = readOpenModalValue(action.value);
     if (!read.ok) {
       await tell(
-        respond,
+        args,
         md`:warning: This button no longer says what to roll back. Type ${code('/rollback')} to open the request form.`,
       );
       return;
@@ -44,7 +39,7 @@ export function openModalClick(deps: SlackDeps) {
     const value = read.value;
     const service = findService(deps.config, value.service);
     if (!service) {
-      await tell(respond, notAService(value.service));
+      await tell(args, notAService(value.service));
       return;
     }
     const ctx: ModalContext = {
@@ -63,7 +58,7 @@ export function openModalClick(deps: SlackDeps) {
     } catch (err) {
       deps.log.error('request modal failed', { error: err });
       // The error names what failed (Slack's answer, a network cause): outside text like any other.
-      await tell(respond, md`:x: Could not open the request form: ${(err as Error).message}`);
+      await tell(args, md`:x: Could not open the request form: ${(err as Error).message}`);
     }
   };
 }
@@ -92,16 +87,13 @@ export function serviceSelected(deps: SlackDeps) {
 
 /** "Show versions" under an alert: the versions list, to the person who asked. */
 export function showVersionsClick(deps: SlackDeps) {
-  return async ({
-    ack,
-    action,
-    respond,
-  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+  return async (args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+    const { ack, action, respond } = args;
     await ack();
     const name = readServiceName(action.value);
     const service = name.ok ? findService(deps.config, name.value) : undefined;
     if (!service) {
-      await tell(respond, notAService(action.value ?? ''));
+      await tell(args, notAService(action.value ?? ''));
       return;
     }
     const status = await getServiceStatus(deps.status, service);

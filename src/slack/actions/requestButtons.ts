@@ -10,12 +10,12 @@ import { renderClick } from '../blocks/notices.js';
 import { rejectModal } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 import { readRequestId } from '../payloadValues.js';
+import { tellClicker } from './tell.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
-async function say(respond: Args['respond'], text: Mrkdwn | undefined): Promise<void> {
-  if (text) await respond({ response_type: 'ephemeral', replace_original: false, text: text.text });
-}
+/** To the clicker alone: ephemeral on a card, a DM from the Home tab (no response URL there). */
+const say = (args: Args, text: Mrkdwn | undefined): Promise<void> => tellClicker(args, text);
 
 /** Who clicked, with the name Slack sends along (kept in the audit trail). */
 export const actorOf = (user: { id: string; username?: string; name?: string }): Actor => ({
@@ -38,16 +38,17 @@ function click(
   run: (id: string, actor: Actor) => Promise<ClickOutcome>,
   unknown: 'gone' | 'unknown_request' = 'gone',
 ) {
-  return async ({ ack, action, body, context, respond }: Args): Promise<void> => {
+  return async (args: Args): Promise<void> => {
+    const { ack, action, body, context } = args;
     await ack();
     const id = readRequestId(action.value);
     try {
       const outcome = id.ok ? await run(id.value, actorOf(body.user)) : noSuchRequest(action.value, unknown);
       if (outcome.kind === 'denied') context.outcome = 'denied';
-      await say(respond, renderClick(outcome));
+      await say(args, renderClick(outcome));
     } catch (err) {
       deps.log.error(`${name} click failed`, { request: action.value, user: body.user.id, error: err });
-      await say(respond, md`:x: ${name} failed: ${(err as Error).message}. Nothing else changed; try again.`);
+      await say(args, md`:x: ${name} failed: ${(err as Error).message}. Nothing else changed; try again.`);
     }
   };
 }
@@ -62,21 +63,21 @@ export const retryClick = (deps: SlackDeps) =>
 
 /** Reject asks why first (optional), in a small modal. */
 export function rejectClick(deps: SlackDeps) {
-  return async ({ ack, action, body, client, respond }: Args): Promise<void> => {
+  return async (args: Args): Promise<void> => {
+    const { ack, action, body, client } = args;
     await ack();
     const id = readRequestId(action.value);
     if (!id.ok) {
-      await say(respond, renderClick(noSuchRequest(action.value)));
+      await say(args, renderClick(noSuchRequest(action.value)));
       return;
     }
     try {
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: rejectModal(id.value, body.channel?.id ?? ''),
-      });
+      // From the Home tab there is no channel: answers to the form go to the card's.
+      const channel = body.channel?.id ?? (await deps.workflows.store.getRequest(id.value))?.channel ?? '';
+      await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(id.value, channel) });
     } catch (err) {
       deps.log.error('reject modal failed', { error: err });
-      await say(respond, md`:x: Could not open the reject form: ${(err as Error).message}`);
+      await say(args, md`:x: Could not open the reject form: ${(err as Error).message}`);
     }
   };
 }

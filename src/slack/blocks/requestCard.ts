@@ -25,7 +25,7 @@ export const ACTIONS = {
   retry: 'rollback_retry',
 } as const;
 
-const STATE_LINE: Record<RequestState, string> = {
+export const STATE_LINE: Record<RequestState, string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',
   approved: ':gear: Approved: opening the PR',
   pr_failed: ':x: Approved, but opening the PR failed',
@@ -88,6 +88,12 @@ function stateText(r: RollbackRequest, approvers: Approvers): Mrkdwn {
 }
 
 function buttons(r: RollbackRequest): Block[] {
+  const els = requestButtons(r);
+  return els.length ? [{ type: 'actions', block_id: `request_${r.id}`, elements: els } as Block] : [];
+}
+
+/** The buttons a request's state offers (the card's, and the Home tab's under its active request). */
+export function requestButtons(r: RollbackRequest): unknown[] {
   const value = r.id;
   const els: unknown[] = [];
   const allowed = allowedActions(r);
@@ -135,7 +141,7 @@ function buttons(r: RollbackRequest): Block[] {
       text: plain('Cancel', 75),
     });
   }
-  return els.length ? [{ type: 'actions', block_id: `request_${r.id}`, elements: els } as Block] : [];
+  return els;
 }
 
 export interface CardContext {
