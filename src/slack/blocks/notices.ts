@@ -131,6 +131,19 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
         md`:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves ${code(n.lastSeen ?? 'unknown')} after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
         true,
       );
+    case 'pinned':
+      return say(
+        md`:pushpin: ${n.service} is pinned at ${code(n.version)} by ${n.id} (${n.reason}), since ${date(new Date(n.since))}, until unpinned (verification still running). While pinned, every open PR of the config repository that sets another version gets a failing ${code('model-pin')} check. An approver unpins with ${code(`/rollback unpin ${n.service} <note>`)}.`,
+      );
+    case 'unpinned':
+      return say(
+        md`:unlock: ${n.service} unpinned by ${mention(n.by)} (${n.note}): it was pinned at ${code(n.version)}. Every open PR's ${code('model-pin')} check turns green.`,
+      );
+    case 'pin_alias_moved':
+      return say(
+        md`:warning: ${code(n.alias)} moved from ${code(n.from)} to ${code(n.to)} while pinned (${n.service} is pinned at ${code(n.from)} by ${n.id}). Move it back, or unpin with ${code(`/rollback unpin ${n.service} <note>`)} if this release is meant.`,
+        true,
+      );
     case 'completed':
       return say(
         md`:tada: Rollback complete: ${n.environment} serves ${n.target}, ${n.minutes} min after the ${n.since}.`,
