@@ -567,7 +567,10 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     if (root === 'user' && segments.length === 1 && method === 'GET') {
       // The token's own account; an installation token has none.
       if (caller.app)
-        throw new HttpError(403, { message: 'Resource not accessible by integration', documentation_url: DOCS });
+        throw new HttpError(403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: DOCS,
+        });
       return ok({ login: BOT_LOGIN, id: 4242, type: 'User', html_url: `https://github.com/${BOT_LOGIN}` });
     }
     if (root !== 'repos' || !owner || !name) throw notFound();
@@ -610,7 +613,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       const what = tail.at(-1);
       if (what === 'check-runs' || what === 'statuses') {
         const commit = resolveRef(repo, tail.slice(0, -1).join('/'));
-        if (!commit) throw new HttpError(422, { message: `No commit found for SHA: ${tail.slice(0, -1).join('/')}` });
+        if (!commit)
+          throw new HttpError(422, { message: `No commit found for SHA: ${tail.slice(0, -1).join('/')}` });
         if (what === 'statuses') {
           // Newest first, as GitHub lists them.
           const list = repo.statuses
@@ -639,7 +643,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       }
     }
 
-    if (section === 'check-runs' && tail.length === 0 && method === 'POST') return createCheckRun(repo, input);
+    if (section === 'check-runs' && tail.length === 0 && method === 'POST')
+      return createCheckRun(repo, input);
 
     if (section === 'statuses' && tail.length === 1 && method === 'POST') {
       return createStatus(repo, tail[0] ?? '', input);
@@ -864,12 +869,24 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     );
   };
 
-  const CONCLUSIONS = ['action_required', 'cancelled', 'failure', 'neutral', 'success', 'skipped', 'stale', 'timed_out'];
+  const CONCLUSIONS = [
+    'action_required',
+    'cancelled',
+    'failure',
+    'neutral',
+    'success',
+    'skipped',
+    'stale',
+    'timed_out',
+  ];
 
   /** POST /repos/{owner}/{repo}/check-runs: GitHub Apps only; a completed run needs its conclusion. */
   const createCheckRun = (repo: Repo, input: Record<string, unknown>): Reply => {
     if (!caller.app)
-      throw new HttpError(403, { message: 'You must authenticate via a GitHub App.', documentation_url: DOCS });
+      throw new HttpError(403, {
+        message: 'You must authenticate via a GitHub App.',
+        documentation_url: DOCS,
+      });
     const name = needString(input, 'name');
     const headSha = needString(input, 'head_sha');
     const commit = resolveRef(repo, headSha);
@@ -877,7 +894,11 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       throw validationFailed([{ resource: 'CheckRun', field: 'head_sha', code: 'invalid' }]);
     const conclusion = typeof input.conclusion === 'string' ? input.conclusion : null;
     const status =
-      typeof input.status === 'string' ? input.status : conclusion !== null || input.completed_at ? 'completed' : 'queued';
+      typeof input.status === 'string'
+        ? input.status
+        : conclusion !== null || input.completed_at
+          ? 'completed'
+          : 'queued';
     if (!['queued', 'in_progress', 'completed'].includes(status))
       throw validationFailed([{ resource: 'CheckRun', field: 'status', code: 'invalid' }]);
     if (conclusion !== null && !CONCLUSIONS.includes(conclusion))
@@ -902,7 +923,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       details_url: typeof input.details_url === 'string' ? input.details_url : null,
       external_id: typeof input.external_id === 'string' ? input.external_id : null,
       started_at: typeof input.started_at === 'string' ? input.started_at : now,
-      completed_at: status === 'completed' ? (typeof input.completed_at === 'string' ? input.completed_at : now) : null,
+      completed_at:
+        status === 'completed' ? (typeof input.completed_at === 'string' ? input.completed_at : now) : null,
       output: {
         title: typeof output?.title === 'string' ? output.title : null,
         summary: typeof output?.summary === 'string' ? output.summary : null,
@@ -921,10 +943,18 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     if (!['error', 'failure', 'pending', 'success'].includes(state))
       throw validationFailed([{ resource: 'Status', field: 'state', code: 'custom' }]);
     const commit = resolveRef(repo, sha);
-    if (!commit || commit.sha !== sha) throw new HttpError(422, { message: `No commit found for SHA: ${sha}`, documentation_url: DOCS });
+    if (!commit || commit.sha !== sha)
+      throw new HttpError(422, { message: `No commit found for SHA: ${sha}`, documentation_url: DOCS });
     const description = typeof input.description === 'string' ? input.description : null;
     if (description && description.length > 140)
-      throw validationFailed([{ resource: 'Status', field: 'description', code: 'custom', message: 'description is too long (maximum is 140 characters)' }]);
+      throw validationFailed([
+        {
+          resource: 'Status',
+          field: 'description',
+          code: 'custom',
+          message: 'description is too long (maximum is 140 characters)',
+        },
+      ]);
     checkSeq += 1;
     const now = isoNow();
     const status: FakeStatus = {

@@ -46,7 +46,13 @@ export function createPinChecks(octokit: Octokit, options: PinChecksOptions): Pi
     }
   };
 
-  const versionAt = async (owner: string, repo: string, path: string, ref: string, key: readonly string[]) => {
+  const versionAt = async (
+    owner: string,
+    repo: string,
+    path: string,
+    ref: string,
+    key: readonly string[],
+  ) => {
     try {
       const { data } = await withRetries(
         () => octokit.rest.repos.getContent({ owner, repo, path, ref }),

@@ -57,7 +57,11 @@ export function judgePullForPin(
 ): PinVerdict {
   const key = keyPath.join('.');
   if (!isPinned(pin)) {
-    return { conclusion: 'success', title: 'Not pinned', why: 'The service is not pinned: any version may merge.' };
+    return {
+      conclusion: 'success',
+      title: 'Not pinned',
+      why: 'The service is not pinned: any version may merge.',
+    };
   }
   if (!change.touched) {
     return {

@@ -10,7 +10,6 @@
  * the PR's head commit already shows the bot's own check with it.
  */
 import { findService, type ServiceConfig } from '../config/botConfig.js';
-import { isApprover } from '../domain/policy.js';
 import {
   checkSummary,
   isPinned,
@@ -19,11 +18,11 @@ import {
   type PinVerdict,
   statusDescription,
 } from '../domain/pin.js';
+import type { Approvers } from '../domain/policy.js';
+import { isApprover } from '../domain/policy.js';
 import { ACTIVE_STATES, type RollbackRequest } from '../domain/request.js';
 import type { OpenPull } from '../ports/github.js';
-import type { Approvers } from '../domain/policy.js';
 import { audit } from './audit.js';
-import type { Actor } from './decide.js';
 import type { WorkflowDeps } from './deps.js';
 import { postOnce } from './milestones.js';
 
@@ -82,7 +81,7 @@ export type UnpinOutcome =
 export async function unpin(
   deps: WorkflowDeps,
   service: ServiceConfig,
-  actor: Actor,
+  actor: { readonly id: string; readonly name?: string },
   note: string,
 ): Promise<UnpinOutcome> {
   const listed = service.approvers.users.includes(actor.id);
@@ -133,8 +132,8 @@ const warnChecks = (deps: WorkflowDeps, service: ServiceConfig, err: unknown) =>
 /** What this process knows is on GitHub already: `repo#sha` → the pin and verdict it shows. */
 const known = new WeakMap<WorkflowDeps, Map<string, string>>();
 const knownOf = (deps: WorkflowDeps) => {
-  let map = known.get(deps);
-  if (!map) known.set(deps, (map = new Map()));
+  const map = known.get(deps) ?? new Map<string, string>();
+  known.set(deps, map);
   return map;
 };
 const pinKey = (pin: Pin | undefined) =>
@@ -167,7 +166,8 @@ export async function evaluatePull(
     title: verdict.title,
     summary: checkSummary(pin, verdict, service.name),
     description: statusDescription(verdict),
-    detailsUrl: isPinned(pin) && pin.threadLink && /^https?:\/\//.test(pin.threadLink) ? pin.threadLink : undefined,
+    detailsUrl:
+      isPinned(pin) && pin.threadLink && /^https?:\/\//.test(pin.threadLink) ? pin.threadLink : undefined,
   });
   seen.set(cacheKey, shown);
   return { verdict, written: true };
@@ -236,7 +236,8 @@ export async function onPullRequestChanged(
   e: { readonly repo: string; readonly number: number },
 ): Promise<boolean> {
   const services = deps.config.services.filter(
-    (s) => s.action === 'config_pr' && `${s.repo.owner}/${s.repo.name}`.toLowerCase() === e.repo.toLowerCase(),
+    (s) =>
+      s.action === 'config_pr' && `${s.repo.owner}/${s.repo.name}`.toLowerCase() === e.repo.toLowerCase(),
   );
   let evaluated = false;
   for (const service of services) {

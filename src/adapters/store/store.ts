@@ -377,7 +377,11 @@ export function createStore(
     async setPin(pin) {
       const row = pinRow(pin);
       return db.transaction().execute(async (tx) => {
-        const current = await tx.selectFrom('pins').selectAll().where('service', '=', pin.service).executeTakeFirst();
+        const current = await tx
+          .selectFrom('pins')
+          .selectAll()
+          .where('service', '=', pin.service)
+          .executeTakeFirst();
         if (current && current.request_id === pin.requestId) return false;
         if (current) {
           const result = await tx

@@ -2,6 +2,7 @@
 import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
 import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../ports/notices.js';
+import type { UnpinOutcome } from '../../workflows/pin.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention, usergroup } from './mrkdwn.js';
 
 /** Who can approve, as Slack mentions, for the answer to someone who cannot. */
@@ -213,4 +214,16 @@ export function renderAlertNotice(n: AlertNotice): Mrkdwn {
 export function renderClick(outcome: ClickOutcome): Mrkdwn | undefined {
   if (outcome.kind === 'denied') return md`:warning: ${renderDenial(outcome.denial)}`;
   return outcome.cancelled ? md`:wastebasket: ${outcome.cancelled} cancelled.` : undefined;
+}
+
+/** The private answer to `/rollback unpin`. */
+export function unpinAnswer(outcome: UnpinOutcome): Mrkdwn {
+  switch (outcome.kind) {
+    case 'unpinned':
+      return md`:unlock: ${outcome.pin.service} is unpinned (it was pinned at ${code(outcome.pin.version)} by ${outcome.pin.requestId}). Every open PR's ${code('model-pin')} check turns green; the thread of ${outcome.pin.requestId} says so.`;
+    case 'not_pinned':
+      return md`${outcome.service} is not pinned: nothing to unpin.`;
+    case 'not_approver':
+      return md`:warning: Only approvers of ${outcome.service} can unpin it: ${describeApprovers(outcome.approvers)}. Nothing was changed.`;
+  }
 }
