@@ -80,10 +80,17 @@ export function createPinChecks(octokit: Octokit, options: PinChecksOptions): Pi
     },
 
     async openPull(owner, repo, number) {
-      const { data } = await call(`reading pull request #${number}`, () =>
-        octokit.rest.pulls.get({ owner, repo, pull_number: number }),
-      );
-      return data.state === 'open' ? toOpenPull(data as PullData) : undefined;
+      try {
+        const { data } = await withRetries(
+          () => octokit.rest.pulls.get({ owner, repo, pull_number: number }),
+          options.retry,
+        );
+        return data.state === 'open' ? toOpenPull(data as PullData) : undefined;
+      } catch (err) {
+        // A delivery naming a PR that does not exist (or no longer) has nothing to check.
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw explainGitHubError(err, `reading pull request #${number}`);
+      }
     },
 
     async readPullConfig(owner, repo, pull, file) {

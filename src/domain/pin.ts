@@ -85,16 +85,23 @@ export function judgePullForPin(
       why: `This PR sets \`${key}\` to the pinned version.`,
     };
   }
+  // What the PR sets is outside text: bounded, and quoted only inside code spans.
+  const set = after.ok ? shorten(after.version) : undefined;
   return {
     conclusion: 'failure',
-    title: after.ok
-      ? `Pinned at ${pin.version}: this PR sets ${after.version}`
+    title: set
+      ? `Pinned at ${pin.version}: this PR sets ${set}`
       : `Pinned at ${pin.version}: this PR's version line cannot be read`,
-    why: after.ok
-      ? `This PR sets \`${key}\` to \`${after.version}\`, not the pinned \`${pin.version}\`.`
-      : `This PR leaves \`${key}\` unreadable (${after.problem}).`,
+    why: set
+      ? `This PR sets \`${key}\` to ${inlineCode(set)}, not the pinned \`${pin.version}\`.`
+      : `This PR leaves \`${key}\` unreadable: ${inlineCode(after.ok ? '' : after.problem)}.`,
   };
 }
+
+const shorten = (text: string): string => (text.length > 64 ? `${text.slice(0, 60)}…` : text);
+
+/** A code span in GitHub markdown: no backtick inside can close it, no @mention or link can form. */
+const inlineCode = (text: string): string => `\`${text.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
 
 /** The pin in one line: "pinned at 1.25.0 by R-7KQ2 (PERFORMANCE_DEGRADATION: p99 doubled)". */
 export const pinLine = (pin: Pin): string => `pinned at ${pin.version} by ${pin.requestId} (${pin.reason})`;
@@ -106,7 +113,8 @@ export function checkSummary(pin: Pin | undefined, verdict: PinVerdict, service:
   return [
     verdict.why,
     '',
-    `**${service}** is ${pinLine(pin).replace(/[<>]/g, '')}${thread}, since ${pin.pinnedAt.toISOString()}, until unpinned.`,
+    // The reason is a person's note from Slack: quoted in a code span, so it cannot mention anyone.
+    `**${service}** is pinned at \`${pin.version}\` by ${pin.requestId} (${inlineCode(pin.reason)})${thread}, since ${pin.pinnedAt.toISOString()}, until unpinned.`,
     '',
     `To change the version anyway, an approver of ${service} unpins it first, in Slack: \`/rollback unpin ${service} <why>\`. Every open PR's \`${PIN_CHECK}\` check then turns green.`,
   ].join('\n');

@@ -92,18 +92,23 @@ export function githubWebhookRoute(deps: {
         return sendJson(res, 200, { duplicate: true });
       }
       let handled: string | undefined;
-      let evaluated = false;
       try {
         handled = await onPullRequestEvent(deps.workflows, event);
-        // Any PR of a config repository, the bot's or anyone's: its model-pin check, at its new head.
-        if (event.action && PIN_ACTIONS.has(event.action))
-          evaluated = await onPullRequestChanged(deps.workflows, event);
       } catch (err) {
         // Let GitHub's redelivery (or the next tracking round) try again.
         if (seenKey) await deps.workflows.store.releaseMessage(seenKey);
         throw err;
       }
-      if (!handled && evaluated) return sendJson(res, 200, { ok: true, pin: 'evaluated' });
+      // Any PR of a config repository, the bot's or anyone's: its model-pin check, at its new head. A
+      // failure here is the next tracking round's to repair (every round evaluates every open PR).
+      if (event.action && PIN_ACTIONS.has(event.action)) {
+        await onPullRequestChanged(deps.workflows, event).catch((err) =>
+          deps.log.warn('evaluating the model-pin check of a pull request failed', {
+            number: event.number,
+            error: err,
+          }),
+        );
+      }
       if (!handled) return sendJson(res, 200, { ignored: 'not a rollback PR' });
       return sendJson(res, 200, { ok: true, request: handled });
     },

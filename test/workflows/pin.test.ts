@@ -171,7 +171,9 @@ describe('a pin (GitHub App: check runs)', () => {
       app: { slug: 'rollback-bot-app' },
       output: { title: 'Pinned at 1.25.0: this PR sets 1.25.3' },
     });
-    expect(run?.output.summary).toContain(`pinned at 1.25.0 by ${id} (PERFORMANCE_DEGRADATION: p99 doubled)`);
+    expect(run?.output.summary).toContain(
+      `pinned at \`1.25.0\` by ${id} (\`PERFORMANCE_DEGRADATION: p99 doubled\`)`,
+    );
     expect(run?.output.summary).toContain('/rollback unpin fpo-search <why>');
     expect(run?.output.summary).toMatch(/\[Slack thread\]\(https:\/\/example\.slack\.com\//);
     expect(run?.details_url).toMatch(/^https:\/\/example\.slack\.com\//);
