@@ -154,7 +154,10 @@ export async function evaluatePull(
   const verdict = await judge(deps, service, pull, pin);
   const seen = knownOf(deps);
   const shown = `${pinKey(pin)}|${verdict.conclusion}|${verdict.title}`;
-  if (seen.get(cacheKey) === shown) return { verdict, written: false };
+  // A failing commit status is read again every time: anyone with write access could have set a
+  // green one of the same name since (a check run is the app's alone, so it is trusted once known).
+  const recheck = deps.checks.kind === 'commit_status' && verdict.conclusion === 'failure';
+  if (!recheck && seen.get(cacheKey) === shown) return { verdict, written: false };
   const current = await deps.checks.current(owner, name, pull.headSha);
   // A check already showing this conclusion is left alone (another replica, an earlier round).
   if (current === verdict.conclusion) {

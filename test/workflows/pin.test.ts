@@ -112,6 +112,16 @@ describe('a pin (token: commit statuses)', () => {
     await h.bot.runRound();
     expect(h.github.statuses(REPO, forwardSha)).toHaveLength(before);
 
+    // Someone with write access sets a green model-pin status by hand: the next round sets it back.
+    await fetch(`${h.github.url}/repos/${REPO}/statuses/${forwardSha}`, {
+      method: 'POST',
+      headers: { authorization: 'token ghs_testtoken', 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'success', context: 'model-pin', description: 'looks fine to me' }),
+    });
+    expect(pinStatus(h, forwardSha)?.state).toBe('success');
+    await h.bot.runRound();
+    expect(pinStatus(h, forwardSha)?.state).toBe('failure');
+
     // Status shows the pin.
     const status = await h.command('status', USERS.alice);
     expect(await answerTo(h, status.responseId)).toMatch(
