@@ -18,6 +18,7 @@ import { createHealthchecks } from './adapters/healthcheck.js';
 import { type BotMetrics, createMetrics } from './adapters/metrics.js';
 import { createMlflowRegistries } from './adapters/mlflowRegistries.js';
 import { createModelBucket } from './adapters/modelBucket.js';
+import { createPinChecks } from './adapters/pinChecks.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
 import { type ConfirmFetch, confirmSubscription, createSnsVerifier } from './adapters/snsVerify.js';
@@ -70,6 +71,11 @@ export interface BotOptions {
   readonly githubMinTimeMs?: number;
   /** The bot's own GitHub login when known up front (a GitHub App); else asked of GET /user. */
   readonly githubLogin?: string;
+  /**
+   * The bot is a GitHub App (GITHUB_APP_ID): `model-pin` is a check run only the app can set. Else
+   * (a token) it is a commit status, which anyone with write access could set too.
+   */
+  readonly githubApp?: boolean;
   /** Back-off of retried GitHub writes; tests shorten it. */
   readonly githubRetry?: RetryPolicy;
   /** This process in leases; default: host, pid and a random part. */
@@ -170,6 +176,7 @@ export function createBot(options: BotOptions): RollbackBot {
       ? { publishIntervalMs: options.homePublishIntervalMs }
       : {}),
   });
+  const pulls = createPullRequests(octokit, { botLogin: options.githubLogin, retry: options.githubRetry });
   const workflows: WorkflowDeps = {
     config,
     status: statusWithHistory,
@@ -186,7 +193,12 @@ export function createBot(options: BotOptions): RollbackBot {
       home,
     ),
     directory,
-    pulls: createPullRequests(octokit, { botLogin: options.githubLogin, retry: options.githubRetry }),
+    pulls,
+    checks: createPinChecks(octokit, {
+      app: options.githubApp ?? false,
+      botLogin: () => pulls.botLogin(),
+      retry: options.githubRetry,
+    }),
     alerts: createSlackAlerts(bolt.client),
     log,
     now,

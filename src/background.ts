@@ -17,6 +17,7 @@ import type { Logger } from './support/log.js';
 import { expireDue } from './workflows/decide.js';
 import type { WorkflowDeps } from './workflows/deps.js';
 import { repostUnsent } from './workflows/milestones.js';
+import { evaluateAllPins } from './workflows/pin.js';
 import { repairCardless, resumeApproved } from './workflows/repair.js';
 import { trackAll } from './workflows/trackRollback.js';
 import { watchAliases } from './workflows/watchAliases.js';
@@ -108,6 +109,8 @@ export function startBackgroundWork(
     async () => {
       await trackAll(workflows, config.tracking, { schedule: (fn) => github.schedule(fn) });
       await watchAliases(workflows);
+      // Webhooks are optional: every open PR's model-pin check is evaluated each round too.
+      await evaluateAllPins(workflows, (fn) => github.schedule(fn));
       await store.markRound(BACKGROUND_LEASE, replicaId);
     },
     may,

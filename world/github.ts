@@ -15,6 +15,12 @@ export interface FakeRepoSeed {
 
 export interface StartFakeGitHubOptions {
   token: string;
+  /**
+   * A GitHub App's installation token, accepted besides `token`: a caller with it is the app
+   * (`<slug>[bot]`), may create check runs, and is refused `GET /user` as GitHub refuses an
+   * installation token.
+   */
+  app?: { token: string; slug: string; id: number };
   /** `owner/name` → seed; each repo starts with one commit on its default branch. */
   repos: Record<string, FakeRepoSeed>;
 }
@@ -43,8 +49,40 @@ export interface FileDiff {
 // biome-ignore lint/suspicious/noExplicitAny: pull requests are returned in GitHub's JSON shape
 type PullJson = Record<string, any>;
 
+/** A check run as GitHub returns it (the fields a client reads). */
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  details_url: string | null;
+  external_id: string | null;
+  started_at: string;
+  completed_at: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  app: { id: number; slug: string };
+  html_url: string;
+}
+
+/** A commit status as GitHub returns it. */
+export interface FakeStatus {
+  id: number;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  description: string | null;
+  target_url: string | null;
+  context: string;
+  created_at: string;
+  updated_at: string;
+  creator: { login: string };
+}
+
 export interface FakeGitHub {
   url: string;
+  /** Check runs on a commit (a branch name or sha), oldest first. */
+  checkRuns(repo: string, ref: string): FakeCheckRun[];
+  /** Commit statuses on a commit (a branch name or sha), oldest first. */
+  statuses(repo: string, ref: string): FakeStatus[];
   calls: GitHubCall[];
   callCount(filter?: GitHubCallFilter): number;
   /** Forgets recorded calls and pending failures (not repository state). */
@@ -155,6 +193,8 @@ interface Repo {
   labels: Map<number, string[]>;
   comments: Comment[];
   nextNumber: number;
+  checkRuns: FakeCheckRun[];
+  statuses: Array<FakeStatus & { sha: string }>;
 }
 
 class HttpError extends Error {
@@ -197,6 +237,9 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
   const failures: Array<{ method: string; path: RegExp; status: number; left: number }> = [];
   let commitSeq = 0;
   let commentSeq = 0;
+  let checkSeq = 0;
+  /** Who is calling (set per request from its token): the bot's account, or the app. */
+  let caller: { login: string; app?: { slug: string; id: number } } = { login: BOT_LOGIN };
 
   // ---- model ----
 
@@ -235,6 +278,8 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       labels: new Map(),
       comments: [],
       nextNumber: 1,
+      checkRuns: [],
+      statuses: [],
     };
     const initial = makeCommit(repo, [], new Map(Object.entries(seed.files)), 'Initial commit');
     repo.branches.set(repo.defaultBranch, initial.sha);
@@ -520,7 +565,12 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       return ok({ resources: { core }, rate: core });
     }
     if (root === 'user' && segments.length === 1 && method === 'GET') {
-      // The token's own account (a GitHub App installation token would get 403 here).
+      // The token's own account; an installation token has none.
+      if (caller.app)
+        throw new HttpError(403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: DOCS,
+        });
       return ok({ login: BOT_LOGIN, id: 4242, type: 'User', html_url: `https://github.com/${BOT_LOGIN}` });
     }
     if (root !== 'repos' || !owner || !name) throw notFound();
@@ -557,6 +607,47 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
         query,
         `${base}/commits`,
       );
+    }
+
+    if (section === 'commits' && tail.length >= 2 && method === 'GET') {
+      const what = tail.at(-1);
+      if (what === 'check-runs' || what === 'statuses') {
+        const commit = resolveRef(repo, tail.slice(0, -1).join('/'));
+        if (!commit)
+          throw new HttpError(422, { message: `No commit found for SHA: ${tail.slice(0, -1).join('/')}` });
+        if (what === 'statuses') {
+          // Newest first, as GitHub lists them.
+          const list = repo.statuses
+            .filter((st) => st.sha === commit.sha)
+            .reverse()
+            .map(({ sha: _sha, ...st }) => st);
+          return paginate(list, query, `${base}/commits/${commit.sha}/statuses`);
+        }
+        let runs = repo.checkRuns.filter(
+          (r) =>
+            r.head_sha === commit.sha &&
+            (query.check_name === undefined || r.name === query.check_name) &&
+            (query.status === undefined || r.status === query.status) &&
+            (query.app_id === undefined || String(r.app.id) === query.app_id),
+        );
+        // `filter=latest` (the default): the most recent run of each name, per app.
+        if ((query.filter ?? 'latest') === 'latest') {
+          const latest = new Map<string, FakeCheckRun>();
+          for (const r of runs) latest.set(`${r.app.id}\u0000${r.name}`, r);
+          runs = [...latest.values()];
+        }
+        runs = [...runs].reverse();
+        const perPage = Math.min(100, Math.max(1, Number(query.per_page ?? 30) || 30));
+        const page = Math.max(1, Number(query.page ?? 1) || 1);
+        return ok({ total_count: runs.length, check_runs: runs.slice((page - 1) * perPage, page * perPage) });
+      }
+    }
+
+    if (section === 'check-runs' && tail.length === 0 && method === 'POST')
+      return createCheckRun(repo, input);
+
+    if (section === 'statuses' && tail.length === 1 && method === 'POST') {
+      return createStatus(repo, tail[0] ?? '', input);
     }
 
     if (section === 'commits' && tail.length > 0 && method === 'GET') {
@@ -639,7 +730,7 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
             id: commentSeq,
             issue: number,
             body: needString(input, 'body'),
-            user: BOT_LOGIN,
+            user: caller.login,
             createdAt: isoNow(),
           };
           repo.comments.push(comment);
@@ -762,7 +853,7 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     }
     const files = new Map(commitOf(repo, tip).files);
     files.set(path, content);
-    const commit = pushCommit(repo, branch, files, message);
+    const commit = pushCommit(repo, branch, files, message, caller.login);
     const name = path.split('/').at(-1) ?? path;
     return ok(
       {
@@ -776,6 +867,108 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       },
       current === undefined ? 201 : 200,
     );
+  };
+
+  const CONCLUSIONS = [
+    'action_required',
+    'cancelled',
+    'failure',
+    'neutral',
+    'success',
+    'skipped',
+    'stale',
+    'timed_out',
+  ];
+
+  /** POST /repos/{owner}/{repo}/check-runs: GitHub Apps only; a completed run needs its conclusion. */
+  const createCheckRun = (repo: Repo, input: Record<string, unknown>): Reply => {
+    if (!caller.app)
+      throw new HttpError(403, {
+        message: 'You must authenticate via a GitHub App.',
+        documentation_url: DOCS,
+      });
+    const name = needString(input, 'name');
+    const headSha = needString(input, 'head_sha');
+    const commit = resolveRef(repo, headSha);
+    if (!commit || commit.sha !== headSha)
+      throw validationFailed([{ resource: 'CheckRun', field: 'head_sha', code: 'invalid' }]);
+    const conclusion = typeof input.conclusion === 'string' ? input.conclusion : null;
+    const status =
+      typeof input.status === 'string'
+        ? input.status
+        : conclusion !== null || input.completed_at
+          ? 'completed'
+          : 'queued';
+    if (!['queued', 'in_progress', 'completed'].includes(status))
+      throw validationFailed([{ resource: 'CheckRun', field: 'status', code: 'invalid' }]);
+    if (conclusion !== null && !CONCLUSIONS.includes(conclusion))
+      throw validationFailed([{ resource: 'CheckRun', field: 'conclusion', code: 'invalid' }]);
+    if (status === 'completed' && conclusion === null)
+      throw validationFailed([{ resource: 'CheckRun', field: 'conclusion', code: 'missing_field' }]);
+    const output = (typeof input.output === 'object' && input.output !== null ? input.output : undefined) as
+      | Record<string, unknown>
+      | undefined;
+    if (output) {
+      needString(output, 'title');
+      needString(output, 'summary');
+    }
+    checkSeq += 1;
+    const now = isoNow();
+    const run: FakeCheckRun = {
+      id: checkSeq,
+      name,
+      head_sha: commit.sha,
+      status: status as FakeCheckRun['status'],
+      conclusion: status === 'completed' ? conclusion : null,
+      details_url: typeof input.details_url === 'string' ? input.details_url : null,
+      external_id: typeof input.external_id === 'string' ? input.external_id : null,
+      started_at: typeof input.started_at === 'string' ? input.started_at : now,
+      completed_at:
+        status === 'completed' ? (typeof input.completed_at === 'string' ? input.completed_at : now) : null,
+      output: {
+        title: typeof output?.title === 'string' ? output.title : null,
+        summary: typeof output?.summary === 'string' ? output.summary : null,
+        text: typeof output?.text === 'string' ? output.text : null,
+      },
+      app: { ...caller.app },
+      html_url: `https://github.com/${repo.fullName}/runs/${checkSeq}`,
+    };
+    repo.checkRuns.push(run);
+    return ok(run, 201);
+  };
+
+  /** POST /repos/{owner}/{repo}/statuses/{sha}: anyone with write access; the context defaults to "default". */
+  const createStatus = (repo: Repo, sha: string, input: Record<string, unknown>): Reply => {
+    const state = needString(input, 'state');
+    if (!['error', 'failure', 'pending', 'success'].includes(state))
+      throw validationFailed([{ resource: 'Status', field: 'state', code: 'custom' }]);
+    const commit = resolveRef(repo, sha);
+    if (!commit || commit.sha !== sha)
+      throw new HttpError(422, { message: `No commit found for SHA: ${sha}`, documentation_url: DOCS });
+    const description = typeof input.description === 'string' ? input.description : null;
+    if (description && description.length > 140)
+      throw validationFailed([
+        {
+          resource: 'Status',
+          field: 'description',
+          code: 'custom',
+          message: 'description is too long (maximum is 140 characters)',
+        },
+      ]);
+    checkSeq += 1;
+    const now = isoNow();
+    const status: FakeStatus = {
+      id: checkSeq,
+      state: state as FakeStatus['state'],
+      description,
+      target_url: typeof input.target_url === 'string' ? input.target_url : null,
+      context: typeof input.context === 'string' ? input.context : 'default',
+      created_at: now,
+      updated_at: now,
+      creator: { login: caller.login },
+    };
+    repo.statuses.push({ ...status, sha: commit.sha });
+    return ok(status, 201);
   };
 
   const listPulls = (repo: Repo, query: Record<string, string>): PullJson[] => {
@@ -839,7 +1032,7 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       createdAt: now,
       updatedAt: now,
       closedAt: null,
-      user: BOT_LOGIN,
+      user: caller.login,
     };
     repo.pulls.set(pr.number, pr);
     return ok(pullJson(repo, pr, true), 201);
@@ -913,6 +1106,11 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
   const authorized = (header: string | undefined): boolean => {
     // octokit's token auth sends `token <t>` (or `bearer <t>` for JWTs); GitHub accepts both schemes.
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '');
+    if (opts.app && match?.[1] === opts.app.token) {
+      caller = { login: `${opts.app.slug}[bot]`, app: { slug: opts.app.slug, id: opts.app.id } };
+      return true;
+    }
+    caller = { login: BOT_LOGIN };
     return match?.[1] === opts.token;
   };
 
@@ -992,8 +1190,17 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
     return true;
   };
 
+  const commitSha = (repoName: string, ref: string): string | undefined =>
+    resolveRef(repoOrThrow(repoName), ref)?.sha;
+
   return {
     url: server.url,
+    checkRuns: (repoName, ref) =>
+      repoOrThrow(repoName).checkRuns.filter((r) => r.head_sha === commitSha(repoName, ref)),
+    statuses: (repoName, ref) =>
+      repoOrThrow(repoName)
+        .statuses.filter((st) => st.sha === commitSha(repoName, ref))
+        .map(({ sha: _sha, ...st }) => st),
     calls,
     callCount: (filter) => calls.filter((c) => matches(c, filter)).length,
     reset() {

@@ -15,11 +15,16 @@ export async function createClients(
   env: Pick<Env, 'github' | 'githubApiUrl'>,
   config: BotConfig,
   log: Logger,
-): Promise<{ s3: S3Client; octokit: Octokit; githubLogin?: string }> {
+): Promise<{ s3: S3Client; octokit: Octokit; githubLogin?: string; githubApp: boolean }> {
   const first = config.services[0];
   const github = await createGitHubClient(
     { auth: env.github, baseUrl: env.githubApiUrl, log },
     first ? { owner: first.repo.owner, repo: first.repo.name } : undefined,
   );
-  return { s3: createS3Client(), octokit: github.octokit, githubLogin: github.login };
+  return {
+    s3: createS3Client(),
+    octokit: github.octokit,
+    githubLogin: github.login,
+    githubApp: env.github.kind === 'app',
+  };
 }

@@ -15,6 +15,7 @@ export const USAGE = {
   to: '/rollback to <version|previous> [service] [reason=CODE] [--dry-run] [--force] [note…]',
   history: '/rollback history [service] [count]',
   cancel: '/rollback cancel <request-id>',
+  unpin: '/rollback unpin [service] <note…>',
   modal: '/rollback',
 } as const;
 
@@ -30,6 +31,7 @@ export type Command =
   | { readonly kind: 'versions'; readonly service: string; readonly count: number }
   | { readonly kind: 'history'; readonly service: string; readonly count: number }
   | { readonly kind: 'cancel'; readonly requestId: string }
+  | { readonly kind: 'unpin'; readonly service: string; readonly note: string }
   | {
       readonly kind: 'to';
       readonly service: string;
@@ -170,11 +172,29 @@ export function parseCommand(
         }
       );
     }
+    case 'unpin': {
+      // The service, when named, comes first: the rest is the note (which may name a service).
+      const first = words[0];
+      let service: KnownService | undefined;
+      if (first !== undefined && services.some((s) => s.name === first)) {
+        words.shift();
+        service = services.find((s) => s.name === first);
+      } else service = only;
+      if (!service) return fail(`Say which service to unpin: ${names}.`, USAGE.unpin);
+      const note = words.join(' ');
+      if (!note) {
+        return fail(
+          `Say why in a note, e.g. \`/rollback unpin ${service.name} 1.26.1 fixes the regression\`: it goes in the audit trail and the thread.`,
+          USAGE.unpin,
+        );
+      }
+      return { ok: true, command: { kind: 'unpin', service: service.name, note } };
+    }
     case 'to':
       return parseTo(words, services, only, takeService, isParsed, fail);
     default:
       return fail(
-        `Unknown subcommand \`${sub}\`. Try one of: help, status, versions, to, history, cancel.`,
+        `Unknown subcommand \`${sub}\`. Try one of: help, status, versions, to, history, cancel, unpin.`,
         Object.values(USAGE).join('\n'),
       );
   }

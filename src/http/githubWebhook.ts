@@ -1,5 +1,7 @@
 /**
- * `POST /github/webhook`: pull_request events for rollback PRs, verified with GITHUB_WEBHOOK_SECRET.
+ * `POST /github/webhook`: pull_request events for rollback PRs, and for every PR of a config repository
+ * the `model-pin` check (opened, synchronize, reopened, edited: its base may have changed), verified
+ * with GITHUB_WEBHOOK_SECRET.
  * An accelerator only: tracking rounds read every tracked PR anyway, so a lost delivery delays an
  * outcome by one round. Deliveries may repeat (one handling per delivery id, across replicas) or arrive
  * out of order, even before the bot has stored the PR's number: every reaction is a compare-and-set.
@@ -9,6 +11,7 @@ import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { BotConfig } from '../config/botConfig.js';
 import type { Logger } from '../support/log.js';
 import type { WorkflowDeps } from '../workflows/deps.js';
+import { onPullRequestChanged } from '../workflows/pin.js';
 import { onPullRequestEvent, type PullRequestEvent } from '../workflows/trackRollback.js';
 import { type Route, sendJson } from './server.js';
 
@@ -18,6 +21,9 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
   const given = Buffer.from(header);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/** pull_request actions after which a PR's head may set another version: the pin is evaluated. */
+const PIN_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'edited']);
 
 // A PR number is a positive integer; past PostgreSQL's integer it cannot be one of ours.
 const MAX_PR_NUMBER = 2_147_483_647;
@@ -46,6 +52,7 @@ export function readPullRequestEvent(body: unknown): PullRequestEvent | string {
     repo: (isRecord(payload.repository) ? text(payload.repository.full_name) : undefined) ?? '',
     number,
     branch: isRecord(pr.head) ? text(pr.head.ref) : undefined,
+    action: text(payload.action),
   };
 }
 
@@ -91,6 +98,16 @@ export function githubWebhookRoute(deps: {
         // Let GitHub's redelivery (or the next tracking round) try again.
         if (seenKey) await deps.workflows.store.releaseMessage(seenKey);
         throw err;
+      }
+      // Any PR of a config repository, the bot's or anyone's: its model-pin check, at its new head. A
+      // failure here is the next tracking round's to repair (every round evaluates every open PR).
+      if (event.action && PIN_ACTIONS.has(event.action)) {
+        await onPullRequestChanged(deps.workflows, event).catch((err) =>
+          deps.log.warn('evaluating the model-pin check of a pull request failed', {
+            number: event.number,
+            error: err,
+          }),
+        );
       }
       if (!handled) return sendJson(res, 200, { ignored: 'not a rollback PR' });
       return sendJson(res, 200, { ok: true, request: handled });

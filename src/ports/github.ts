@@ -3,6 +3,7 @@
  * reused only when it is the bot's own, and read back. Implemented with octokit in adapters/.
  */
 import type { VersionRead } from '../domain/configFile.js';
+import type { CheckConclusion, PullConfig } from '../domain/pin.js';
 
 /** Where a service's config file lives (a service's config has these fields). */
 export interface ConfigFileAt {
@@ -99,4 +100,42 @@ export interface ConfiguredState {
 
 export interface ConfigRepo {
   readConfigured(file: ConfigFileAt): Promise<ConfiguredState>;
+}
+
+/** An open PR of a config repository, as the `model-pin` check needs it. */
+export interface OpenPull {
+  readonly number: number;
+  readonly url: string;
+  readonly headSha: string;
+  readonly baseRef: string;
+  readonly authorLogin?: string;
+}
+
+/** One `model-pin` result on a PR's head commit. */
+export interface PinCheckWrite {
+  readonly conclusion: CheckConclusion;
+  readonly title: string;
+  /** The check run's summary (markdown); a commit status shows only `description`. */
+  readonly summary: string;
+  /** At most 140 characters (a commit status's description). */
+  readonly description: string;
+  /** The pinning request's Slack thread, when there is one. */
+  readonly detailsUrl?: string;
+}
+
+/**
+ * The `model-pin` check on GitHub: a check run when the bot is a GitHub App (only the app can set its
+ * own check), a commit status with a token (anyone with write access can set a status of that name).
+ */
+export interface PinChecks {
+  readonly kind: 'check_run' | 'commit_status';
+  /** Every open PR of the repository (every page). */
+  openPulls(owner: string, repo: string): Promise<OpenPull[]>;
+  /** One PR as GitHub says it is now; undefined when it is not open. */
+  openPull(owner: string, repo: string, number: number): Promise<OpenPull | undefined>;
+  /** What the PR does to the config file's version line (against its merge base). */
+  readPullConfig(owner: string, repo: string, pull: OpenPull, file: ConfigFileAt): Promise<PullConfig>;
+  /** The conclusion `model-pin` shows on `sha` now, when it is the bot's own; undefined otherwise. */
+  current(owner: string, repo: string, sha: string): Promise<CheckConclusion | undefined>;
+  write(owner: string, repo: string, sha: string, check: PinCheckWrite): Promise<void>;
 }

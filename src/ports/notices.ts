@@ -102,6 +102,31 @@ export type Notice =
       readonly lastSeen?: string;
       readonly minutes: number;
     }
+  /** The service is pinned at the rollback's target (the PR merged, or the alias moved). */
+  | {
+      readonly kind: 'pinned';
+      readonly service: string;
+      readonly version: string;
+      readonly id: string;
+      readonly reason: string;
+      readonly since: string;
+    }
+  | {
+      readonly kind: 'unpinned';
+      readonly service: string;
+      readonly version: string;
+      readonly by: string;
+      readonly note: string;
+    }
+  /** registry_alias: the alias of a pinned service moved away from the pin. */
+  | {
+      readonly kind: 'pin_alias_moved';
+      readonly service: string;
+      readonly alias: string;
+      readonly from: string;
+      readonly to: string;
+      readonly id: string;
+    }
   | {
       readonly kind: 'completed';
       readonly environment: string;

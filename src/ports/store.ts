@@ -6,6 +6,7 @@
  * constraint, so concurrent clicks, two replicas or a kill -9 can never act twice.
  */
 import type { RequestEvent, RequestState } from '../domain/lifecycle.js';
+import type { Pin } from '../domain/pin.js';
 import type { Plan } from '../domain/plan.js';
 import type { Progress } from '../domain/progress.js';
 import type { AlarmRef, Approval, RollbackRequest } from '../domain/request.js';
@@ -126,6 +127,15 @@ export interface Store extends Coordination, HomeViews {
   ): Promise<void>;
   aliasHistory(service: string, alias: string): Promise<Map<string, Date>>;
   findByPr(service: string, number: number): Promise<RollbackRequest | undefined>;
+  /**
+   * Pins the service (replacing any earlier pin, ended or not: a later rollback re-pins). True when this
+   * call wrote it; false when the same request's pin is already there (a second replica, a resume).
+   */
+  setPin(pin: Pin): Promise<boolean>;
+  /** The service's pin, ended or not; undefined when it was never pinned. */
+  getPin(service: string): Promise<Pin | undefined>;
+  /** Ends the pin (a compare-and-set on it being in force); the ended pin when this call ended it. */
+  unpin(service: string, by: string, note: string, at: Date): Promise<Pin | undefined>;
   close(): Promise<void>;
 }
 

@@ -31,8 +31,9 @@ export function createSlackCards(deps: {
 
   const render = async (r: RollbackRequest) => {
     const service = findService(deps.config, r.service);
-    const events = await deps.store.events(r.id);
+    const [events, pin] = await Promise.all([deps.store.events(r.id), deps.store.getPin(r.service)]);
     return requestCard(r, events, {
+      pin: pin?.requestId === r.id ? pin : undefined,
       approvers: service?.approvers ?? { users: [], usergroups: [] },
       environments: service?.environments.map((e) => ({ name: e.name, deployPhase: e.deployPhase })) ?? [],
       consecutiveReads: deps.config.tracking.consecutiveReads,

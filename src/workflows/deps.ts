@@ -4,7 +4,7 @@
  * and the demo pass their own clients into the same adapters.
  */
 import type { BotConfig } from '../config/botConfig.js';
-import type { PullRequests } from '../ports/github.js';
+import type { PinChecks, PullRequests } from '../ports/github.js';
 import type { WorkflowMetrics } from '../ports/metrics.js';
 import type { StatusDeps } from '../ports/models.js';
 import type { AlertPosts, Directory, RequestCards } from '../ports/slack.js';
@@ -18,6 +18,8 @@ export interface WorkflowDeps {
   readonly cards: RequestCards;
   readonly directory: Directory;
   readonly pulls: PullRequests;
+  /** The `model-pin` check on the config repositories' open PRs. */
+  readonly checks: PinChecks;
   readonly alerts: AlertPosts;
   readonly log: Logger;
   readonly now: () => Date;

@@ -14,6 +14,7 @@ import type { RollbackRequest } from '../domain/request.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
+import { pinAt } from './pin.js';
 
 const STARTED = 'alias_move';
 
@@ -49,11 +50,12 @@ export async function moveAlias(
   await deps.store.recordAliasVersion(service.name, m.alias, to, now, request.id);
   if (from) await deps.store.addRolledBackFrom(service.name, from, from, request.id);
   const tagProblem = await writeTags(deps, request, service, { from, to, at: now.toISOString() });
-  await move(deps, request, 'alias_moved', {
+  const moved = await move(deps, request, 'alias_moved', {
     patch: { lastError: null, progress: { envs: {}, mergedAt: now.toISOString(), mergedBy: 'rollback-bot' } },
     detail: { model: m.model, alias: m.alias, from, to, resumed: options.alreadySent ?? false, tagProblem },
     notice: { kind: 'alias_moved', model: m.model, alias: m.alias, from, to, tagProblem },
   });
+  if (moved) await pinAt(deps, request, 'rollback-bot');
 }
 
 /**

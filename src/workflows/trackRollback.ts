@@ -17,6 +17,7 @@ import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
 import { postOnce } from './milestones.js';
 import { adoptPr, branchOf } from './openPullRequest.js';
+import { pinAt } from './pin.js';
 
 export interface TrackingRules {
   readonly consecutiveReads: number;
@@ -31,12 +32,14 @@ export async function onMerged(
 ): Promise<void> {
   const progress: Progress = { envs: r.progress?.envs ?? {}, mergedAt: at.toISOString(), mergedBy: by };
   try {
-    await move(deps, r, 'merged', {
+    const moved = await move(deps, r, 'merged', {
       patch: { progress, prClosedAt: null },
       actor: by,
       detail: { pr: r.pr?.number },
       notice: { kind: 'merged', number: r.pr?.number, by },
     });
+    // Pinned from the merge on, while verification runs (said once, whoever moved it).
+    if (moved) await pinAt(deps, r, by);
   } catch (err) {
     if (!(err instanceof ServiceBusyError)) throw err;
     await ignoredWhileBusy(deps, r, 'merged', err, by);
@@ -257,6 +260,8 @@ export interface PullRequestEvent {
   readonly number: number;
   /** The PR's head branch: a delivery that beats the opener to storing the number is matched by it. */
   readonly branch?: string;
+  /** What happened (`opened`, `synchronize`, `closed`, …): new commits are evaluated for the pin. */
+  readonly action?: string;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { ServiceConfig } from '../config/botConfig.js';
 import { sinceTag, untilTag } from '../domain/registry.js';
 import type { WorkflowDeps } from './deps.js';
+import { noticeAliasMoved } from './pin.js';
 
 export async function watchAliases(deps: WorkflowDeps): Promise<void> {
   for (const service of deps.config.services) {
@@ -30,6 +31,7 @@ async function watchOne(deps: WorkflowDeps, service: ServiceConfig): Promise<voi
   }
   const version = read.value?.version;
   if (!version) return;
+  await noticeAliasMoved(deps, service, m.alias, version);
   const history = await deps.store.aliasHistory(service.name, m.alias);
   if (history.has(version)) return;
   const now = deps.now();

@@ -28,6 +28,25 @@ describe('/rollback grammar', () => {
     });
   });
 
+  it('reads unpin: the service first when named, the rest the required note', () => {
+    expect(parseCommand('unpin fpo-search 1.26.1 fixes it', one)).toEqual({
+      ok: true,
+      command: { kind: 'unpin', service: 'fpo-search', note: '1.26.1 fixes it' },
+    });
+    expect(parseCommand('unpin ranker ranker is fixed', two)).toEqual({
+      ok: true,
+      command: { kind: 'unpin', service: 'ranker', note: 'ranker is fixed' },
+    });
+    expect(parseCommand('unpin released', one)).toMatchObject({
+      command: { service: 'fpo-search', note: 'released' },
+    });
+    expect(parseCommand('unpin fpo-search', one)).toMatchObject({
+      ok: false,
+      usage: '/rollback unpin [service] <note…>',
+    });
+    expect(parseCommand('unpin it is fixed', two)).toMatchObject({ ok: false });
+  });
+
   it('reads a rollback request with options anywhere and the rest as the note', () => {
     expect(
       parseCommand('to previous reason=performance_degradation --dry-run p99 doubled since 10:00', one),

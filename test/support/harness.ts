@@ -58,6 +58,10 @@ export {
   USERS,
 } from '../../world/reference.js';
 
+/** The GitHub App the bot is with `githubApp: true`: its installation token, slug and id. */
+export const GITHUB_APP = { token: 'ghs_apptoken', slug: 'rollback-bot-app', id: 424242 } as const;
+export const GITHUB_APP_LOGIN = `${GITHUB_APP.slug}[bot]`;
+
 /** GitHub writes are tried 4 times: a test that wants a failure to stick fails the call this often. */
 export const GITHUB_TEST_RETRY = { attempts: 4, baseDelayMs: 2, maxDelayMs: 50 } as const;
 
@@ -94,6 +98,11 @@ export interface HarnessOptions extends ReferenceConfigOptions {
   slackUsers?: readonly SlackUser[];
   /** Starts the MLflow stand-in too (`h.mlflow`; its URL is given to `extraToml`). */
   mlflow?: StartFakeMlflowOptions;
+  /**
+   * The bot is a GitHub App (`GITHUB_APP_ID`): it calls with the world's app installation token, its
+   * login is `GITHUB_APP_LOGIN`, and `model-pin` is a check run (else a commit status).
+   */
+  githubApp?: boolean;
   /** Changes the parsed config before the bot gets it (what validation would refuse, to test a bound behind it). */
   adjustConfig?: (config: BotConfig) => BotConfig;
 }
@@ -193,7 +202,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.slackUsers ? { users: opts.slackUsers } : {}),
     },
     ...(opts.socketMode ? { socketMode: { appToken: APP_TOKEN } } : {}),
-    github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo(opts.configFile) } },
+    github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo(opts.configFile) }, app: GITHUB_APP },
     s3: { bucket: BUCKET, ...(opts.objects ? { objects: opts.objects } : {}) },
     healthchecks: { serve: START_STATE },
     sns: {},
@@ -215,7 +224,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   async function boot(): Promise<{ bot: RollbackBot; store: Store; url: string; adminUrl?: string }> {
     const store = await openStore(databaseUrl, { now: opts.now });
     const octokit = new Octokit({
-      auth: GITHUB_TOKEN,
+      auth: opts.githubApp ? GITHUB_APP.token : GITHUB_TOKEN,
       baseUrl: opts.githubUrl ?? github.url,
       retry: { enabled: false },
       throttle: { enabled: false },
@@ -241,6 +250,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       slackRetries: 0,
       githubMinTimeMs: 0,
       homePublishIntervalMs: 0,
+      ...(opts.githubApp ? { githubApp: true, githubLogin: GITHUB_APP_LOGIN } : {}),
       // The production policy (4 tries), with waits short enough for a test.
       githubRetry: GITHUB_TEST_RETRY,
       // A reconnect waits this long; low enough for tests, high enough that a busy machine's pong is

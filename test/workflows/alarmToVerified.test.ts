@@ -129,6 +129,10 @@ describe('from an alarm to a verified rollback', () => {
       expect.stringMatching(/^:twisted_rightwards_arrows: PR opened: <http[^|]+\|#\d+>/),
       ':white_check_mark: Served on development: `1.25.0-293a4b5` (2 consecutive healthcheck reads), from the PR branch.',
       ':twisted_rightwards_arrows: PR #1 merged by bob. Watching the environments deployed from main.',
+      // Pinned from the merge on (issue 17), while verification runs.
+      expect.stringMatching(
+        /^:pushpin: fpo-search is pinned at `1\.25\.0` by R-.{4} \(PERFORMANCE_DEGRADATION: /,
+      ),
       ':white_check_mark: staging verified: serves `1.25.0-293a4b5`.',
       ':white_check_mark: production verified: serves `1.25.0-293a4b5`.',
       expect.stringMatching(

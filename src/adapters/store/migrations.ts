@@ -227,6 +227,25 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '008_pins': {
+    async up(db: Kysely<unknown>) {
+      // One pin per service: set when a rollback's PR merged (or its alias moved), replaced by a later
+      // rollback, ended (never deleted: the audit reads it) by an approver's unpin.
+      await db.schema
+        .createTable('pins')
+        .addColumn('service', 'text', (c) => c.primaryKey())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('pinned_at', 'text', (c) => c.notNull())
+        .addColumn('pinned_by', 'text')
+        .addColumn('thread_link', 'text')
+        .addColumn('unpinned_at', 'text')
+        .addColumn('unpinned_by', 'text')
+        .addColumn('unpin_note', 'text')
+        .execute();
+    },
+  },
   '011_home_tab': {
     async up(db: Kysely<unknown>) {
       // The Home tab, per person: when they last opened it (republished for those who did within the

@@ -1,11 +1,12 @@
 /** Mapping between requests and their table rows: ISO text for times, JSON for nested values. */
 
 import type { Reason } from '../../domain/command.js';
+import type { Pin } from '../../domain/pin.js';
 import type { Plan } from '../../domain/plan.js';
 import type { Progress } from '../../domain/progress.js';
 import type { AlarmRef, Approval, RequestState, RollbackRequest, Trigger } from '../../domain/request.js';
 import type { RequestPatch } from '../../ports/store.js';
-import type { RequestsTable } from './schema.js';
+import type { PinsTable, RequestsTable } from './schema.js';
 
 export const iso = (d: Date) => d.toISOString();
 const date = (s: string | null) => (s ? new Date(s) : undefined);
@@ -112,3 +113,29 @@ export function fromRow(row: RequestsTable, approvals: readonly Approval[]): Rol
     trigger: row.trigger ? (JSON.parse(row.trigger) as Trigger) : undefined,
   };
 }
+
+export const pinRow = (p: Pin): PinsTable => ({
+  service: p.service,
+  version: p.version,
+  request_id: p.requestId,
+  reason: p.reason,
+  pinned_at: iso(p.pinnedAt),
+  pinned_by: p.pinnedBy ?? null,
+  thread_link: p.threadLink ?? null,
+  unpinned_at: p.unpinnedAt ? iso(p.unpinnedAt) : null,
+  unpinned_by: p.unpinnedBy ?? null,
+  unpin_note: p.unpinNote ?? null,
+});
+
+export const pinFromRow = (row: PinsTable): Pin => ({
+  service: row.service,
+  version: row.version,
+  requestId: row.request_id,
+  reason: row.reason,
+  pinnedAt: new Date(row.pinned_at),
+  pinnedBy: row.pinned_by ?? undefined,
+  threadLink: row.thread_link ?? undefined,
+  unpinnedAt: date(row.unpinned_at),
+  unpinnedBy: row.unpinned_by ?? undefined,
+  unpinNote: row.unpin_note ?? undefined,
+});

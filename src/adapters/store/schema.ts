@@ -137,6 +137,20 @@ export interface AliasHistoryTable {
   request_id: string | null;
 }
 
+/** The service's pin (one row per service; `unpinned_at` set once an approver unpinned it). */
+export interface PinsTable {
+  service: string;
+  version: string;
+  request_id: string;
+  reason: string;
+  pinned_at: string;
+  pinned_by: string | null;
+  thread_link: string | null;
+  unpinned_at: string | null;
+  unpinned_by: string | null;
+  unpin_note: string | null;
+}
+
 /** The Home tab per person (migration 011). */
 export interface HomeViewsTable {
   user_id: string;
@@ -152,6 +166,7 @@ export interface Database {
   events: EventsTable;
   rolled_back_from: RolledBackFromTable;
   alias_history: AliasHistoryTable;
+  pins: PinsTable;
   milestones: MilestonesTable;
   alert_threads: AlertThreadsTable;
   seen_messages: SeenMessagesTable;

@@ -11,7 +11,7 @@ import { createCoordination } from './coordination.js';
 import { changed, holderLapsed, nowMs, num, uniqueConflict } from './dialect.js';
 import { createHomeViews } from './homeViews.js';
 import type { Dialect } from './migrations.js';
-import { fromRow, iso, patchRow, toRow } from './rows.js';
+import { fromRow, iso, patchRow, pinFromRow, pinRow, toRow } from './rows.js';
 import type { Database, RequestsTable } from './schema.js';
 
 export function createStore(
@@ -385,6 +385,47 @@ export function createStore(
           .orderBy('created_at', 'desc')
           .executeTakeFirst(),
       );
+    },
+    async setPin(pin) {
+      const row = pinRow(pin);
+      return db.transaction().execute(async (tx) => {
+        const current = await tx
+          .selectFrom('pins')
+          .selectAll()
+          .where('service', '=', pin.service)
+          .executeTakeFirst();
+        if (current && current.request_id === pin.requestId) return false;
+        if (current) {
+          const result = await tx
+            .updateTable('pins')
+            .set(row)
+            .where('service', '=', pin.service)
+            .where('request_id', '=', current.request_id)
+            .executeTakeFirst();
+          return changed(result);
+        }
+        const inserted = await tx
+          .insertInto('pins')
+          .values(row)
+          .onConflict((oc) => oc.column('service').doNothing())
+          .executeTakeFirst();
+        return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+      });
+    },
+    async getPin(service) {
+      const row = await db.selectFrom('pins').selectAll().where('service', '=', service).executeTakeFirst();
+      return row ? pinFromRow(row) : undefined;
+    },
+    async unpin(service, by, note, at) {
+      const result = await db
+        .updateTable('pins')
+        .set({ unpinned_at: iso(at), unpinned_by: by, unpin_note: note })
+        .where('service', '=', service)
+        .where('unpinned_at', 'is', null)
+        .executeTakeFirst();
+      if (!changed(result)) return undefined;
+      const row = await db.selectFrom('pins').selectAll().where('service', '=', service).executeTakeFirst();
+      return row ? pinFromRow(row) : undefined;
     },
     async close() {
       await db.destroy();

@@ -13,6 +13,7 @@ export function helpMessage(services: readonly string[]): SlackMessage {
     md`${code(USAGE.to)}: request a rollback; ${code('previous')} is the last known good`,
     md`${code(USAGE.history)}: past requests`,
     md`${code(USAGE.cancel)}: withdraw a pending request`,
+    md`${code(USAGE.unpin)}: approvers end the pin a rollback set (the note is required)`,
   ];
   return message(md`How to use /rollback`, [
     header('/rollback'),

@@ -2,6 +2,7 @@
 import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
 import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../ports/notices.js';
+import type { UnpinOutcome } from '../../workflows/pin.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention, usergroup } from './mrkdwn.js';
 
 /** Who can approve, as Slack mentions, for the answer to someone who cannot. */
@@ -131,6 +132,19 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
         md`:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves ${code(n.lastSeen ?? 'unknown')} after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
         true,
       );
+    case 'pinned':
+      return say(
+        md`:pushpin: ${n.service} is pinned at ${code(n.version)} by ${n.id} (${n.reason}), since ${date(new Date(n.since))}, until unpinned (verification still running). While pinned, every open PR of the config repository that sets another version gets a failing ${code('model-pin')} check. An approver unpins with ${code(`/rollback unpin ${n.service} <note>`)}.`,
+      );
+    case 'unpinned':
+      return say(
+        md`:unlock: ${n.service} unpinned by ${mention(n.by)} (${n.note}): it was pinned at ${code(n.version)}. Every open PR's ${code('model-pin')} check turns green.`,
+      );
+    case 'pin_alias_moved':
+      return say(
+        md`:warning: ${code(n.alias)} moved from ${code(n.from)} to ${code(n.to)} while pinned (${n.service} is pinned at ${code(n.from)} by ${n.id}). Move it back, or unpin with ${code(`/rollback unpin ${n.service} <note>`)} if this release is meant.`,
+        true,
+      );
     case 'completed':
       return say(
         md`:tada: Rollback complete: ${n.environment} serves ${n.target}, ${n.minutes} min after the ${n.since}.`,
@@ -200,4 +214,16 @@ export function renderAlertNotice(n: AlertNotice): Mrkdwn {
 export function renderClick(outcome: ClickOutcome): Mrkdwn | undefined {
   if (outcome.kind === 'denied') return md`:warning: ${renderDenial(outcome.denial)}`;
   return outcome.cancelled ? md`:wastebasket: ${outcome.cancelled} cancelled.` : undefined;
+}
+
+/** The private answer to `/rollback unpin`. */
+export function unpinAnswer(outcome: UnpinOutcome): Mrkdwn {
+  switch (outcome.kind) {
+    case 'unpinned':
+      return md`:unlock: ${outcome.pin.service} is unpinned (it was pinned at ${code(outcome.pin.version)} by ${outcome.pin.requestId}). Every open PR's ${code('model-pin')} check turns green; the thread of ${outcome.pin.requestId} says so.`;
+    case 'not_pinned':
+      return md`${outcome.service} is not pinned: nothing to unpin.`;
+    case 'not_approver':
+      return md`:warning: Only approvers of ${outcome.service} can unpin it: ${describeApprovers(outcome.approvers)}. Nothing was changed.`;
+  }
 }

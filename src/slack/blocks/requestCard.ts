@@ -3,6 +3,7 @@
  * Re-rendered in place after every event, so it always shows who did what.
  */
 
+import type { Pin } from '../../domain/pin.js';
 import type { Approvers } from '../../domain/policy.js';
 import {
   allowedActions,
@@ -145,6 +146,8 @@ export function requestButtons(r: RollbackRequest): unknown[] {
 }
 
 export interface CardContext {
+  /** The service's pin, when this request set it. */
+  readonly pin?: Pin;
   readonly approvers: Approvers;
   readonly environments: readonly EnvLine[];
   readonly consecutiveReads: number;
@@ -174,6 +177,16 @@ export function requestCard(r: RollbackRequest, events: readonly StoredEvent[], 
     );
   }
   const progress = progressLines(r, ctx.environments, ctx.consecutiveReads);
+  const pin = ctx.pin;
+  if (pin) {
+    blocks.push(
+      section(
+        pin.unpinnedAt
+          ? md`:unlock: Was pinned at ${code(pin.version)} from ${date(pin.pinnedAt)}; unpinned by ${mention(pin.unpinnedBy ?? '')}${pin.unpinNote ? md` (${pin.unpinNote})` : ''} ${date(pin.unpinnedAt)}.`
+          : md`:pushpin: *Pinned at ${code(pin.version)}* by ${r.id} (${pin.reason}), since ${date(pin.pinnedAt)}, until unpinned.`,
+      ),
+    );
+  }
   if (r.alarm) blocks.push(section(md`:bell: *Alarm:* ${r.alarm.name} (${r.alarm.state}) ${r.alarm.reason}`));
   blocks.push(
     section(stateText(r, approvers)),

@@ -1,5 +1,6 @@
 /** `/rollback status`: what each environment serves against what the base branch configures. */
 
+import { isPinned, PIN_CHECK, type Pin } from '../../domain/pin.js';
 import type { RollbackRequest } from '../../domain/request.js';
 import type { HealthResult } from '../../ports/models.js';
 import { describeHealthError } from '../../words/health.js';
@@ -49,10 +50,31 @@ export function activeRollbacks(
   ];
 }
 
+/**
+ * "Pinned at 1.25.0 by R-7KQ2 (reason), since …, until unpinned", and for an alias service whose alias
+ * moved away from the pin, where it is now.
+ */
+export function pinBlock(pin: Pin | undefined, status: ServiceStatus, alias?: string): Block[] {
+  if (!isPinned(pin)) return [];
+  const service = status.service.name;
+  const lines: Mrkdwn[] = [
+    md`:pushpin: *Pinned at ${code(pin.version)}* by ${pin.requestId} (${pin.reason}), since ${date(pin.pinnedAt)}, until unpinned${
+      pin.threadLink ? md` (${link(pin.threadLink, 'thread')})` : ''
+    }. Open PRs setting another version fail ${code(PIN_CHECK)}; an approver unpins with ${code(`/rollback unpin ${service} <note>`)}.`,
+  ];
+  if (alias && status.configuredVersion && status.configuredVersion !== pin.version) {
+    lines.push(
+      md`:warning: ${code(alias)} moved to ${code(status.configuredVersion)} while pinned at ${code(pin.version)}.`,
+    );
+  }
+  return [section(joinMd(lines, '\n'))];
+}
+
 export function statusMessage(
   status: ServiceStatus,
   active: readonly RollbackRequest[] = [],
   consecutiveReads = 2,
+  pin?: Pin,
 ): SlackMessage {
   const { service } = status;
   const alias = service.action === 'registry_alias' ? service.mlflow?.alias : undefined;
@@ -106,6 +128,7 @@ export function statusMessage(
     ...unavailableBlock(status.unavailable),
     fields(envLines),
     section(configured),
+    ...pinBlock(pin, status, alias),
     ...(drift.text ? [section(drift)] : []),
     ...activeRollbacks(
       active,

@@ -9,13 +9,14 @@ import { type SharedCalls, sharedCalls, takeTurn } from '../../support/sharedCal
 import { capabilitiesOf } from '../../workflows/capabilities.js';
 import { type Actor, cancel } from '../../workflows/decide.js';
 import { gatherEvidence } from '../../workflows/evidence.js';
+import { unpin } from '../../workflows/pin.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from '../../workflows/serviceStatus.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
 import { capabilitiesBlock, helpMessage, usageError } from '../blocks/help.js';
 import { historyMessage } from '../blocks/history.js';
 import { code, md } from '../blocks/mrkdwn.js';
-import { renderClick } from '../blocks/notices.js';
+import { renderClick, unpinAnswer } from '../blocks/notices.js';
 import { statusMessage } from '../blocks/status.js';
 import { versionsMessage } from '../blocks/versions.js';
 import type { SlackDeps } from '../context.js';
@@ -103,14 +104,15 @@ async function run(
       const service = findService(deps.config, cmd.service);
       if (!service) return;
       const reply = await replies.get(`status\u0000${service.name}`, async () => {
-        const [status, rollingBack] = await Promise.all([
+        const [status, rollingBack, pin] = await Promise.all([
           getServiceStatus(deps.status, service),
           deps.workflows.store.inStates(ACTIVE_STATES),
+          deps.workflows.store.getPin(service.name),
         ]);
         const active = rollingBack.filter((r) => r.service === service.name);
         return {
           response_type: 'in_channel',
-          ...statusMessage(status, active, deps.config.tracking.consecutiveReads),
+          ...statusMessage(status, active, deps.config.tracking.consecutiveReads, pin),
         };
       });
       // Every caller of a shared answer resumes at once: answer them one per turn of the loop.
@@ -170,6 +172,13 @@ async function run(
         response_type: 'ephemeral',
         text: (renderClick(outcome) ?? md`:wastebasket: ${cmd.requestId} cancelled.`).text,
       });
+      return;
+    }
+    case 'unpin': {
+      const service = findService(deps.config, cmd.service);
+      if (!service) return;
+      const outcome = await unpin(deps.workflows, service, at.user, cmd.note);
+      await respond({ response_type: 'ephemeral', text: unpinAnswer(outcome).text });
       return;
     }
     case 'modal': {
