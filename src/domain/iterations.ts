@@ -63,6 +63,9 @@ export interface Catalog {
   };
 }
 
+/** The marker the bot writes into an iteration it rolled back from (`mark_rolled_back`). */
+export const DEFAULT_ROLLED_BACK_OBJECT = 'rolled_back';
+
 export const DEFAULT_ITERATION_PATTERN = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$';
 
 export interface IterationNaming {
