@@ -44,17 +44,15 @@ export async function startFakeHealthchecks(
     Array<{ method: string; headers: Record<string, string>; body: string }>
   >();
 
-  const server = await startHttpServer(async (req, res) => {
+  const server = await startHttpServer(async (req, res, body) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const routed = routes.get(path);
     if (routed) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
       );
       const list = receivedBy.get(path) ?? [];
-      list.push({ method: req.method ?? '', headers, body: Buffer.concat(chunks).toString('utf8') });
+      list.push({ method: req.method ?? '', headers, body: body.toString('utf8') });
       receivedBy.set(path, list);
     }
     const match = /^\/([^/]+)\/healthcheck\/?$/.exec(path);
