@@ -33,6 +33,11 @@ export interface ModelBucket {
     maxBytes: number,
     access?: BucketAccess,
   ): Promise<string | undefined>;
+  /**
+   * Writes a small object (the rolled-back marker), time-bounded; a refusal names the permission
+   * (s3:PutObject). The listing cache is dropped, so the next catalog sees it.
+   */
+  put(bucket: string, key: string, body: string, access?: BucketAccess): Promise<void>;
   /** Drops cached listings, e.g. before a plan is re-checked. */
   invalidate(): void;
 }

@@ -117,6 +117,20 @@ export type Notice =
       readonly golden?: readonly GoldenOutcome[];
       readonly target?: string;
     }
+  /** The iteration rolled back from carries the marker in the bucket now (`mark_rolled_back`). */
+  | {
+      readonly kind: 'rolled_back_marked';
+      readonly iteration: string;
+      readonly bucket: string;
+      readonly key: string;
+    }
+  | {
+      readonly kind: 'rolled_back_mark_failed';
+      readonly iteration: string;
+      readonly bucket: string;
+      readonly key: string;
+      readonly error: string;
+    }
   | {
       readonly kind: 'completed';
       readonly environment: string;

@@ -23,6 +23,7 @@ import { ServiceBusyError } from '../ports/store.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
+import { markRolledBack } from './markRolledBack.js';
 import { postOnce } from './milestones.js';
 import { adoptPr, branchOf } from './openPullRequest.js';
 
@@ -39,12 +40,15 @@ export async function onMerged(
 ): Promise<void> {
   const progress: Progress = { envs: r.progress?.envs ?? {}, mergedAt: at.toISOString(), mergedBy: by };
   try {
-    await move(deps, r, 'merged', {
+    const moved = await move(deps, r, 'merged', {
       patch: { progress, prClosedAt: null },
       actor: by,
       detail: { pr: r.pr?.number },
       notice: { kind: 'merged', number: r.pr?.number, by },
     });
+    // The change landed: the iteration rolled back from is marked where everyone sees it (once).
+    const fresh = moved ? await deps.store.getRequest(r.id) : undefined;
+    if (fresh) await markRolledBack(deps, fresh);
   } catch (err) {
     if (!(err instanceof ServiceBusyError)) throw err;
     await ignoredWhileBusy(deps, r, 'merged', err, by);
@@ -134,6 +138,8 @@ export async function verifyOnce(
   const service = findService(deps.config, request.service);
   const target = request.plan.targetIteration;
   if (!service || !target || (request.state !== 'pr_open' && request.state !== 'merged')) return;
+  // A merge noticed by a replica that died before marking: the claim lets exactly one round do it.
+  if (request.state === 'merged' && service.markRolledBack) await markRolledBack(deps, request);
   const now = deps.now();
   const envs: Record<string, EnvProgress> = { ...(request.progress?.envs ?? {}) };
   const events: Array<{ env: EnvironmentConfig; outcome: 'verified' | 'failed'; state: EnvProgress }> = [];

@@ -142,6 +142,14 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
           : md`:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves ${code(n.lastSeen ?? 'unknown')} after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
         true,
       );
+    case 'rolled_back_marked':
+      return say(
+        md`:rewind: Marked ${code(n.iteration)} as rolled back from in the bucket: ${code(`s3://${n.bucket}/${n.key}`)}.`,
+      );
+    case 'rolled_back_mark_failed':
+      return say(
+        md`:warning: ${code(n.iteration)} could not be marked as rolled back from in the bucket (${code(`s3://${n.bucket}/${n.key}`)}): ${n.error}. The rollback goes on; the bot's database still skips it as a target, but readers of the bucket do not see the mark.`,
+      );
     case 'completed':
       return say(
         md`:tada: Rollback complete: ${n.environment} serves ${n.target}, ${n.minutes} min after the ${n.since}.`,
