@@ -14,6 +14,7 @@ import type { Octokit } from 'octokit';
 import { createConfigRepo } from './adapters/configRepo.js';
 import { instrumentOctokit } from './adapters/github.js';
 import type { RetryPolicy } from './adapters/githubRetry.js';
+import { createGoldenRequests } from './adapters/golden.js';
 import { createHealthchecks } from './adapters/healthcheck.js';
 import { type BotMetrics, createMetrics } from './adapters/metrics.js';
 import { createMlflowRegistries } from './adapters/mlflowRegistries.js';
@@ -144,6 +145,11 @@ export function createBot(options: BotOptions): RollbackBot {
       observe: metrics.observeCall,
     }),
     healthchecks: createHealthchecks({
+      timeoutMs: config.healthcheckTimeoutMs,
+      fetch: options.fetch,
+      observe: metrics.observeCall,
+    }),
+    golden: createGoldenRequests({
       timeoutMs: config.healthcheckTimeoutMs,
       fetch: options.fetch,
       observe: metrics.observeCall,

@@ -1,6 +1,8 @@
 /**
  * Healthcheck endpoints of the deployed service, one per environment: `GET /<env>/healthcheck`.
  * Each environment's behaviour can be changed mid-test (a deploy finishing, an outage, a slow reply).
+ * Other paths (a model's `/predict`, for golden checks) answer what `route` says, to any method, and
+ * keep what they were sent.
  */
 import { sendJson, startHttpServer } from './http.js';
 
@@ -23,6 +25,10 @@ export interface FakeHealthchecks {
   /** Shorthand for a healthy service serving `modelVersion` (an iteration, e.g. `1.25.3-3a4b5c6`). */
   serve(env: string, modelVersion: string, gitSha?: string): void;
   hits(env: string): number;
+  /** Answers `path` (e.g. `/production/predict`) with `behaviour`, whatever the method. */
+  route(path: string, behaviour: Behaviour): void;
+  /** What `path` was sent, in order. */
+  received(path: string): ReadonlyArray<{ method: string; headers: Record<string, string>; body: string }>;
   close(): Promise<void>;
 }
 
@@ -32,13 +38,28 @@ export async function startFakeHealthchecks(
   const behaviours = new Map(Object.entries(initial));
   const hitCounts = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
+  const routes = new Map<string, Behaviour>();
+  const receivedBy = new Map<
+    string,
+    Array<{ method: string; headers: Record<string, string>; body: string }>
+  >();
 
-  const server = await startHttpServer(async (req, res) => {
-    const match = /^\/([^/]+)\/healthcheck\/?$/.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const server = await startHttpServer(async (req, res, body) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const routed = routes.get(path);
+    if (routed) {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+      );
+      const list = receivedBy.get(path) ?? [];
+      list.push({ method: req.method ?? '', headers, body: body.toString('utf8') });
+      receivedBy.set(path, list);
+    }
+    const match = /^\/([^/]+)\/healthcheck\/?$/.exec(path);
     const env = match?.[1] ? decodeURIComponent(match[1]) : undefined;
     if (env !== undefined) hitCounts.set(env, (hitCounts.get(env) ?? 0) + 1);
-    const behaviour = env === undefined ? undefined : behaviours.get(env);
-    if (req.method !== 'GET' || behaviour === undefined) {
+    const behaviour = routed ?? (env === undefined ? undefined : behaviours.get(env));
+    if ((req.method !== 'GET' && !routed) || behaviour === undefined) {
       sendJson(res, 404, { error: 'not found' });
       return;
     }
@@ -84,6 +105,10 @@ export async function startFakeHealthchecks(
       behaviours.set(env, { body: { git_sha1: gitSha, model_version: modelVersion, healthy: true } });
     },
     hits: (env) => hitCounts.get(env) ?? 0,
+    route: (path, behaviour) => {
+      routes.set(path, behaviour);
+    },
+    received: (path) => receivedBy.get(path) ?? [],
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

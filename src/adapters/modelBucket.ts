@@ -12,7 +12,13 @@
  * AssumeRole with the bot's own identity); the client keeps them and assumes the role again five
  * minutes before they expire. Credentials are never written anywhere.
  */
-import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { BucketObject } from '../domain/iterations.js';
 import type { BucketAccess, ModelBucket } from '../ports/models.js';
@@ -229,6 +235,26 @@ export function createModelBucket(
     return got.Body.transformToString('utf8');
   }
 
+  async function putFile(bucket: string, key: string, body: string, access?: BucketAccess): Promise<void> {
+    const client = clientFor(access);
+    await timed('s3', timeoutMs, observe, (abortSignal) =>
+      client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
+        { abortSignal },
+      ),
+    ).catch((err: unknown) => {
+      const code = (err as { name?: string }).name;
+      if (code === 'AccessDenied' || code === 'Forbidden') {
+        const who = access?.roleArn ? `the role ${access.roleArn} needs` : 'the credentials need';
+        throw new BucketError(`access denied to ${bucket}/${key}: ${who} s3:PutObject on it (${code})`, {
+          cause: err,
+        });
+      }
+      throw new BucketError(explain(err, bucket, timeoutMs, access), { cause: err });
+    });
+    listings.clear();
+  }
+
   return {
     // A listing is kept per access too: a service whose role is refused must not read another's.
     list: (bucket, prefix, access) =>
@@ -239,6 +265,7 @@ export function createModelBucket(
       files.get(`${bucket}\u0000${key}\u0000${accessKey(access)}`, () =>
         readFile(bucket, key, maxBytes, access),
       ),
+    put: putFile,
     invalidate: () => listings.clear(),
   };
 }

@@ -64,7 +64,13 @@ export interface BotConfig {
   readonly requestsPerPerson: { readonly count: number; readonly windowMinutes: number };
 }
 
-export async function loadBotConfig(file: string): Promise<BotConfig> {
+/** What `$VAR` references in the config (golden check headers) are read from. */
+export type ConfigEnvironment = Readonly<Record<string, string | undefined>>;
+
+export async function loadBotConfig(
+  file: string,
+  environment: ConfigEnvironment = process.env,
+): Promise<BotConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -73,10 +79,14 @@ export async function loadBotConfig(file: string): Promise<BotConfig> {
       `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); set ROLLBACK_BOT_CONFIG or copy rollback-bot.example.toml to ./rollback-bot.toml`,
     ]);
   }
-  return parseBotConfig(text, file);
+  return parseBotConfig(text, file, environment);
 }
 
-export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotConfig {
+export function parseBotConfig(
+  text: string,
+  file = 'rollback-bot.toml',
+  environment: ConfigEnvironment = process.env,
+): BotConfig {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text);
@@ -159,7 +169,7 @@ export function parseBotConfig(text: string, file = 'rollback-bot.toml'): BotCon
     ? root
         .table('services')
         .entries()
-        .map(([name, r]) => readService(name, r))
+        .map(([name, r]) => readService(name, r, environment))
     : [];
   if (root.has('services') && services.length === 0)
     root.problem('services', 'expected at least one service');

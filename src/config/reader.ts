@@ -47,6 +47,11 @@ export class Reader {
     return this.data[name];
   }
 
+  /** The raw value under `name` (read: never "unknown key"), for shapes the typed readers do not cover. */
+  value(name: string): unknown {
+    return this.raw(name);
+  }
+
   has(name: string): boolean {
     return this.data[name] !== undefined;
   }

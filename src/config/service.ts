@@ -2,9 +2,15 @@
  * One `[services.<name>]` table: where its models are, what a rollback changes, its environments,
  * approvers and alarms, validated into a ServiceConfig (the bot's file as a whole: botConfig.ts).
  */
-import { DEFAULT_ITERATION_PATTERN, type IterationNaming } from '../domain/iterations.js';
+import type { GoldenCheck } from '../domain/golden.js';
+import {
+  DEFAULT_ITERATION_PATTERN,
+  DEFAULT_ROLLED_BACK_OBJECT,
+  type IterationNaming,
+} from '../domain/iterations.js';
 import { REGISTRY_VERSION_PATTERN } from '../domain/registry.js';
 import { type AuthorityConfig, readAuthority } from './authority.js';
+import { readGoldenChecks } from './golden.js';
 import { type ModelSourceConfig, readModelSource } from './modelSource.js';
 import type { Reader } from './reader.js';
 import { backtrackingRisk } from './regexSafety.js';
@@ -17,6 +23,8 @@ export interface EnvironmentConfig {
   readonly deployPhase: DeployPhase;
   /** The service's healthcheck_field, on each environment for the healthcheck reader. */
   readonly field: string;
+  /** Run once the healthchecks serve the target K times; "verified" needs them all to pass. */
+  readonly golden?: readonly GoldenCheck[];
 }
 
 export type { MlflowConfig, ModelSourceKind, RollbackAction } from './modelSource.js';
@@ -35,6 +43,13 @@ export interface ServiceConfig extends ModelSourceConfig, AuthorityConfig {
   readonly awsRegion?: string;
   /** S3 only: a role assumed (STS AssumeRole) to list the bucket, e.g. in a shared ML account. */
   readonly awsRoleArn?: string;
+  /**
+   * S3 only: when the rollback lands, write `rolledBackObject` into the iteration rolled back from (who,
+   * why, when), so every reader of the bucket, and the bot with a new database, sees it.
+   */
+  readonly markRolledBack?: boolean;
+  /** The marker's file name in an iteration directory (read whether or not this service writes it). */
+  readonly rolledBackObject?: string;
   readonly naming: IterationNaming;
   readonly iterationPattern: string;
   /** config_pr only (empty for registry_alias, which has no config file). */
@@ -82,7 +97,11 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** An IAM role's ARN in any partition (aws, aws-cn, aws-us-gov), with an optional path. */
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
-export function readService(name: string, r: Reader): ServiceConfig {
+export function readService(
+  name: string,
+  r: Reader,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): ServiceConfig {
   if (!SERVICE_NAME.test(name)) {
     r.problem(
       '',
@@ -98,7 +117,16 @@ export function readService(name: string, r: Reader): ServiceConfig {
   const s3 = source === 's3';
   if (!s3) {
     onlyFor(
-      ['bucket', 'prefix', 'iteration_pattern', 'metrics_file', 'aws_region', 'aws_role_arn'],
+      [
+        'bucket',
+        'prefix',
+        'iteration_pattern',
+        'metrics_file',
+        'aws_region',
+        'aws_role_arn',
+        'mark_rolled_back',
+        'rolled_back_object',
+      ],
       'source = "s3" (a registry has no bucket)',
     );
   }
@@ -120,6 +148,14 @@ export function readService(name: string, r: Reader): ServiceConfig {
       })
     : undefined;
   if (prefix !== '' && !prefix.endsWith('/')) r.problem('prefix', 'expected a key prefix ending in "/"');
+  const markRolledBack = s3 ? r.boolean('mark_rolled_back', false) : false;
+  const rolledBackObject = s3
+    ? r.string('rolled_back_object', {
+        default: DEFAULT_ROLLED_BACK_OBJECT,
+        pattern: /^[A-Za-z0-9._-]{1,100}$/,
+        hint: 'a file name inside each iteration directory, e.g. "rolled_back"',
+      })
+    : DEFAULT_ROLLED_BACK_OBJECT;
 
   const iterationPattern = s3
     ? r.string('iteration_pattern', { default: DEFAULT_ITERATION_PATTERN })
@@ -175,8 +211,9 @@ export function readService(name: string, r: Reader): ServiceConfig {
     }
     // Every environment of an alias service serves the alias: all are watched from the move on.
     const deployPhase = byPr ? e.oneOf('deploy_phase', ['pull_request', 'merge'] as const) : 'merge';
+    const golden = readGoldenChecks(e, healthcheckUrl, environment);
     e.rejectUnknown();
-    return { name, healthcheckUrl, deployPhase, field: healthcheckField } satisfies EnvironmentConfig;
+    return { name, healthcheckUrl, deployPhase, field: healthcheckField, golden } satisfies EnvironmentConfig;
   });
   const names = environments.map((e) => e.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
@@ -232,6 +269,8 @@ export function readService(name: string, r: Reader): ServiceConfig {
     prefix,
     awsRegion,
     awsRoleArn,
+    markRolledBack,
+    rolledBackObject,
     naming: { pattern },
     iterationPattern,
     repo: { owner, name: repoName },

@@ -2,10 +2,12 @@
  * Turns a flat bucket listing into model iterations.
  *
  * Layout: `<prefix><iteration>/<file>` where the iteration name follows the service's naming pattern
- * (default `<semver>-<7 hex sha>`). Inside: `model.zip`, the validation markers `passed`/`failed`, and one
- * empty marker per environment the iteration was first deployed to.
+ * (default `<semver>-<7 hex sha>`). Inside: `model.zip`, the validation markers `passed`/`failed`, one
+ * empty marker per environment the iteration was first deployed to, and `rolled_back` (the service's
+ * rolled_back_object) once the bot rolled back from it.
  */
 import { type PrefixIndex, prefixIndexSteps, runSteps } from './prefixIndex.js';
+import type { RolledBackMark } from './rolledBack.js';
 import { sortNewestFirst } from './semver.js';
 
 export interface BucketObject {
@@ -26,6 +28,8 @@ export interface Iteration {
   readonly validatedAt?: Date;
   /** Environment name → when its marker appeared (first deploy there). */
   readonly reached: Readonly<Record<string, Date>>;
+  /** Set when the iteration carries the mark of a rollback from it (never last known good again). */
+  readonly rolledBack?: RolledBackMark;
 }
 
 /** A `model.zip` as CI sees it: any directory, matching the naming pattern or not. */
@@ -63,6 +67,9 @@ export interface Catalog {
   };
 }
 
+/** The marker the bot writes into an iteration it rolled back from (`mark_rolled_back`). */
+export const DEFAULT_ROLLED_BACK_OBJECT = 'rolled_back';
+
 export const DEFAULT_ITERATION_PATTERN = '^(?<version>\\d+\\.\\d+\\.\\d+)-(?<sha>[0-9a-f]{7})$';
 
 export interface IterationNaming {
@@ -97,6 +104,7 @@ interface Draft {
   model: { lastModified: Date; size: number } | undefined;
   passed: Date | undefined;
   failed: Date | undefined;
+  rolledBack: Date | undefined;
   reached: Record<string, Date>;
 }
 
@@ -104,6 +112,8 @@ export interface CatalogOptions {
   readonly prefix: string;
   readonly naming: IterationNaming;
   readonly environments: readonly string[];
+  /** The rolled-back marker's file name (default `rolled_back`). */
+  readonly rolledBackObject?: string;
   readonly listedAt?: Date;
 }
 
@@ -129,6 +139,7 @@ export function catalogBuilder(options: CatalogOptions): {
   const drafts = new Map<string, Draft | null>();
   const models: ModelObject[] = [];
   const envs = new Set(options.environments);
+  const rolledBackObject = options.rolledBackObject ?? DEFAULT_ROLLED_BACK_OBJECT;
   // S3 lists keys in order, so one directory's files come one after another: the last directory's key
   // prefix (`<prefix><directory>/`) finds its draft without another lookup.
   let last: { keyPrefix: string; directory: string; draft: Draft | null } | undefined;
@@ -153,6 +164,7 @@ export function catalogBuilder(options: CatalogOptions): {
                 model: undefined,
                 passed: undefined,
                 failed: undefined,
+                rolledBack: undefined,
                 reached: {},
               }
             : null;
@@ -169,6 +181,7 @@ export function catalogBuilder(options: CatalogOptions): {
       if (file === 'model.zip') draft.model = { lastModified: object.lastModified, size: object.size };
       else if (file === 'passed') draft.passed = object.lastModified;
       else if (file === 'failed') draft.failed = object.lastModified;
+      else if (file === rolledBackObject) draft.rolledBack = object.lastModified;
       else if (envs.has(file)) draft.reached[file] = object.lastModified;
     }
   };
@@ -185,6 +198,7 @@ export function catalogBuilder(options: CatalogOptions): {
         ...validationOf(draft),
         model: draft.model,
         reached: draft.reached,
+        ...(draft.rolledBack ? { rolledBack: { at: draft.rolledBack } } : {}),
       };
       iterations.set(name, iteration);
       const own = byVersion.get(iteration.version);
@@ -220,6 +234,11 @@ function validationOf(draft: Draft): { validation: Validation; validatedAt?: Dat
   }
   if (draft.failed) return { validation: 'failed', validatedAt: draft.failed };
   return { validation: 'unvalidated' };
+}
+
+/** The iteration of `version` marked rolled back from, if any (a version is skipped whole, as in the database). */
+export function rolledBackIteration(catalog: Catalog, version: string): Iteration | undefined {
+  return catalog.iterationsByVersion.get(version)?.find((i) => i.rolledBack);
 }
 
 /** Iterations of one version, newest model first. */

@@ -3,7 +3,8 @@
  * the versions table. Pure: callers pass what the healthchecks, the repo and the bucket said.
  */
 import type { Catalog, Iteration, IterationNaming } from './iterations.js';
-import { parseIterationName } from './iterations.js';
+import { parseIterationName, rolledBackIteration } from './iterations.js';
+import type { RolledBackMark } from './rolledBack.js';
 import { type Assessment, assessVersion, type TargetRules } from './targets.js';
 
 export interface Served {
@@ -84,6 +85,8 @@ export interface VersionRow {
   readonly iterationCount: number;
   readonly servedBy: readonly string[];
   readonly configured: boolean;
+  /** The mark of a rollback from this version (its iteration's marker, or its registry tags). */
+  readonly rolledBack?: RolledBackMark;
 }
 
 /**
@@ -129,6 +132,7 @@ export function versionRowOf(
       iterationCount: catalog.iterationsByVersion.get(version)?.length ?? 0,
       servedBy: servedBy.get(version) ?? [],
       configured: configuredVersion === version,
+      rolledBack: rolledBackIteration(catalog, version)?.rolledBack,
     };
   };
 }

@@ -1,8 +1,11 @@
 /**
  * Deploy verification: an environment counts as verified when its healthcheck reports the target
- * iteration on K consecutive reads, and as failed when that has not happened within the timeout.
- * Pure: one read in, the new progress and what it means out.
+ * iteration on K consecutive reads and its golden checks (if any) then pass, and as failed when that has
+ * not happened within the timeout or a golden check fails. Pure: one read in, the new progress and what
+ * it means out.
  */
+import type { GoldenOutcome } from './golden.js';
+
 export interface EnvProgress {
   /** When watching began: PR opened (pull_request phase) or merged (merge phase). */
   readonly since: string;
@@ -10,6 +13,8 @@ export interface EnvProgress {
   readonly lastSeen?: string;
   readonly verifiedAt?: string;
   readonly failedAt?: string;
+  /** The golden checks' results, run once after the K reads (failing ones fail the environment). */
+  readonly golden?: readonly GoldenOutcome[];
 }
 
 export interface Progress {
@@ -43,6 +48,25 @@ export function observe(
   }
   return { env: next, outcome: 'waiting' };
 }
+
+/**
+ * An environment whose healthchecks just served the target K times, with its golden checks' results:
+ * verified when every check passed, failed (with the results, for the expected-against-actual message)
+ * when one did not.
+ */
+export function withGolden(
+  env: EnvProgress,
+  golden: readonly GoldenOutcome[],
+  now: Date,
+): { readonly env: EnvProgress; readonly outcome: 'verified' | 'failed' } {
+  if (golden.every((g) => g.ok)) return { env: { ...env, golden }, outcome: 'verified' };
+  const { verifiedAt: _unverified, ...rest } = env;
+  return { env: { ...rest, golden, failedAt: now.toISOString() }, outcome: 'failed' };
+}
+
+/** The golden checks that failed in an environment's progress (none when they passed or never ran). */
+export const failedGolden = (env: EnvProgress | undefined): GoldenOutcome[] =>
+  (env?.golden ?? []).filter((g) => !g.ok);
 
 export function minutesBetween(from: Date, to: Date): number {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000));

@@ -7,6 +7,7 @@
  */
 import type { Catalog, Iteration, ModelObject } from './iterations.js';
 import { prefixIndexSteps, runSteps } from './prefixIndex.js';
+import type { RolledBackMark } from './rolledBack.js';
 import { sortNewestFirst } from './semver.js';
 
 /** One model version as the registry describes it (MLflow's ModelVersion, the fields the bot reads). */
@@ -86,6 +87,7 @@ export function registryCatalog(
       model: { lastModified: v.createdAt, size: 0 },
       validation: tag === undefined ? 'unvalidated' : tag === value ? 'passed' : 'failed',
       reached: at ? { [options.alias]: at } : {},
+      ...(v.tags[ROLLED_BACK_TAG] !== undefined ? { rolledBack: markOf(v, options.alias) } : {}),
     };
     iterations.set(v.version, iteration);
     byVersion.set(v.version, [iteration]);
@@ -100,6 +102,19 @@ export function registryCatalog(
     iterationsByVersion: byVersion,
     modelIndex: NO_PREFIX_INDEX,
     registry: { alias: options.alias, runIds },
+  };
+}
+
+/** The rolled-back mark of a version, from the tags the bot wrote on it (moveAlias.ts). */
+function markOf(v: RegistryVersion, alias: string): RolledBackMark {
+  const until = v.tags[untilTag(alias)];
+  const at = until && !Number.isNaN(Date.parse(until)) ? new Date(until) : undefined;
+  const request = v.tags[ROLLED_BACK_TAG];
+  return {
+    at,
+    request: request && /^R-[0-9A-Z]{4,8}$/.test(request) ? request : undefined,
+    reason: v.tags[`${ROLLED_BACK_TAG}.reason`]?.slice(0, 300),
+    by: v.tags[`${ROLLED_BACK_TAG}.by`]?.slice(0, 300),
   };
 }
 

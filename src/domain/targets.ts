@@ -4,7 +4,7 @@
  * CI resolves `version = "X"` by listing keys under the plain string prefix `X` and taking the newest
  * model.zip. The bot must use exactly that rule, including its trap: `1.1.1` also matches `1.1.10-…`.
  */
-import type { Catalog, Iteration, ModelObject } from './iterations.js';
+import { type Catalog, type Iteration, type ModelObject, rolledBackIteration } from './iterations.js';
 import { newestUnderPrefix } from './prefixIndex.js';
 import { compareVersions } from './semver.js';
 
@@ -142,7 +142,8 @@ export function lastKnownGood(
       : firstPassing(versions.length, (i) => compareVersions(versions[i] as string, live) < 0);
   for (let i = older; i < versions.length; i++) {
     const version = versions[i] as string;
-    if (excluded.has(version)) continue;
+    // The database's record, or the mark the rollback left on the iteration (a new database still sees it).
+    if (excluded.has(version) || rolledBackIteration(catalog, version)) continue;
     const assessment = assessVersion(catalog, version, rules);
     if (!assessment.safe || !assessment.iteration || excluded.has(assessment.iteration.name)) continue;
     return assessment;

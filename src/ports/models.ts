@@ -2,6 +2,7 @@
  * Where models are and what serves them: the bucket of trained iterations, and each environment's
  * healthcheck. Implemented on S3 and fetch in adapters/.
  */
+import type { GoldenAnswer, GoldenCheck } from '../domain/golden.js';
 import type { BucketObject } from '../domain/iterations.js';
 import type { ConfigRepo } from './github.js';
 import type { ModelRegistries } from './registry.js';
@@ -32,6 +33,11 @@ export interface ModelBucket {
     maxBytes: number,
     access?: BucketAccess,
   ): Promise<string | undefined>;
+  /**
+   * Writes a small object (the rolled-back marker), time-bounded; a refusal names the permission
+   * (s3:PutObject). The listing cache is dropped, so the next catalog sees it.
+   */
+  put(bucket: string, key: string, body: string, access?: BucketAccess): Promise<void>;
   /** Drops cached listings, e.g. before a plan is re-checked. */
   invalidate(): void;
 }
@@ -68,9 +74,16 @@ export interface Healthchecks {
   readAll(envs: readonly HealthcheckTarget[]): Promise<HealthResult[]>;
 }
 
+/** Sends an environment's golden requests (time-bounded like the healthchecks). */
+export interface GoldenRequests {
+  send(check: GoldenCheck): Promise<GoldenAnswer>;
+}
+
 export interface StatusDeps {
   readonly bucket: ModelBucket;
   readonly healthchecks: Healthchecks;
+  /** Golden checks; without it an environment's golden checks are reported as not run (failed). */
+  readonly golden?: GoldenRequests;
   readonly configRepo: ConfigRepo;
   /** Iterations and versions the bot has rolled back from (never again "last known good"). */
   readonly rolledBackFrom?: (service: string) => Promise<ReadonlySet<string>>;

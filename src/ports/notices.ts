@@ -2,6 +2,7 @@
  * What workflows tell people, as data. The Slack layer owns the words and the markup
  * (slack/blocks/notices.ts); workflows only say what happened.
  */
+import type { GoldenOutcome } from '../domain/golden.js';
 import type { Approvers } from '../domain/policy.js';
 import type { RequestState } from '../domain/request.js';
 
@@ -87,6 +88,17 @@ export type Notice =
       readonly target: string;
       readonly fromPullRequest: boolean;
       readonly reads: number;
+      /** How many golden checks passed after the reads (none configured: undefined). */
+      readonly goldenPassed?: number;
+    }
+  /** The healthchecks serve the target, but a golden check's answer is not what it must be. */
+  | {
+      readonly kind: 'golden_failed';
+      readonly environment: string;
+      readonly target: string;
+      /** The failing checks, each with expected against actual. */
+      readonly failed: readonly GoldenOutcome[];
+      readonly total: number;
     }
   | {
       readonly kind: 'env_failed';
@@ -101,6 +113,23 @@ export type Notice =
       readonly environment: string;
       readonly lastSeen?: string;
       readonly minutes: number;
+      /** Set when the environment served the target but its golden checks failed (these). */
+      readonly golden?: readonly GoldenOutcome[];
+      readonly target?: string;
+    }
+  /** The iteration rolled back from carries the marker in the bucket now (`mark_rolled_back`). */
+  | {
+      readonly kind: 'rolled_back_marked';
+      readonly iteration: string;
+      readonly bucket: string;
+      readonly key: string;
+    }
+  | {
+      readonly kind: 'rolled_back_mark_failed';
+      readonly iteration: string;
+      readonly bucket: string;
+      readonly key: string;
+      readonly error: string;
     }
   /** The service is pinned at the rollback's target (the PR merged, or the alias moved). */
   | {

@@ -51,6 +51,8 @@ export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[
   // A registry's versions reach production by being the alias's; a bucket's by environment markers.
   const envs = m ? [m.alias] : status.service.environments.map((e) => e.name);
   const shown = rows.slice(0, count);
+  // The column only when a shown version carries the mark of a rollback from it.
+  const marks = shown.some((r) => r.rolledBack);
   const body = shown.map((r) => {
     const it = r.deploys;
     const where = [...r.servedBy.map((e) => `serves ${e}`), ...(r.configured ? ['configured'] : [])].join(
@@ -64,12 +66,28 @@ export function renderVersions(status: ServiceStatus, rows: readonly VersionRow[
       it ? envs.filter((e) => it.reached[e]).join(',') || '-' : '-',
       where || '-',
       r.assessment.safe ? 'safe' : `no: ${r.assessment.reasons.map(describeReason).join('; ')}`,
+      ...(marks
+        ? [
+            r.rolledBack
+              ? `rolled back from${r.rolledBack.request ? ` by ${r.rolledBack.request}` : ''}`
+              : '-',
+          ]
+        : []),
     ];
   });
   const lines = [
     `${status.service.name} versions (${shown.length} of ${Math.max(rows.length, versionCount(status))}, newest first)`,
     table([
-      ['VERSION', m ? 'SERVED AS' : 'CI DEPLOYS', 'DATE', 'VALIDATION', 'REACHED', 'NOW', 'TARGET'],
+      [
+        'VERSION',
+        m ? 'SERVED AS' : 'CI DEPLOYS',
+        'DATE',
+        'VALIDATION',
+        'REACHED',
+        'NOW',
+        'TARGET',
+        ...(marks ? ['ROLLED BACK'] : []),
+      ],
       ...body,
     ]),
     ...unavailable(status),

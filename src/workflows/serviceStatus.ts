@@ -14,6 +14,7 @@ import {
   versionRowOf,
   versionRows,
 } from '../domain/overview.js';
+import { MAX_MARKER_BYTES, parseRolledBackObject, type RolledBackMark } from '../domain/rolledBack.js';
 import { type Assessment, lastKnownGood, resolveLikeCi, type TargetRules } from '../domain/targets.js';
 import type { ConfiguredState } from '../ports/github.js';
 import type { HealthResult, StatusDeps } from '../ports/models.js';
@@ -39,6 +40,8 @@ export interface ServiceStatus {
   readonly rules: TargetRules;
   /** One line per source that could not be read, naming it. */
   readonly unavailable: readonly string[];
+  /** S3: what the rolled-back markers say (who, which request), by iteration; read for the newest few. */
+  readonly rolledBackMarks?: ReadonlyMap<string, RolledBackMark>;
 }
 
 const settle = async <T>(p: Promise<T>): Promise<Sourced<T>> => {
@@ -93,6 +96,7 @@ async function buildInSlices(objects: readonly BucketObject[], service: ServiceC
     prefix: service.prefix,
     naming: service.naming,
     environments: service.environments.map((e) => e.name),
+    rolledBackObject: service.rolledBackObject,
   });
   for (let i = 0; i < objects.length; i += CATALOG_SLICE) {
     builder.add(objects.slice(i, i + CATALOG_SLICE));
@@ -136,6 +140,41 @@ function sourceName(service: ServiceConfig, which: 'configured' | 'catalog'): st
     : `GitHub (${service.repo.owner}/${service.repo.name})`;
 }
 
+/** Markers read at most per status (the newest marked versions: what `versions` shows). */
+const MAX_MARKERS_READ = 20;
+
+/**
+ * What the newest rolled-back markers of a bucket say (the listing only tells that one exists). Each is
+ * read once and kept by the bucket adapter; one that cannot be read still marks its iteration, without
+ * the request's name.
+ */
+async function readMarks(
+  deps: StatusDeps,
+  service: ServiceConfig,
+  catalog: Catalog,
+): Promise<ReadonlyMap<string, RolledBackMark>> {
+  const marked = catalog.versions
+    .flatMap((v) => catalog.iterationsByVersion.get(v) ?? [])
+    .filter((i) => i.rolledBack)
+    .slice(0, MAX_MARKERS_READ);
+  if (marked.length === 0) return new Map();
+  const object = service.rolledBackObject ?? 'rolled_back';
+  const access = { region: service.awsRegion, roleArn: service.awsRoleArn };
+  const read = await Promise.all(
+    marked.map(async (i) => {
+      const key = `${service.prefix}${i.name}/${object}`;
+      const text = await deps.bucket
+        .readSmall(service.bucket, key, MAX_MARKER_BYTES, access)
+        .catch(() => undefined);
+      return [
+        i.name,
+        text === undefined ? i.rolledBack : parseRolledBackObject(text, i.rolledBack?.at),
+      ] as const;
+    }),
+  );
+  return new Map(read.filter((r): r is [string, RolledBackMark] => r[1] !== undefined));
+}
+
 export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig): Promise<ServiceStatus> {
   const [environments, { configured, catalog, marked }, recorded] = await Promise.all([
     deps.healthchecks.readAll(service.environments),
@@ -145,6 +184,8 @@ export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig)
       : new Set<string>(),
   ]);
   const rolledBack = marked.size > 0 ? new Set([...recorded, ...marked]) : recorded;
+  const rolledBackMarks =
+    service.source !== 'mlflow' && catalog.ok ? await readMarks(deps, service, catalog.value) : undefined;
 
   const unavailable: string[] = [];
   if (!configured.ok) unavailable.push(`${sourceName(service, 'configured')}: ${configured.problem}`);
@@ -190,20 +231,31 @@ export async function getServiceStatus(deps: StatusDeps, service: ServiceConfig)
       : undefined,
     rules,
     unavailable,
+    rolledBackMarks,
   };
 }
 
 /** The version table, newest first; `limit` rows at most (what a message shows). */
 export function versionTable(status: ServiceStatus, limit?: number): VersionRow[] {
   if (!status.catalog.ok) return [];
-  return versionRows(
-    status.catalog.value,
+  const catalog = status.catalog.value;
+  const rows = versionRows(
+    catalog,
     servedFrom(status.service, status.environments),
     status.configuredVersion,
     status.rules,
     status.service.naming,
     limit,
   );
+  const marks = status.rolledBackMarks;
+  if (!marks?.size) return rows;
+  // What the markers say (who, which request), where the listing only told that one exists.
+  return rows.map((row) => {
+    if (!row.rolledBack) return row;
+    const iteration = catalog.iterationsByVersion.get(row.version)?.find((i) => i.rolledBack);
+    const read = iteration ? marks.get(iteration.name) : undefined;
+    return read ? { ...row, rolledBack: read } : row;
+  });
 }
 
 /** The newest `max` safe rollback targets (the request form's choices), assessing no more than needed. */

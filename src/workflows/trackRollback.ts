@@ -6,8 +6,16 @@
  */
 
 import { type EnvironmentConfig, findService, type ServiceConfig } from '../config/botConfig.js';
+import { type GoldenCheck, type GoldenOutcome, judgeGolden } from '../domain/golden.js';
 import { judgePull } from '../domain/prOwnership.js';
-import { type EnvProgress, minutesBetween, observe, type Progress } from '../domain/progress.js';
+import {
+  type EnvProgress,
+  failedGolden,
+  minutesBetween,
+  observe,
+  type Progress,
+  withGolden,
+} from '../domain/progress.js';
 import type { RollbackRequest } from '../domain/request.js';
 import type { PullState } from '../ports/github.js';
 import type { Notice } from '../ports/notices.js';
@@ -15,6 +23,7 @@ import { ServiceBusyError } from '../ports/store.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './deps.js';
 import { move } from './lifecycle.js';
+import { markRolledBack } from './markRolledBack.js';
 import { postOnce } from './milestones.js';
 import { adoptPr, branchOf } from './openPullRequest.js';
 import { pinAt } from './pin.js';
@@ -40,6 +49,9 @@ export async function onMerged(
     });
     // Pinned from the merge on, while verification runs (said once, whoever moved it).
     if (moved) await pinAt(deps, r, by);
+    // The change landed: the iteration rolled back from is marked where everyone sees it (once).
+    const fresh = moved ? await deps.store.getRequest(r.id) : undefined;
+    if (fresh) await markRolledBack(deps, fresh);
   } catch (err) {
     if (!(err instanceof ServiceBusyError)) throw err;
     await ignoredWhileBusy(deps, r, 'merged', err, by);
@@ -129,6 +141,8 @@ export async function verifyOnce(
   const service = findService(deps.config, request.service);
   const target = request.plan.targetIteration;
   if (!service || !target || (request.state !== 'pr_open' && request.state !== 'merged')) return;
+  // A merge noticed by a replica that died before marking: the claim lets exactly one round do it.
+  if (request.state === 'merged' && service.markRolledBack) await markRolledBack(deps, request);
   const now = deps.now();
   const envs: Record<string, EnvProgress> = { ...(request.progress?.envs ?? {}) };
   const events: Array<{ env: EnvironmentConfig; outcome: 'verified' | 'failed'; state: EnvProgress }> = [];
@@ -136,11 +150,16 @@ export async function verifyOnce(
     const current = envs[env.name] ?? { since: start, consecutive: 0 };
     if (current.verifiedAt || current.failedAt) continue;
     const read = await deps.status.healthchecks.read(env);
-    const result = observe(
+    let result = observe(
       current,
       { modelVersion: read.ok ? read.modelVersion : undefined },
       { target, ...rules, now },
     );
+    // Serving the target K times says the deploy happened; the golden checks, run once now, say the
+    // model answers as it should. Verified needs both.
+    if (result.outcome === 'verified' && env.golden?.length) {
+      result = withGolden(result.env, await runGolden(deps, env.golden), now);
+    }
     envs[env.name] = result.env;
     if (result.outcome === 'verified' || result.outcome === 'failed') {
       events.push({ env, outcome: result.outcome, state: result.env });
@@ -151,6 +170,7 @@ export async function verifyOnce(
   const fresh = (await deps.store.getRequest(request.id)) ?? request;
 
   for (const e of events) {
+    const golden = failedGolden(e.state);
     const notice: Notice =
       e.outcome === 'verified'
         ? {
@@ -159,18 +179,42 @@ export async function verifyOnce(
             target,
             fromPullRequest: e.env.deployPhase === 'pull_request',
             reads: rules.consecutiveReads,
+            goldenPassed: e.state.golden?.length || undefined,
           }
-        : {
-            kind: 'env_failed',
-            environment: e.env.name,
-            target,
-            lastSeen: e.state.lastSeen,
-            timeoutMinutes: rules.timeoutMinutes,
-          };
+        : golden.length > 0
+          ? {
+              kind: 'golden_failed',
+              environment: e.env.name,
+              target,
+              failed: golden,
+              total: e.state.golden?.length ?? golden.length,
+            }
+          : {
+              kind: 'env_failed',
+              environment: e.env.name,
+              target,
+              lastSeen: e.state.lastSeen,
+              timeoutMinutes: rules.timeoutMinutes,
+            };
     await postOnce(deps, fresh, `${e.outcome}:${e.env.name}`, notice);
   }
   await conclude(deps, fresh, service, target);
   deps.cards.refresh(request.id);
+}
+
+/** Sends an environment's golden checks (all at once) and judges each answer. */
+async function runGolden(deps: WorkflowDeps, checks: readonly GoldenCheck[]): Promise<GoldenOutcome[]> {
+  const client = deps.status.golden;
+  return Promise.all(
+    checks.map(async (check) =>
+      judgeGolden(
+        check,
+        client
+          ? await client.send(check)
+          : { ok: false, error: 'the bot has no golden check client', latencyMs: 0 },
+      ),
+    ),
+  );
 }
 
 /** Completes the request once every environment deployed from main is verified, or fails it. */
@@ -182,15 +226,20 @@ async function conclude(deps: WorkflowDeps, r: RollbackRequest, service: Service
   const now = deps.now();
   if (failed) {
     const env = envs[failed.name];
+    const golden = failedGolden(env);
     await move(deps, r, 'verify_failed', {
       patch: { completedAt: now },
-      detail: { environment: failed.name },
+      detail: {
+        environment: failed.name,
+        ...(golden.length ? { goldenFailed: golden.map((g) => g.name) } : {}),
+      },
       notice: {
         kind: 'not_verified',
         id: r.id,
         environment: failed.name,
         lastSeen: env?.lastSeen,
         minutes: minutesBetween(new Date(env?.since ?? now), now),
+        ...(golden.length ? { target, golden } : {}),
       },
     });
     return;

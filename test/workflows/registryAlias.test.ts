@@ -112,7 +112,10 @@ describe('a registry_alias service', () => {
     expect((await h.store.getRequest(id))?.state).toBe('completed');
     // The version rolled back from is never last known good again, even for a new database.
     const versions = await h.command('versions reco', USERS.alice, undefined, RECO_CHANNEL);
-    expect(await answerTo(h, versions.responseId)).toMatch(/12/);
+    const shown = await answerTo(h, versions.responseId);
+    expect(shown).toMatch(/12/);
+    // Its tags show where everyone reads versions (issue 17, item 2).
+    expect(shown).toContain(`:rewind: rolled back from by ${id}`);
   });
 
   it('refuses a target newer than the alias ("release it normally") and one that never was champion', async () => {

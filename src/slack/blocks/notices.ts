@@ -3,6 +3,7 @@ import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
 import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../ports/notices.js';
 import type { UnpinOutcome } from '../../workflows/pin.js';
+import { goldenFailureLines } from './golden.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention, usergroup } from './mrkdwn.js';
 
 /** Who can approve, as Slack mentions, for the answer to someone who cannot. */
@@ -120,7 +121,15 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
       return say(
         n.fromPullRequest
           ? md`:white_check_mark: Served on ${n.environment}: ${code(n.target)} (${n.reads} consecutive healthcheck reads), from the PR branch.`
-          : md`:white_check_mark: ${n.environment} verified: serves ${code(n.target)}.`,
+          : md`:white_check_mark: ${n.environment} verified: serves ${code(n.target)}${
+              n.goldenPassed
+                ? md`, and its ${n.goldenPassed} golden check${n.goldenPassed === 1 ? '' : 's'} pass`
+                : ''
+            }.`,
+      );
+    case 'golden_failed':
+      return say(
+        md`:rotating_light: ${n.environment} serves ${code(n.target)}, but ${n.failed.length} of ${n.total} golden check${n.total === 1 ? '' : 's'} failed (expected against actual):\n${goldenFailureLines(n.failed)}`,
       );
     case 'env_failed':
       return say(
@@ -129,7 +138,9 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
       );
     case 'not_verified':
       return say(
-        md`:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves ${code(n.lastSeen ?? 'unknown')} after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
+        n.golden?.length
+          ? md`:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} serves ${code(n.target ?? n.lastSeen ?? 'the target')}, but its golden checks fail:\n${goldenFailureLines(n.golden)}\nThe change is deployed; check the model's answers before calling this rollback done.`
+          : md`:rotating_light: Rollback ${n.id} NOT verified: ${n.environment} still serves ${code(n.lastSeen ?? 'unknown')} after ${n.minutes} min. The PR is merged; check the ${n.environment} deploy.`,
         true,
       );
     case 'pinned':
@@ -144,6 +155,14 @@ export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
       return say(
         md`:warning: ${code(n.alias)} moved from ${code(n.from)} to ${code(n.to)} while pinned (${n.service} is pinned at ${code(n.from)} by ${n.id}). Move it back, or unpin with ${code(`/rollback unpin ${n.service} <note>`)} if this release is meant.`,
         true,
+      );
+    case 'rolled_back_marked':
+      return say(
+        md`:rewind: Marked ${code(n.iteration)} as rolled back from in the bucket: ${code(`s3://${n.bucket}/${n.key}`)}.`,
+      );
+    case 'rolled_back_mark_failed':
+      return say(
+        md`:warning: ${code(n.iteration)} could not be marked as rolled back from in the bucket (${code(`s3://${n.bucket}/${n.key}`)}): ${n.error}. The rollback goes on; the bot's database still skips it as a target, but readers of the bucket do not see the mark.`,
       );
     case 'completed':
       return say(

@@ -1,5 +1,6 @@
 /** The deploy checklist of a rollback in flight: PR, merge, and each environment's verification. */
 import type { RollbackRequest } from '../../domain/request.js';
+import { goldenSummary } from './golden.js';
 import { code, link, type Mrkdwn, md } from './mrkdwn.js';
 
 export interface EnvLine {
@@ -20,7 +21,11 @@ export function progressLines(
   const target = r.plan.targetIteration ?? r.plan.targetVersion;
   const envLine = (e: EnvLine): Mrkdwn => {
     const p = envs[e.name];
-    if (p?.verifiedAt) return md`:white_check_mark: ${e.name} serves ${code(target)}`;
+    const golden = p?.golden?.length ? md` · ${goldenSummary(p.golden)}` : '';
+    if (p?.verifiedAt) return md`:white_check_mark: ${e.name} serves ${code(target)}${golden}`;
+    if (p?.failedAt && p.golden?.some((g) => !g.ok)) {
+      return md`:x: ${e.name} serves ${code(target)}${golden}`;
+    }
     if (p?.failedAt) return md`:x: ${e.name} still serves ${code(p.lastSeen ?? 'unknown')}`;
     if (p) {
       return md`:hourglass_flowing_sand: ${e.name}: waiting (${p.lastSeen ? md`serves ${code(p.lastSeen)}` : 'not read yet'}, ${p.consecutive}/${consecutiveReads} reads)`;

@@ -54,6 +54,15 @@ export function versionParagraph(row: VersionRow, words: VersionWords, evidence?
   } else if (row.assessment.resolved) {
     lines.push(md`CI deploys ${code(row.assessment.resolved.directory)}: *not this version*`);
   }
+  const back = row.rolledBack;
+  if (back) {
+    // What a marker or a tag says is outside text (anyone who can write the bucket): md escapes it.
+    lines.push(
+      md`:rewind: rolled back from${back.request ? md` by ${back.request}` : ''}${
+        back.at ? md` · ${date(back.at, '{date_short}')}` : ''
+      }${back.reason ? md` · ${back.reason}` : ''}`,
+    );
+  }
   const proof = evidenceLine(evidence, row.version, row.servedBy.length > 0);
   if (proof) lines.push(proof);
   lines.push(
