@@ -20,6 +20,7 @@ import { createMlflowRegistries } from './adapters/mlflowRegistries.js';
 import { createModelBucket } from './adapters/modelBucket.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
+import { createSnsPublisher } from './adapters/snsPublish.js';
 import { type ConfirmFetch, confirmSubscription, createSnsVerifier } from './adapters/snsVerify.js';
 import { outsideProbes, readinessChecks } from './app/probes.js';
 import { createSlackApp } from './app/slackApp.js';
@@ -33,6 +34,7 @@ import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { StatusDeps } from './ports/models.js';
 import type { ModelRegistries } from './ports/registry.js';
+import type { SnsPublisher } from './ports/sns.js';
 import type { Store } from './ports/store.js';
 import { createSlackAlerts } from './slack/alerts.js';
 import { createSlackCards } from './slack/cards.js';
@@ -63,6 +65,11 @@ export interface BotOptions {
     readonly fetchCertificate?: (url: string) => Promise<string>;
     readonly confirmFetch?: ConfirmFetch;
   };
+  /**
+   * Publishes outcomes to SNS topics (`[notify] sns_topic_arn`); default: the SDK's client from the
+   * environment (credentials chain, AWS_ENDPOINT_URL_SNS), bounded by `sns_timeout_ms`.
+   */
+  readonly snsPublisher?: SnsPublisher;
   /** MLflow registries (default: clients built from the environment, MLFLOW_TRACKING_*). */
   readonly registries?: ModelRegistries;
   /** Spacing of PR polls (bottleneck); tests set 0. */
@@ -170,6 +177,9 @@ export function createBot(options: BotOptions): RollbackBot {
     now: options.now ?? (() => new Date()),
     replicaId,
     metrics: metrics.workflow,
+    publisher:
+      options.snsPublisher ??
+      createSnsPublisher({ timeoutMs: config.timeouts.snsMs, observe: metrics.observeCall }),
   };
   // Before the listeners: counts every request and keeps it in flight until its follow-up is done.
   bolt.use(observeSlackRequests({ inFlight, metrics, log }));

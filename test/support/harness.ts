@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { createSnsPublisher } from '../../src/adapters/snsPublish.js';
 import { Octokit } from 'octokit';
 import { afterEach } from 'vitest';
 import { openStore } from '../../src/adapters/store/open.js';
@@ -34,6 +35,7 @@ import {
   USERS,
 } from '../../world/reference.js';
 import type { FakeS3, FakeS3Object } from '../../world/s3.js';
+import type { FakeSnsPublish } from '../../world/snsPublish.js';
 import type { FakeSlack } from '../../world/slack/fake.js';
 import { blockActionsPayload, viewSubmissionPayload } from '../../world/slack/payloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from '../../world/slack/requests.js';
@@ -102,6 +104,8 @@ export interface Harness {
   github: FakeGitHub;
   s3: FakeS3;
   health: FakeHealthchecks;
+  /** SNS's Publish: what the bot published (`[notify] sns_topic_arn`). */
+  snsPublish: FakeSnsPublish;
   bot: RollbackBot;
   store: Store;
   config: BotConfig;
@@ -188,9 +192,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     s3: { bucket: BUCKET, ...(opts.objects ? { objects: opts.objects } : {}) },
     healthchecks: { serve: START_STATE },
     sns: {},
+    snsPublish: {},
     ...(opts.mlflow ? { mlflow: opts.mlflow } : {}),
   });
-  const { slack, github, s3, healthchecks: health, socketMode: endpoint, mlflow } = world;
+  const { slack, github, s3, healthchecks: health, socketMode: endpoint, mlflow, snsPublish } = world;
 
   const parsed = parseBotConfig(configToml({ health, mlflow }, opts), 'test.toml');
   const config = opts.adjustConfig ? opts.adjustConfig(parsed) : parsed;
@@ -238,6 +243,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       socketPingTimeoutMs: 1000,
       ...(opts.admin ? { admin: { port: 0, host: '127.0.0.1' } } : {}),
       metricsCacheMs: opts.metricsCacheMs,
+      snsPublisher: createSnsPublisher({
+        timeoutMs: config.timeouts.snsMs,
+        clientConfig: {
+          endpoint: snsPublish.url,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        },
+      }),
       sns: {
         fetchCertificate: certificates.fetch,
         confirmFetch: async (url: string) => {
@@ -260,6 +272,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     s3,
     health,
     mlflow,
+    snsPublish,
     config,
     ...(await boot()),
   } as unknown as Harness;
