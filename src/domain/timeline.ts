@@ -264,3 +264,55 @@ export function nextSteps(t: Timeline): string[] {
       return ['Nothing was changed. Ask again if the rollback is still needed.'];
   }
 }
+
+/** The version kept aside before the rollback (the preserve work); shown when present. */
+export interface PreservedVersion {
+  readonly version: string;
+  readonly where?: string;
+}
+
+/** The pin that keeps the target in place (the pin work); shown when present. */
+export interface PinRecord {
+  readonly version: string;
+  readonly by?: string;
+  readonly until?: string;
+  readonly reason?: string;
+}
+
+/** `rollback-bot report --json`: the timeline, the playbook's next steps and, when known, the preserved version and the pin. */
+export interface Report extends Timeline {
+  readonly preserved?: PreservedVersion;
+  readonly pin?: PinRecord;
+  readonly next_steps: readonly string[];
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The postmortem draft's facts. `preserved` and `pin` are read from audit records of those kinds when a
+ * build records them (`preserved` / `pinned`, detail `version`…); until then they are absent.
+ */
+export function buildReport(r: RollbackRequest, events: readonly TimelineEvent[]): Report {
+  const timeline = buildTimeline(r, events);
+  const preservedEvent = events.filter((e) => e.kind === 'preserved').at(-1);
+  const pinEvent = events.filter((e) => e.kind === 'pinned').at(-1);
+  const preservedVersion = text(preservedEvent?.detail.version);
+  const pinVersion = text(pinEvent?.detail.version);
+  return {
+    ...timeline,
+    ...(preservedVersion
+      ? { preserved: { version: preservedVersion, where: text(preservedEvent?.detail.where) } }
+      : {}),
+    ...(pinVersion
+      ? {
+          pin: {
+            version: pinVersion,
+            by: pinEvent?.actorName ?? pinEvent?.actor,
+            until: text(pinEvent?.detail.until),
+            reason: text(pinEvent?.detail.reason),
+          },
+        }
+      : {}),
+    next_steps: nextSteps(timeline),
+  };
+}

@@ -6,14 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { findService } from '../config/botConfig.js';
-import { MOVES, type RequestEvent } from '../domain/lifecycle.js';
+import { endsRequest, MOVES, type RequestEvent } from '../domain/lifecycle.js';
 import type { RollbackRequest } from '../domain/request.js';
 import type { Notice } from '../ports/notices.js';
 import type { RequestPatch } from '../ports/store.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './deps.js';
 import { postOnce } from './milestones.js';
-import { endsRequest, recordOutcome } from './record.js';
+import { recordOutcome } from './record.js';
 
 interface FollowUp {
   /** The audit record's kind. */

@@ -5,7 +5,7 @@
  * retry or a restart never says it twice and a lost send is sent again by the repair round.
  */
 import { findService, type ServiceConfig } from '../config/botConfig.js';
-import { FINAL_STATES, type RequestState } from '../domain/lifecycle.js';
+import { endsRequest } from '../domain/lifecycle.js';
 import type { RollbackRequest } from '../domain/request.js';
 import { buildTimeline, type Timeline } from '../domain/timeline.js';
 import type { WorkflowDeps } from './deps.js';
@@ -17,13 +17,6 @@ export const RECORD_KEYS = {
   sns: 'notify:sns',
   channel: (channel: string) => `notify:channel:${channel}`,
 } as const;
-
-/**
- * A state the request ends in. An abandoned request is not one: reopening or merging its PR resumes it,
- * and its outcome comes when it ends.
- */
-export const endsRequest = (state: RequestState): boolean =>
-  FINAL_STATES.includes(state) && state !== 'abandoned';
 
 /** The record, the metric and the notifications of a request that just ended. */
 export async function recordOutcome(deps: WorkflowDeps, requestId: string): Promise<void> {

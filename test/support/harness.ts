@@ -7,9 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createSnsPublisher } from '../../src/adapters/snsPublish.js';
 import { Octokit } from 'octokit';
 import { afterEach } from 'vitest';
+import { createSnsPublisher } from '../../src/adapters/snsPublish.js';
 import { openStore } from '../../src/adapters/store/open.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
@@ -35,10 +35,10 @@ import {
   USERS,
 } from '../../world/reference.js';
 import type { FakeS3, FakeS3Object } from '../../world/s3.js';
-import type { FakeSnsPublish } from '../../world/snsPublish.js';
 import type { FakeSlack } from '../../world/slack/fake.js';
 import { blockActionsPayload, viewSubmissionPayload } from '../../world/slack/payloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from '../../world/slack/requests.js';
+import type { FakeSnsPublish } from '../../world/snsPublish.js';
 import { startLocalWorld } from '../../world/start.js';
 import { freshPostgresUrl } from './databases.js';
 import { connectedWithin, type SocketDriver, socketDriver } from './socketEnvelopes.js';
