@@ -136,6 +136,11 @@ export function buildTimeline(r: RollbackRequest, events: readonly TimelineEvent
     raw.push({ ...step, at: at.toISOString(), time: at.getTime() });
 
   if (r.alarm) add({ step: 'alarm_fired' }, r.alarm.at);
+  // Each environment's first serving of the target, as the healthchecks verified it (the bot's clock).
+  // Added before the audit records: at the same instant, the serving comes before the verdict it made.
+  for (const [environment, env] of Object.entries(r.progress?.envs ?? {})) {
+    if (env.verifiedAt) add({ step: 'serving', environment }, new Date(env.verifiedAt));
+  }
   for (const e of events) {
     const step = STEP_OF[e.kind];
     if (!step) continue;
@@ -149,10 +154,6 @@ export function buildTimeline(r: RollbackRequest, events: readonly TimelineEvent
       },
       e.at,
     );
-  }
-  // Each environment's first serving of the target, as the healthchecks verified it (the bot's clock).
-  for (const [environment, env] of Object.entries(r.progress?.envs ?? {})) {
-    if (env.verifiedAt) add({ step: 'serving', environment }, new Date(env.verifiedAt));
   }
   // In the order they happened; a tie keeps the order they were recorded in.
   const ordered = raw.map((s, i) => ({ s, i })).sort((a, b) => a.s.time - b.s.time || a.i - b.i);
