@@ -99,6 +99,9 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     const noConfig = await cliWith({ env: { ...env, ROLLBACK_BOT_CONFIG: '/nonexistent.toml' } }, 'status');
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toContain('/nonexistent.toml');
+    const markdown = await cliWith({ env: { PATH: process.env.PATH } }, 'history', '--markdown');
+    expect(markdown.code).toBe(2);
+    expect(markdown.stderr).toContain('--markdown is for `report` only');
   });
 
   it('answers help and a mistyped subcommand without any credentials', async () => {
@@ -121,9 +124,6 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     const misplaced = await cliWith({ env: bare }, 'versions', '--json');
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toContain('--json is for `history` and `report` only');
-    const markdown = await cliWith({ env: bare }, 'history', '--markdown');
-    expect(markdown.code).toBe(2);
-    expect(markdown.stderr).toContain('--markdown is for `report` only');
   });
 
   it('reads ./.env like npm start, and variables already set win', async () => {
