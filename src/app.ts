@@ -22,6 +22,7 @@ import { createModelBucket } from './adapters/modelBucket.js';
 import { createPinChecks } from './adapters/pinChecks.js';
 import { createPullRequests } from './adapters/pullRequests.js';
 import { createSlackDirectory } from './adapters/slackDirectory.js';
+import { createSnsPublisher } from './adapters/snsPublish.js';
 import { type ConfirmFetch, confirmSubscription, createSnsVerifier } from './adapters/snsVerify.js';
 import { outsideProbes, readinessChecks } from './app/probes.js';
 import { createSlackApp } from './app/slackApp.js';
@@ -35,6 +36,7 @@ import { slackGate } from './http/slackGate.js';
 import { snsRoute } from './http/snsRoute.js';
 import type { StatusDeps } from './ports/models.js';
 import type { ModelRegistries } from './ports/registry.js';
+import type { SnsPublisher } from './ports/sns.js';
 import type { Store } from './ports/store.js';
 import { createSlackAlerts } from './slack/alerts.js';
 import { createSlackCards } from './slack/cards.js';
@@ -66,6 +68,11 @@ export interface BotOptions {
     readonly fetchCertificate?: (url: string) => Promise<string>;
     readonly confirmFetch?: ConfirmFetch;
   };
+  /**
+   * Publishes outcomes to SNS topics (`[notify] sns_topic_arn`); default: the SDK's client from the
+   * environment (credentials chain, AWS_ENDPOINT_URL_SNS), bounded by `sns_timeout_ms`.
+   */
+  readonly snsPublisher?: SnsPublisher;
   /** MLflow registries (default: clients built from the environment, MLFLOW_TRACKING_*). */
   readonly registries?: ModelRegistries;
   /** Spacing of PR polls (bottleneck); tests set 0. */
@@ -210,6 +217,9 @@ export function createBot(options: BotOptions): RollbackBot {
     now,
     replicaId,
     metrics: metrics.workflow,
+    publisher:
+      options.snsPublisher ??
+      createSnsPublisher({ timeoutMs: config.timeouts.snsMs, observe: metrics.observeCall }),
   };
   // Before the listeners: counts every request and keeps it in flight until its follow-up is done.
   bolt.use(observeSlackRequests({ inFlight, metrics, log }));

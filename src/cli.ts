@@ -5,7 +5,9 @@
  * from the environment or `./.env` like `npm start` (variables already set win).
  *
  * `rollback-bot plan [service] <version>` prints what a request would do, writing nothing.
- * `rollback-bot history [service] [count] [--json]` prints the audit trail from the bot's database.
+ * `rollback-bot history [service] [count] [--json]` prints the audit trail from the bot's database; with
+ * `--json`, the last entry of each request that ended carries its timeline.
+ * `rollback-bot report <R-id> [--markdown | --json]` prints a postmortem draft of one request.
  * The bot's database is only read: never created nor migrated; a schema of another version is refused.
  *
  * Exit codes: 0 everything read (for plan: it would be accepted); 3 shown but some source could not be
@@ -27,12 +29,15 @@ import { type BotConfig, findService, loadBotConfig } from './config/botConfig.j
 import { readEnv } from './config/env.js';
 import { withoutTrackingUri } from './config/modelSource.js';
 import { parseCommand } from './domain/command.js';
+import { endsRequest } from './domain/lifecycle.js';
+import { buildReport, buildTimeline, type Timeline } from './domain/timeline.js';
 import type { StatusDeps } from './ports/models.js';
-import type { Store } from './ports/store.js';
+import type { AuditEntry, Store } from './ports/store.js';
 import { createLogger } from './support/log.js';
 import { redactText } from './support/secrets.js';
 import { printable } from './terminal/printable.js';
 import { renderPlan, renderStatus, renderVersions } from './terminal/render.js';
+import { renderReportMarkdown } from './terminal/report.js';
 import { makePlan } from './workflows/requestRollback.js';
 import { getServiceStatus, versionTable } from './workflows/serviceStatus.js';
 
@@ -41,18 +46,22 @@ const USAGE = `Usage:
   rollback-bot versions [service] [count]
   rollback-bot plan [service] <version|previous>   (a dry run: prints the plan and diff)
   rollback-bot history [service] [count] [--json]   (the audit trail, oldest first; default 100 entries)
+  rollback-bot report <R-id> [--markdown | --json]   (a postmortem draft: timeline, durations, links)
   rollback-bot help
 Environment (or ./.env): ROLLBACK_BOT_CONFIG (default ./rollback-bot.toml), DATABASE_URL,
 GITHUB_TOKEN (status, versions, plan), AWS credentials and AWS_REGION (status, versions, plan),
 MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN or _USERNAME/_PASSWORD (services with source = "mlflow").`;
 
-const SUBCOMMANDS = ['status', 'versions', 'plan', 'history', 'help'];
+const SUBCOMMANDS = ['status', 'versions', 'plan', 'history', 'report', 'help'];
+/** Subcommands that read only the bot's database. */
+const STORE_ONLY = ['history', 'report'];
 
-/** The invocation as `node:util` reads it: the subcommand, its words, and the one flag (`--json`). */
+/** The invocation as `node:util` reads it: the subcommand, its words, and its flags (`--json`, `--markdown`). */
 export interface CliArgs {
   readonly sub: string;
   readonly words: readonly string[];
   readonly json: boolean;
+  readonly markdown: boolean;
 }
 
 /** Unknown flags are refused here, in one place, with the usage; words are checked by each subcommand. */
@@ -62,12 +71,19 @@ export function readCliArgs(
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        markdown: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
     const [sub = 'help', ...words] = values.help ? ['help'] : positionals;
-    return { ok: true, args: { sub, words, json: values.json ?? false } };
+    return {
+      ok: true,
+      args: { sub, words, json: values.json ?? false, markdown: values.markdown ?? false },
+    };
   } catch (err) {
     return { ok: false, problem: (err as Error).message };
   }
@@ -165,7 +181,11 @@ export async function runHistory(
   }
   const entries = await store.auditTrail(service, count);
   if (json) {
-    for (const e of entries) io.out(`${JSON.stringify({ ...e, at: e.at.toISOString() })}\n`);
+    const timelines = await timelinesOf(store, entries);
+    entries.forEach((e, i) => {
+      const timeline = timelines.get(i);
+      io.out(`${JSON.stringify({ ...e, at: e.at.toISOString(), ...(timeline ? { timeline } : {}) })}\n`);
+    });
     return 0;
   }
   if (entries.length === 0) io.out(`No audit entries${service ? ` for ${service}` : ''}.\n`);
@@ -173,6 +193,46 @@ export async function runHistory(
     const who = e.actor ? ` ${e.actor}${e.actorName ? ` (${e.actorName})` : ''}` : '';
     const detail = Object.keys(e.detail).length ? ` ${JSON.stringify(e.detail)}` : '';
     io.out(`${e.at.toISOString()}  ${e.service}  ${e.requestId ?? '-'}  ${e.kind}${who}${detail}\n`);
+  }
+  return 0;
+}
+
+/** For each request that ended, its timeline, on the index of its last entry among `entries`. */
+async function timelinesOf(store: Store, entries: readonly AuditEntry[]): Promise<Map<number, Timeline>> {
+  const last = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (e.requestId) last.set(e.requestId, i);
+  });
+  const out = new Map<number, Timeline>();
+  for (const [id, index] of last) {
+    const request = await store.getRequest(id);
+    if (request && endsRequest(request.state)) {
+      out.set(index, buildTimeline(request, await store.events(id)));
+    }
+  }
+  return out;
+}
+
+/** `report <R-id> [--markdown | --json]`: the postmortem draft of one request. */
+export async function runReport(
+  args: Pick<CliArgs, 'words' | 'json' | 'markdown'>,
+  store: Store,
+  io: CliIo,
+): Promise<number> {
+  const [id, ...rest] = args.words;
+  if (!id || rest.length > 0 || (args.json && args.markdown)) {
+    io.err(`report takes one request id (R-XXXX) and --markdown (the default) or --json.\n${USAGE}\n`);
+    return 2;
+  }
+  const request = await store.getRequest(id.toUpperCase());
+  if (!request) {
+    io.err(`rollback-bot: there is no request ${id} in the bot's database\n`);
+    return 1;
+  }
+  const report = buildReport(request, await store.events(request.id));
+  io.out(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
+  if (!endsRequest(request.state) && !args.json) {
+    io.err(`Note: ${request.id} has not ended (it is ${request.state}); the draft shows it so far.\n`);
   }
   return 0;
 }
@@ -188,14 +248,18 @@ async function main(): Promise<number> {
     io.err(`rollback-bot: ${read.problem}\n${USAGE}\n`);
     return 2;
   }
-  const { sub, words, json } = read.args;
+  const { sub, words, json, markdown } = read.args;
   // Help and a mistyped subcommand need no credentials: answer them before reading anything.
   if (sub === 'help') {
     io.out(`${USAGE}\n`);
     return 0;
   }
-  if (json && sub !== 'history') {
-    io.err(`rollback-bot: --json is for \`history\` only.\n${USAGE}\n`);
+  if (json && !STORE_ONLY.includes(sub)) {
+    io.err(`rollback-bot: --json is for \`history\` and \`report\` only.\n${USAGE}\n`);
+    return 2;
+  }
+  if (markdown && sub !== 'report') {
+    io.err(`rollback-bot: --markdown is for \`report\` only.\n${USAGE}\n`);
     return 2;
   }
   if (!SUBCOMMANDS.includes(sub)) {
@@ -205,11 +269,12 @@ async function main(): Promise<number> {
   // The CLI is what operators reach for when Slack is down: it reads .env like `npm start` does.
   if (existsSync('.env')) process.loadEnvFile('.env');
   try {
-    const env = readEnv(process.env, { slack: false, github: sub !== 'history' });
+    const storeOnly = STORE_ONLY.includes(sub);
+    const env = readEnv(process.env, { slack: false, github: !storeOnly });
     const log = createLogger(env.logLevel === 'debug' ? 'debug' : 'error');
     const config = await loadBotConfig(env.configPath);
     const noUri = withoutTrackingUri(config.services, env.mlflow.trackingUri);
-    if (noUri.length > 0 && sub !== 'history') {
+    if (noUri.length > 0 && !storeOnly) {
       io.err(
         `rollback-bot: MLFLOW_TRACKING_URI is not set, and ${noUri.join(', ')} (source = "mlflow") name no tracking_uri\n`,
       );
@@ -218,14 +283,16 @@ async function main(): Promise<number> {
     // Read the bot's database only if it exists: a CLI run must never create one by accident.
     const dbPath = env.databaseUrl.replace(/^sqlite:/, '');
     const haveDb = !env.databaseUrl.startsWith('sqlite:') || existsSync(dbPath);
-    if (sub === 'history') {
+    if (storeOnly) {
       if (!haveDb) {
         io.err(`rollback-bot: no bot database at ${dbPath}: set DATABASE_URL to the bot's database\n`);
         return 1;
       }
       const store = await openStore(env.databaseUrl, { migrate: false });
       try {
-        return await runHistory({ words, json }, config, store, io);
+        return sub === 'report'
+          ? await runReport({ words, json, markdown }, store, io)
+          : await runHistory({ words, json }, config, store, io);
       } finally {
         await store.close();
       }

@@ -99,6 +99,9 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     const noConfig = await cliWith({ env: { ...env, ROLLBACK_BOT_CONFIG: '/nonexistent.toml' } }, 'status');
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toContain('/nonexistent.toml');
+    const markdown = await cliWith({ env: { PATH: process.env.PATH } }, 'history', '--markdown');
+    expect(markdown.code).toBe(2);
+    expect(markdown.stderr).toContain('--markdown is for `report` only');
   });
 
   it('answers help and a mistyped subcommand without any credentials', async () => {
@@ -107,11 +110,12 @@ describe('rollback-bot CLI, as a process with real clients', () => {
       const help = await cliWith({ env: bare }, ...args);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('rollback-bot history [service] [count] [--json]');
+      expect(help.stdout).toContain('rollback-bot report <R-id> [--markdown | --json]');
     }
     const typo = await cliWith({ env: bare }, 'verisons');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
-      'Unknown subcommand `verisons`. Try one of: status, versions, plan, history, help.',
+      'Unknown subcommand `verisons`. Try one of: status, versions, plan, history, report, help.',
     );
   });
 
@@ -123,7 +127,7 @@ describe('rollback-bot CLI, as a process with real clients', () => {
     expect(flag.stderr).toContain('rollback-bot status [service]');
     const misplaced = await cliWith({ env: bare }, 'versions', '--json');
     expect(misplaced.code).toBe(2);
-    expect(misplaced.stderr).toContain('--json is for `history` only');
+    expect(misplaced.stderr).toContain('--json is for `history` and `report` only');
   });
 
   it('reads ./.env like npm start, and variables already set win', async () => {

@@ -38,6 +38,7 @@ afterEach(() => {
   killAll();
   slack.reset();
   github.reset();
+  world.snsPublish.reset();
   // A merged rollback moved main; the next test starts from the reference state again.
   const original = readFixture('search-config.toml');
   if (github.fileAt(REPO, 'main', 'search-config.toml') !== original)
@@ -254,6 +255,35 @@ describe('two replicas on one PostgreSQL', () => {
     );
     expect(row).toEqual({ state: 'pr_open', pr_number: Number(ours[0]?.number) });
     expect(b.child.exitCode).toBeNull();
+  }, 60_000);
+});
+
+describe('notify on two replicas (issue 17, item 5)', () => {
+  it('an outcome reached on both at once is published to SNS once', async () => {
+    serveStart();
+    const topic = 'arn:aws:sns:eu-west-2:111122223333:model-rollbacks';
+    const path = join(world.dir, 'notify.toml');
+    writeFileSync(
+      path,
+      configToml({ health }, { pollSeconds: 0.5, serviceToml: `notify = { sns_topic_arn = "${topic}" }` }),
+    );
+    const [a, b] = await twoReplicas(await freshPostgresUrl(), path);
+    await command(a, 'to previous', USERS.alice);
+    const id = await until('the card', () => cardIds()[0]);
+    // The requester cancels it on both replicas at once: one move, one outcome, one message.
+    await Promise.all([command(a, `cancel ${id}`, USERS.alice), command(b, `cancel ${id}`, USERS.alice)]);
+    await until('the SNS message', () => world.snsPublish.messages.length > 0);
+    await new Promise((r) => setTimeout(r, 1500)); // a second publish, or a repair's, would land by now
+    expect(world.snsPublish.messages).toHaveLength(1);
+    expect(world.snsPublish.messages[0]).toMatchObject({
+      topicArn: topic,
+      subject: 'Model Rollback: fpo-search',
+    });
+    expect(world.snsPublish.received()[0]).toMatchObject({
+      request: id,
+      rolled_back: false,
+      outcome: 'cancelled',
+    });
   }, 60_000);
 });
 

@@ -19,6 +19,7 @@ import {
 } from './s3.js';
 import { type FakeSlack, type FakeSlackOptions, startFakeSlack } from './slack/fake.js';
 import { type LocalSns, localSns } from './sns.js';
+import { type FakeSnsPublish, startFakeSnsPublish } from './snsPublish.js';
 import { type FakeSocketMode, type FakeSocketModeOptions, startFakeSocketMode } from './socketMode.js';
 
 export interface LocalWorldOptions {
@@ -35,6 +36,8 @@ export interface LocalWorldOptions {
   ci?: Omit<CiOptions, 'repo' | 'bucket' | 'serve'> & { bucket: string };
   /** SNS signing with the test key, and a certificate fetcher that trusts only it. */
   sns?: Record<string, never>;
+  /** SNS's Publish (the Query API), recording what the bot publishes (world/snsPublish). */
+  snsPublish?: Record<string, never>;
   /** An MLflow tracking server's model registry (world/mlflow). */
   mlflow?: StartFakeMlflowOptions;
 }
@@ -48,6 +51,7 @@ export interface LocalServices {
   healthchecks: FakeHealthchecks;
   ci: Ci;
   sns: LocalSns;
+  snsPublish: FakeSnsPublish;
   mlflow: FakeMlflow;
 }
 
@@ -63,7 +67,7 @@ interface Started<T> {
   close(): Promise<void> | void;
 }
 
-type Independent = 'socketMode' | 'github' | 's3' | 'healthchecks' | 'sns' | 'mlflow';
+type Independent = 'socketMode' | 'github' | 's3' | 'healthchecks' | 'sns' | 'snsPublish' | 'mlflow';
 
 /**
  * Services that need no other, started together. The place to add one more stand-in: its options in
@@ -81,6 +85,7 @@ const INDEPENDENT: {
     return closable(health);
   },
   sns: async () => ({ handle: localSns(), close: () => undefined }),
+  snsPublish: async () => closable(await startFakeSnsPublish()),
   mlflow: async (o) => closable(await startFakeMlflow(o)),
 };
 

@@ -72,6 +72,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
     buckets: MINUTES,
     registers: [registry],
   });
+  const toRestore = new Histogram({
+    name: 'rollback_bot_time_to_restore_seconds',
+    help: 'Time to restore: to production verified, from the alarm (from="alarm") or from the request (from="request")',
+    labelNames: ['from'],
+    buckets: MINUTES,
+    registers: [registry],
+  });
   const rateLimit = new Gauge({
     name: 'rollback_bot_github_rate_limit_remaining',
     help: 'GitHub API requests left in the current rate-limit window (from the last response)',
@@ -84,6 +91,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
     workflow: {
       requestToPr: (s) => toPr.observe(Math.max(0, s)),
       prToVerified: (s) => toVerified.observe(Math.max(0, s)),
+      timeToRestore: (from, s) => toRestore.observe({ from }, Math.max(0, s)),
     },
     slackRequest(kind, name, outcome, seconds) {
       slack.inc({ kind, name, outcome });

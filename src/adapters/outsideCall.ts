@@ -5,7 +5,7 @@
  * the first fact that explains it.
  */
 
-export type OutsideSystem = 'slack' | 'github' | 's3' | 'healthcheck' | 'golden' | 'mlflow';
+export type OutsideSystem = 'slack' | 'github' | 's3' | 'healthcheck' | 'golden' | 'mlflow' | 'sns';
 export type CallOutcome =
   | 'ok'
   | 'timeout'

@@ -27,7 +27,13 @@ export interface BotConfig {
   readonly usergroupCacheSeconds: number;
   readonly expirySweepSeconds: number;
   /** Time bounds of outside calls (each request; healthchecks above). */
-  readonly timeouts: { readonly githubMs: number; readonly s3Ms: number; readonly slackMs: number };
+  readonly timeouts: {
+    readonly githubMs: number;
+    readonly s3Ms: number;
+    readonly slackMs: number;
+    /** One SNS Publish of an outcome (`[notify] sns_topic_arn`). */
+    readonly snsMs: number;
+  };
   /** Bounds on one bucket listing as a whole (s3Ms bounds each page). */
   readonly listing: { readonly maxKeys: number; readonly timeoutSeconds: number };
   /** Several replicas: the background lease, and how long an unconfirmed post or card waits for repair. */
@@ -117,6 +123,7 @@ export function parseBotConfig(
     githubMs: ms('github_timeout_ms', 5000),
     s3Ms: ms('s3_timeout_ms', 5000),
     slackMs: ms('slack_timeout_ms', 10_000),
+    snsMs: ms('sns_timeout_ms', 5000),
   };
   const listing = {
     maxKeys: bot.number('max_listing_keys', {

@@ -76,12 +76,27 @@ export interface ServiceConfig extends ModelSourceConfig, AuthorityConfig {
   readonly onAlarm: 'offer' | 'request';
   readonly alarmNames: readonly string[];
   readonly alarmPatterns: readonly RegExp[];
+  /** Who else hears of each outcome (`[services.X.notify]`). */
+  readonly notify: NotifyConfig;
   readonly pr: {
     readonly labels: readonly string[];
     readonly titleTemplate: string;
     readonly branchPrefix: string;
   };
 }
+
+export interface NotifyConfig {
+  /** The SNS topic each outcome is published to (the founding function's message). */
+  readonly snsTopicArn?: string;
+  /** Stakeholder channels: a one-line summary of each outcome, with the thread's link. */
+  readonly channels: readonly string[];
+  /** Slack user groups mentioned in the outcome message. */
+  readonly usergroups: readonly string[];
+}
+
+/** A standard or FIFO SNS topic in any partition. */
+export const SNS_TOPIC_ARN =
+  /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 export const TITLE_PLACEHOLDERS = ['service', 'version', 'iteration', 'from', 'reason', 'request'] as const;
 export const DEFAULT_TITLE_TEMPLATE = 'fix(model): roll back {service} to {version}';
@@ -249,6 +264,23 @@ export function readService(
   }
   prTable.rejectUnknown();
 
+  const notifyTable = r.table('notify', { optional: true });
+  const notify: NotifyConfig = {
+    snsTopicArn: notifyTable.optionalString('sns_topic_arn', {
+      pattern: SNS_TOPIC_ARN,
+      hint: 'an SNS topic ARN like "arn:aws:sns:eu-west-2:123456789012:model-rollbacks"',
+    }),
+    channels: notifyTable.strings('channels', {
+      pattern: CHANNEL_ID,
+      hint: 'Slack channel IDs like "C0123456789"',
+    }),
+    usergroups: notifyTable.strings('usergroups', {
+      pattern: USERGROUP_ID,
+      hint: 'Slack user group IDs like "S0123456789"',
+    }),
+  };
+  notifyTable.rejectUnknown();
+
   const alarmPatterns: RegExp[] = [];
   for (const [i, p] of r.strings('alarm_patterns').entries()) {
     try {
@@ -293,6 +325,7 @@ export function readService(
     onAlarm: r.oneOf('on_alarm', ['offer', 'request'] as const, 'offer'),
     alarmNames: r.strings('alarm_names'),
     alarmPatterns,
+    notify,
     pr,
   };
   if (byPr && environments.length > 0 && !environments.some((e) => e.deployPhase === 'merge')) {

@@ -33,6 +33,13 @@ export const ACTIVE_STATES: readonly RequestState[] = [
 ];
 export const FINAL_STATES: readonly RequestState[] = STATES.filter((s) => !ACTIVE_STATES.includes(s));
 
+/**
+ * A state the request ends in, with an outcome to record and tell (issue 17). An abandoned request is
+ * not one: reopening or merging its PR resumes it, and its outcome comes when it ends.
+ */
+export const endsRequest = (state: RequestState): boolean =>
+  FINAL_STATES.includes(state) && state !== 'abandoned';
+
 interface Move {
   readonly from: readonly RequestState[];
   readonly to: RequestState;

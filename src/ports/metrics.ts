@@ -4,6 +4,8 @@
 export interface WorkflowMetrics {
   requestToPr(seconds: number): void;
   prToVerified(seconds: number): void;
+  /** Time to restore (production verified), from the alarm and from the request: both are observed. */
+  timeToRestore(from: 'alarm' | 'request', seconds: number): void;
 }
 
 export type SlackKind = 'command' | 'action' | 'view' | 'event' | 'other';

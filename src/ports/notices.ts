@@ -5,9 +5,17 @@
 import type { GoldenOutcome } from '../domain/golden.js';
 import type { Approvers } from '../domain/policy.js';
 import type { RequestState } from '../domain/request.js';
+import type { Timeline } from '../domain/timeline.js';
 
-/** A step in a request's life, told once in its thread. */
-export type Notice =
+/**
+ * A step in a request's life, told once in its thread. An outcome also names the service's
+ * `[notify] usergroups` (`mentions`: configured ids only, so the only mentions it can make are those).
+ */
+export type Notice = NoticeBody & { readonly mentions?: readonly string[] };
+
+type NoticeBody =
+  /** The record of a request that ended, posted once after its outcome. */
+  | { readonly kind: 'timeline'; readonly timeline: Timeline }
   | {
       readonly kind: 'expired';
       readonly id: string;
@@ -163,6 +171,33 @@ export type Notice =
       readonly minutes: number;
       readonly since: 'alarm' | 'request';
     };
+
+/** A one-line outcome for a stakeholder channel (`[notify] channels`), with the thread's link. */
+export interface OutcomeSummary {
+  readonly id: string;
+  readonly service: string;
+  readonly outcome: RequestState;
+  readonly from?: string;
+  readonly to: string;
+  readonly thread?: string;
+}
+
+/**
+ * What the outbox sends once, whichever replica: a thread post, an SNS message (`[notify]
+ * sns_topic_arn`), or a summary in a stakeholder channel. Each is claimed under its own key.
+ */
+export type OutboxItem =
+  | Notice
+  | {
+      readonly kind: 'sns_publish';
+      readonly topicArn: string;
+      readonly subject: string;
+      readonly message: string;
+      /** FIFO topics only. */
+      readonly groupId?: string;
+      readonly dedupId?: string;
+    }
+  | { readonly kind: 'channel_summary'; readonly channel: string; readonly summary: OutcomeSummary };
 
 /** Why a click or command was not acted on; told only to the person who asked. */
 export type Denial =

@@ -1,7 +1,7 @@
 /** Slack as workflows need it: the request card and its thread, alert cards, and user groups. */
 import type { Person } from '../domain/authority.js';
 import type { AlarmRef, RollbackRequest } from '../domain/request.js';
-import type { AlertNotice, Notice } from './notices.js';
+import type { AlertNotice, Notice, OutcomeSummary } from './notices.js';
 
 /** The request card and its thread in Slack. */
 export interface RequestCards {
@@ -12,6 +12,8 @@ export interface RequestCards {
   /** One reply in the card's thread (outcomes are also shown in the channel). */
   notify(request: RollbackRequest, notice: Notice): Promise<void>;
   permalink(request: RollbackRequest): Promise<string | undefined>;
+  /** The one-line outcome in a stakeholder channel (`[notify] channels`). */
+  summarize(channel: string, summary: OutcomeSummary): Promise<void>;
   /** Waits until pending card updates are sent (tests, shutdown). */
   flush(): Promise<void>;
 }

@@ -22,3 +22,33 @@ export type SnsVerdict =
 export interface SnsVerifier {
   verify(body: string): Promise<SnsVerdict>;
 }
+
+/** One message to publish to a topic (`[notify] sns_topic_arn`). */
+export interface SnsPublish {
+  readonly topicArn: string;
+  readonly subject: string;
+  readonly message: string;
+  /** FIFO topics only. */
+  readonly groupId?: string;
+  readonly dedupId?: string;
+}
+
+/** Amazon SNS as the outcome notice needs it: Publish, bounded in time. */
+export interface SnsPublisher {
+  publish(m: SnsPublish): Promise<{ readonly messageId: string }>;
+}
+
+/**
+ * A failed Publish: `code` is how the outbox judges it (`http_403`, `ratelimited`, `timeout`,
+ * `request_failed`), and `cause` is the SDK's own error.
+ */
+export class PublishError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}

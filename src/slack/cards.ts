@@ -14,7 +14,7 @@ import type { RollbackRequest } from '../domain/request.js';
 import type { RequestCards } from '../ports/slack.js';
 import type { Store } from '../ports/store.js';
 import type { Logger } from '../support/log.js';
-import { renderNotice } from './blocks/notices.js';
+import { renderNotice, renderSummary } from './blocks/notices.js';
 import { requestCard } from './blocks/requestCard.js';
 
 export function createSlackCards(deps: {
@@ -88,6 +88,14 @@ export function createSlackCards(deps: {
         text: text.text,
         ...(thread ? { thread_ts: thread } : {}),
         ...(broadcast ? { reply_broadcast: true } : {}),
+        unfurl_links: false,
+      } as webApi.ChatPostMessageArguments);
+    },
+
+    async summarize(channel, summary) {
+      await deps.client.chat.postMessage({
+        channel,
+        text: renderSummary(summary).text,
         unfurl_links: false,
       } as webApi.ChatPostMessageArguments);
     },

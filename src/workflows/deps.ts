@@ -8,6 +8,7 @@ import type { PinChecks, PullRequests } from '../ports/github.js';
 import type { WorkflowMetrics } from '../ports/metrics.js';
 import type { StatusDeps } from '../ports/models.js';
 import type { AlertPosts, Directory, RequestCards } from '../ports/slack.js';
+import type { SnsPublisher } from '../ports/sns.js';
 import type { Store } from '../ports/store.js';
 import type { Logger } from '../support/log.js';
 
@@ -26,4 +27,6 @@ export interface WorkflowDeps {
   /** This process, in leases and claims (host, pid and a random part). */
   readonly replicaId: string;
   readonly metrics: WorkflowMetrics;
+  /** Outcomes to a service's SNS topic (`[notify] sns_topic_arn`). */
+  readonly publisher: SnsPublisher;
 }

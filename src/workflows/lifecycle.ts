@@ -5,13 +5,15 @@
  * the table in domain/lifecycle says whether it may happen.
  */
 import { randomBytes } from 'node:crypto';
-import type { RequestEvent } from '../domain/lifecycle.js';
+import { findService } from '../config/botConfig.js';
+import { endsRequest, MOVES, type RequestEvent } from '../domain/lifecycle.js';
 import type { RollbackRequest } from '../domain/request.js';
 import type { Notice } from '../ports/notices.js';
 import type { RequestPatch } from '../ports/store.js';
 import { audit } from './audit.js';
 import type { WorkflowDeps } from './deps.js';
 import { postOnce } from './milestones.js';
+import { recordOutcome } from './record.js';
 
 interface FollowUp {
   /** The audit record's kind. */
@@ -72,12 +74,26 @@ export async function move(
     actorName: effects.actorName,
     detail: effects.detail ?? {},
   });
+  const ends = endsRequest(MOVES[event].to);
   if (effects.notice) {
     const key =
       follow.milestone === 'each'
         ? `${event}:${deps.now().toISOString()}:${randomBytes(3).toString('hex')}`
         : follow.milestone;
-    await postOnce(deps, request, key, effects.notice);
+    // The outcome message mentions the service's `[notify] usergroups`.
+    const groups = ends ? (findService(deps.config, request.service)?.notify.usergroups ?? []) : [];
+    await postOnce(
+      deps,
+      request,
+      key,
+      groups.length ? { ...effects.notice, mentions: groups } : effects.notice,
+    );
+  }
+  if (ends) {
+    // The move stands whatever happens here; what was claimed is sent again by the repair round.
+    await recordOutcome(deps, request.id).catch((err) =>
+      deps.log.warn('the record of an ended request could not be made', { request: request.id, error: err }),
+    );
   }
   deps.cards.refresh(request.id);
   return true;

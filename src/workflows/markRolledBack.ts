@@ -55,7 +55,12 @@ async function mark(deps: WorkflowDeps, r: RollbackRequest): Promise<void> {
       region: service.awsRegion,
       roleArn: service.awsRoleArn,
     });
-    await audit(deps, { requestId: r.id, service: service.name, kind: 'rolled_back_marked', detail: where });
+    await audit(deps, {
+      requestId: r.id,
+      service: service.name,
+      kind: 'rolled_back_marked',
+      detail: { ...where, iteration: from },
+    });
     await postOnce(deps, r, `${CLAIM}:done`, { kind: 'rolled_back_marked', iteration: from, ...where });
   } catch (err) {
     const error = (err as Error).message ?? String(err);

@@ -8,19 +8,23 @@
  */
 
 import type { RollbackRequest } from '../domain/request.js';
-import type { Notice } from '../ports/notices.js';
+import type { OutboxItem } from '../ports/notices.js';
+import { PublishError } from '../ports/sns.js';
 import type { UnpostedMilestone } from '../ports/store.js';
 import type { WorkflowDeps } from './deps.js';
-import { auditGaveUp, judgeFailure } from './slackRetry.js';
+import { auditGaveUp, failureCode, judgeFailure } from './slackRetry.js';
 
-type PostDeps = Pick<WorkflowDeps, 'store' | 'cards' | 'log' | 'config' | 'replicaId'>;
+type PostDeps = Pick<WorkflowDeps, 'store' | 'cards' | 'log' | 'config' | 'replicaId' | 'publisher'>;
 
-/** Posts `notice` in the request's thread unless `key` was claimed before; true when this call did. */
+/**
+ * Sends `notice` unless `key` was claimed before; true when this call did. A notice is a thread post;
+ * an `sns_publish` or `channel_summary` item goes to its topic or channel through the same outbox.
+ */
 export async function postOnce(
   deps: PostDeps,
   request: RollbackRequest,
   key: string,
-  notice: Notice,
+  notice: OutboxItem,
 ): Promise<boolean> {
   if (!(await deps.store.claimMilestone(request.id, key, notice, deps.replicaId))) return false;
   await send(deps, request, key, notice, 1);
@@ -31,11 +35,15 @@ async function send(
   deps: PostDeps,
   request: RollbackRequest,
   key: string,
-  notice: Notice,
+  notice: OutboxItem,
   attempt: number,
 ): Promise<void> {
   try {
-    await deps.cards.notify(request, notice);
+    if (notice.kind === 'sns_publish') {
+      const { messageId } = await deps.publisher.publish(notice);
+      deps.log.info('outcome published to SNS', { request: request.id, topic: notice.topicArn, messageId });
+    } else if (notice.kind === 'channel_summary') await deps.cards.summarize(notice.channel, notice.summary);
+    else await deps.cards.notify(request, notice);
   } catch (err) {
     await failed(deps, request, key, attempt, err);
     return;
@@ -50,7 +58,8 @@ async function send(
 }
 
 async function failed(deps: PostDeps, request: RollbackRequest, key: string, attempt: number, err: unknown) {
-  const failure = judgeFailure(deps, attempt, err);
+  const sns = err instanceof PublishError;
+  const failure = judgeFailure(deps, attempt, err, sns ? err.code : failureCode(err));
   const { verdict } = failure;
   const where = { request: request.id, milestone: key, attempt, error: err };
   try {
@@ -61,8 +70,13 @@ async function failed(deps: PostDeps, request: RollbackRequest, key: string, att
     });
     if (!recorded) return; // another sender took it over meanwhile
     if (verdict.giveUp) {
-      deps.log.error('gave up on a thread post Slack keeps refusing', where);
-      await auditGaveUp(deps, request, `thread message ${key}`, failure);
+      if (sns) {
+        deps.log.error('gave up on an SNS message the topic keeps refusing', where);
+        await auditGaveUp(deps, request, `SNS message ${key}`, failure, 'notify_gave_up');
+      } else {
+        deps.log.error('gave up on a thread post Slack keeps refusing', where);
+        await auditGaveUp(deps, request, `thread message ${key}`, failure);
+      }
     } else {
       deps.log.warn('thread post failed; the repair round sends it again', {
         ...where,
@@ -97,6 +111,6 @@ async function repost(deps: WorkflowDeps, m: UnpostedMilestone): Promise<boolean
     attempt: m.attempts + 1,
     lastError: m.lastError,
   });
-  await send(deps, request, m.key, m.notice as Notice, m.attempts + 1);
+  await send(deps, request, m.key, m.notice as OutboxItem, m.attempts + 1);
   return true;
 }

@@ -51,6 +51,7 @@ export async function pinAt(deps: WorkflowDeps, r: RollbackRequest, by: string |
     actor: by,
     detail: {
       version: pin.version,
+      reason: pin.reason,
       replaces: isPinned(previous) ? { request: previous.requestId, version: previous.version } : undefined,
     },
   });

@@ -50,8 +50,8 @@ export function judgeFailure(
   deps: Pick<WorkflowDeps, 'config'>,
   attempt: number,
   err: unknown,
+  code: string = failureCode(err),
 ): FailedAttempt {
-  const code = failureCode(err);
   return {
     attempt,
     code,
@@ -66,11 +66,12 @@ export async function auditGaveUp(
   request: RollbackRequest,
   what: string,
   failed: FailedAttempt,
+  kind: 'slack_gave_up' | 'notify_gave_up' = 'slack_gave_up',
 ): Promise<void> {
   await audit(deps, {
     requestId: request.id,
     service: request.service,
-    kind: 'slack_gave_up',
+    kind,
     detail: {
       what,
       attempts: failed.attempt,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Octokit } from 'octokit';
 import { afterEach } from 'vitest';
+import { createSnsPublisher } from '../../src/adapters/snsPublish.js';
 import { openStore } from '../../src/adapters/store/open.js';
 import { createBot, type RollbackBot } from '../../src/app.js';
 import { type BotConfig, parseBotConfig } from '../../src/config/botConfig.js';
@@ -38,6 +39,7 @@ import type { FakeSlack } from '../../world/slack/fake.js';
 import type { SlackUser } from '../../world/slack/model.js';
 import { blockActionsPayload, viewSubmissionPayload } from '../../world/slack/payloads.js';
 import { type SlackHttpResult, sendInteraction, sendSlashCommand } from '../../world/slack/requests.js';
+import type { FakeSnsPublish } from '../../world/snsPublish.js';
 import { startLocalWorld } from '../../world/start.js';
 import { freshPostgresUrl } from './databases.js';
 import { connectedWithin, type SocketDriver, socketDriver } from './socketEnvelopes.js';
@@ -114,6 +116,8 @@ export interface Harness {
   github: FakeGitHub;
   s3: FakeS3;
   health: FakeHealthchecks;
+  /** SNS's Publish: what the bot published (`[notify] sns_topic_arn`). */
+  snsPublish: FakeSnsPublish;
   bot: RollbackBot;
   store: Store;
   config: BotConfig;
@@ -206,9 +210,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     s3: { bucket: BUCKET, ...(opts.objects ? { objects: opts.objects } : {}) },
     healthchecks: { serve: START_STATE },
     sns: {},
+    snsPublish: {},
     ...(opts.mlflow ? { mlflow: opts.mlflow } : {}),
   });
-  const { slack, github, s3, healthchecks: health, socketMode: endpoint, mlflow } = world;
+  const { slack, github, s3, healthchecks: health, socketMode: endpoint, mlflow, snsPublish } = world;
 
   const parsed = parseBotConfig(configToml({ health, mlflow }, opts), 'test.toml');
   const config = opts.adjustConfig ? opts.adjustConfig(parsed) : parsed;
@@ -258,6 +263,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       socketPingTimeoutMs: 1000,
       ...(opts.admin ? { admin: { port: 0, host: '127.0.0.1' } } : {}),
       metricsCacheMs: opts.metricsCacheMs,
+      snsPublisher: createSnsPublisher({
+        timeoutMs: config.timeouts.snsMs,
+        clientConfig: {
+          endpoint: snsPublish.url,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        },
+      }),
       sns: {
         fetchCertificate: certificates.fetch,
         confirmFetch: async (url: string) => {
@@ -280,6 +292,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     s3,
     health,
     mlflow,
+    snsPublish,
     config,
     ...(await boot()),
   } as unknown as Harness;

@@ -22,6 +22,7 @@ import {
 } from '../../world/reference.js';
 import type { FakeS3 } from '../../world/s3.js';
 import type { FakeSlack } from '../../world/slack/fake.js';
+import type { FakeSnsPublish } from '../../world/snsPublish.js';
 import { startLocalWorld } from '../../world/start.js';
 
 export interface World {
@@ -29,6 +30,8 @@ export interface World {
   readonly github: FakeGitHub;
   readonly s3: FakeS3;
   readonly health: FakeHealthchecks;
+  /** SNS's Publish (AWS_ENDPOINT_URL_SNS of the bot processes). */
+  readonly snsPublish: FakeSnsPublish;
   /** A directory of the world's own (the config file, databases). */
   readonly dir: string;
   readonly configPath: string;
@@ -45,8 +48,9 @@ export async function startWorld(config: ReferenceConfigOptions = {}): Promise<W
     github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo() } },
     s3: { bucket: BUCKET },
     healthchecks: {},
+    snsPublish: {},
   });
-  const { slack, github, s3, healthchecks: health } = world;
+  const { slack, github, s3, healthchecks: health, snsPublish } = world;
   // Iterations only, without a git sha: what the process tests print was written against these.
   const serveStart = () => {
     for (const [env, at] of Object.entries(START_STATE)) health.serve(env, at.iteration);
@@ -60,6 +64,7 @@ export async function startWorld(config: ReferenceConfigOptions = {}): Promise<W
     github,
     s3,
     health,
+    snsPublish,
     dir,
     configPath,
     serveStart,
@@ -82,6 +87,7 @@ export async function startWorld(config: ReferenceConfigOptions = {}): Promise<W
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ENDPOINT_URL_SNS: snsPublish.url,
       ROLLBACK_BOT_CONFIG: configPath,
       DATABASE_URL: `sqlite:${join(dir, 'absent.db')}`,
       LOG_LEVEL: 'info',

@@ -138,6 +138,8 @@ describe('from an alarm to a verified rollback', () => {
       expect.stringMatching(
         /^:tada: Rollback complete: production serves 1\.25\.0-293a4b5, 2[3-4] min after the alarm\.$/,
       ),
+      // Then its record, once (issue 17, item 4; test/workflows/record.test.ts has the durations).
+      `:spiral_note_pad: Timeline of ${id} (completed, UTC):`,
     ]);
     const final = hh.slack
       .callsTo('chat.postMessage')

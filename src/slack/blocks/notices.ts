@@ -1,7 +1,8 @@
 /** The words and markup for what workflows report: thread notices, refusals, alert replies. */
 import type { Approvers } from '../../domain/policy.js';
 import type { RequestState } from '../../domain/request.js';
-import type { AlertNotice, ClickOutcome, Denial, Notice } from '../../ports/notices.js';
+import { describeStep, formatDuration, type Timeline } from '../../domain/timeline.js';
+import type { AlertNotice, ClickOutcome, Denial, Notice, OutcomeSummary } from '../../ports/notices.js';
 import type { UnpinOutcome } from '../../workflows/pin.js';
 import { goldenFailureLines } from './golden.js';
 import { code, date, joinMd, link, type Mrkdwn, md, mention, usergroup } from './mrkdwn.js';
@@ -38,8 +39,62 @@ const askAgain = (n: { version: string; service: string }) => code(`/rollback to
 
 /** The thread text of a notice, and whether the channel should see it too (final outcomes). */
 export function renderNotice(n: Notice): { text: Mrkdwn; broadcast: boolean } {
+  const said = renderBody(n);
+  const groups = n.mentions ?? [];
+  // usergroup() makes a mention of a user group id only; anything else is shown as text.
+  return groups.length === 0
+    ? said
+    : { ...said, text: md`${said.text} ${joinMd(groups.map(usergroup), ' ')}` };
+}
+
+const seconds = (s: number | null) => (s === null ? 'n/a' : formatDuration(s));
+
+/** The record in the thread: one line a step, with the time since the one before. */
+export function renderTimeline(t: Timeline): Mrkdwn {
+  const lines = t.steps.map(
+    (s) =>
+      md`• ${code(s.at.slice(0, 19).replace('T', ' '))} ${describeStep(s)}${
+        s.since_previous_seconds === undefined ? '' : md` (+${formatDuration(s.since_previous_seconds)})`
+      }`,
+  );
+  const restore = t.time_to_restore_seconds;
+  const totals =
+    t.outcome === 'completed'
+      ? md`Time to restore: ${seconds(restore.from_alarm)} from the alarm, ${seconds(restore.from_request)} from the request (to production verified). Time to decide: ${seconds(t.time_to_decide_seconds)}.`
+      : md`Not restored by this request. Time to decide: ${seconds(t.time_to_decide_seconds)}.`;
+  return md`:spiral_note_pad: Timeline of ${t.request} (${t.outcome.replace(/_/g, ' ')}, UTC):\n${joinMd(lines, '\n')}\n${totals} ${code(`rollback-bot report ${t.request}`)} drafts the postmortem.`;
+}
+
+const OUTCOME_WORDS: Record<string, string> = {
+  completed: 'rolled back and verified',
+  verify_failed: 'deployed but NOT verified',
+  expired: 'expired, nothing changed',
+  rejected: 'rejected, nothing changed',
+  cancelled: 'cancelled, nothing changed',
+  refused: 'ended without a PR (its plan failed a check)',
+  no_change: 'ended without a PR (main already had the target)',
+  abandoned: 'abandoned (PR closed)',
+};
+
+/** The one line a stakeholder channel gets for an outcome. */
+export function renderSummary(s: OutcomeSummary): Mrkdwn {
+  const words = OUTCOME_WORDS[s.outcome] ?? s.outcome;
+  const icon =
+    s.outcome === 'completed'
+      ? ':rewind:'
+      : s.outcome === 'verify_failed'
+        ? ':rotating_light:'
+        : ':information_source:';
+  return md`${icon} ${s.service}: rollback ${s.id}${s.from ? md` from ${code(s.from)}` : ''} to ${code(s.to)} ${words}.${
+    s.thread ? md` ${link(s.thread, 'Thread')}` : ''
+  }`;
+}
+
+function renderBody(n: Notice): { text: Mrkdwn; broadcast: boolean } {
   const say = (text: Mrkdwn, broadcast = false) => ({ text, broadcast });
   switch (n.kind) {
+    case 'timeline':
+      return say(renderTimeline(n.timeline));
     case 'expired':
       return say(
         n.cardPosted === false
