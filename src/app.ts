@@ -29,6 +29,7 @@ import { createSlackApp } from './app/slackApp.js';
 import { type BackgroundWork, startBackgroundWork } from './background.js';
 import type { BotConfig } from './config/botConfig.js';
 import type { Env } from './config/env.js';
+import { isPinned } from './domain/pin.js';
 import { githubWebhookRoute } from './http/githubWebhook.js';
 import { healthRoutes, readiness } from './http/health.js';
 import { createHttpServer, listen, type Route, sendText } from './http/server.js';
@@ -185,6 +186,13 @@ export function createBot(options: BotOptions): RollbackBot {
     workflows: { config, directory, now, store: options.store, status: statusWithHistory },
     config,
     log,
+    // The pin line: "pinned at 1.25.0 by R-xxxx (reason), since …".
+    pinOf: async (service) => {
+      const pin = await options.store.getPin(service);
+      return isPinned(pin)
+        ? { version: pin.version, by: pin.requestId, reason: pin.reason, at: pin.pinnedAt }
+        : undefined;
+    },
     ...(options.homePublishIntervalMs !== undefined
       ? { publishIntervalMs: options.homePublishIntervalMs }
       : {}),

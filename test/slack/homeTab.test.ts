@@ -210,4 +210,19 @@ describe('the Home tab', () => {
     expect(form).toContain(version);
     expect(h.slack.workspace.topView(USERS.alice)?.view.callback_id).toBe('rollback_request_modal');
   });
+
+  it('shows the pin of a pinned service', async () => {
+    const h = await start();
+    await h.store.setPin({
+      service: 'fpo-search',
+      version: '1.25.0',
+      requestId: 'R-PIN1',
+      reason: 'PERFORMANCE_DEGRADATION: p99 up',
+      pinnedAt: new Date(),
+    });
+    await openHome(h, USERS.bob);
+    expect(textOf(homeOf(h, USERS.bob))).toMatch(
+      /Pinned at\* `1\.25\.0` by R-PIN1 \(PERFORMANCE_DEGRADATION: p99 up\), since .*, until unpinned/,
+    );
+  });
 });

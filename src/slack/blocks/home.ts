@@ -7,7 +7,7 @@
 import type { RollbackRequest } from '../../domain/request.js';
 import type { HomeData, HomeService, PinLine } from '../../workflows/home.js';
 import { type Block, context, divider, fields, header, plain, section } from './kit.js';
-import { channel, code, date, joinMd, type Mrkdwn, md, mention } from './mrkdwn.js';
+import { channel, code, date, joinMd, type Mrkdwn, md } from './mrkdwn.js';
 import { checkLines } from './plan.js';
 import { progressLines } from './progress.js';
 import { requestButtons, STATE_LINE } from './requestCard.js';
@@ -42,12 +42,10 @@ const target = (r: RollbackRequest) => r.plan.targetIteration ?? r.plan.targetVe
 const stateWords = (r: RollbackRequest) => STATE_LINE[r.state].replace(/^:[a-z_]+: /, '');
 
 function pinLine(pin: PinLine): Mrkdwn {
-  const parts: Mrkdwn[] = [md`:pushpin: *Pinned to* ${code(pin.version)}`];
-  if (pin.by) parts.push(md` by ${mention(pin.by)}`);
-  if (pin.at) parts.push(md` ${date(pin.at)}`);
-  if (pin.until) parts.push(md` until ${date(pin.until)}`);
-  if (pin.reason) parts.push(md`: ${pin.reason}`);
-  return joinMd(parts);
+  // The words of status and the card: "pinned at 1.25.0 by R-xxxx (reason), since …, until unpinned".
+  return md`:pushpin: *Pinned at* ${code(pin.version)}${pin.by ? md` by ${pin.by}` : ''}${
+    pin.reason ? md` (${pin.reason})` : ''
+  }${pin.at ? md`, since ${date(pin.at)}` : ''}, until ${pin.until ? date(pin.until) : 'unpinned'}`;
 }
 
 function summary(s: HomeService): Mrkdwn {
