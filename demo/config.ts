@@ -14,6 +14,8 @@ export interface DemoPerson {
   /** What this person can do in the story, shown next to the name. */
   readonly role: string;
   readonly color: string;
+  /** A guest (Slack's is_ultra_restricted for `single`): may read, may not ask unless listed by id. */
+  readonly guest?: 'multi' | 'single';
 }
 
 export const PEOPLE = {
@@ -39,6 +41,14 @@ export const PEOPLE = {
     role: 'not an approver',
     color: '#b5532f',
   },
+  gina: {
+    id: 'U0GINA0001',
+    name: 'gina',
+    realName: 'Gina Gale',
+    role: 'guest',
+    color: '#7a7a2a',
+    guest: 'single',
+  },
 } as const satisfies Record<string, DemoPerson>;
 
 export const ONCALL_GROUP = {
@@ -56,6 +66,8 @@ export const CHANNELS = {
     name: 'reco-rollbacks',
     topic: 'Rollback requests for reco (MLflow registry: the champion alias)',
   },
+  /** No service's channel: read-only commands work here, requests are refused with where to ask. */
+  random: { id: 'C0RANDOM001', name: 'random', topic: 'Anything at all (no service is requested here)' },
 } as const;
 
 /** Another tool that posts alerts in #ml-alerts (the bot answers its messages in their thread). */

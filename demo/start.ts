@@ -164,7 +164,7 @@ async function compose(
         },
       ],
       usergroups: [ONCALL_GROUP],
-      channels: [CHANNELS.rollbacks, CHANNELS.reco, CHANNELS.alerts],
+      channels: [CHANNELS.rollbacks, CHANNELS.reco, CHANNELS.alerts, CHANNELS.random],
       // Permalinks open the page, which reads the address.
       pageUrl: () => pageUrl,
       onAnswered: (method) => {
@@ -271,8 +271,8 @@ async function compose(
       await delivery.blockAction({
         user,
         source:
-          source?.kind === 'view'
-            ? { kind: 'view', viewId: text(source.viewId, 'viewId') }
+          source?.kind === 'view' || source?.kind === 'home'
+            ? { kind: source.kind, viewId: text(source.viewId, 'viewId') }
             : {
                 kind: 'message',
                 channel: text(source?.channel, 'channel'),
@@ -296,6 +296,11 @@ async function compose(
           value: typeof v.value === 'string' ? v.value : null,
         })),
       });
+    },
+    /** The person opened the bot's Home tab: Slack tells the app, which publishes their view. */
+    async 'home-opened'(body) {
+      await delivery.appHomeOpened(person(body.as));
+      return { ok: true };
     },
     async 'close-view'(body) {
       workspace.closeView(person(body.as), text(body.viewId, 'viewId'));
@@ -398,6 +403,7 @@ async function compose(
       state(as) {
         const me = people.find((p) => p.id === as || p.name === as)?.id ?? PEOPLE.alice.id;
         const view = workspace.topView(me);
+        const home = workspace.homeOf(me);
         return {
           version: workspace.version + worldVersion,
           me,
@@ -432,6 +438,9 @@ async function compose(
             rev: m.rev,
           })),
           view: view ? { id: view.id, hash: view.hash, view: view.view } : null,
+          // The bot's Home tab as last published to this person, and its Messages tab (the DM channel).
+          home: home ? { id: home.id, hash: home.hash, view: home.view } : null,
+          im: workspace.imWith(me).id,
           github: githubState(),
           environments: ci.environments().map((e) => ({
             name: e.name,

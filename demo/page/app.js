@@ -18,6 +18,8 @@ const ui = {
   /** The person acting: a name ("alice"); the state is fetched for their user id. */
   as: localStorage.getItem('rollback-demo.as') || 'alice',
   channel: '',
+  /** The bot's Home tab is shown instead of a channel. */
+  home: false,
   /** The open thread: { channel, ts }. */
   thread: null,
   data: null,
@@ -25,7 +27,7 @@ const ui = {
   fetching: false,
   again: false,
   /** Rendered message nodes per pane, keyed by channel/ts, with the signature they were drawn from. */
-  panes: { channel: new Map(), thread: new Map() },
+  panes: { channel: new Map(), thread: new Map(), home: new Map() },
   viewKey: '',
   highlight: '',
   lastSeen: JSON.parse(sessionStorage.getItem('rollback-demo.seen') || '{}'),
@@ -228,7 +230,12 @@ function messageNode(m, where, compact) {
     confirm: confirmDialog,
     onAction: (block, element, selected) =>
       post('action', {
-        source: { kind: 'message', channel: m.channel, ts: m.ts, inThread: where !== 'channel' },
+        source: {
+          kind: 'message',
+          channel: m.channel,
+          ts: m.ts,
+          inThread: where === 'thread' || where === 'parent',
+        },
         blockId: block.block_id,
         actionId: element.action_id,
         selected,
@@ -332,6 +339,12 @@ function drawPane(container, cache, items) {
 function renderChannel() {
   const channel = ui.data.channels.find((c) => c.id === ui.channel) ?? ui.data.channels[0];
   ui.channel = channel.id;
+  for (const id of ['messages', 'composer', 'suggestions']) $(id).hidden = ui.home;
+  $('home').hidden = !ui.home;
+  if (ui.home) {
+    renderHome();
+    return;
+  }
   $('channel-title').textContent = `# ${channel.name}`;
   $('channel-topic').textContent = channel.topic;
   const service = ui.data.services.find((s) => s.channel === channel.id)?.name;
@@ -346,6 +359,51 @@ function renderChannel() {
     ui.lastSeen[channel.id] = latest;
     sessionStorage.setItem('rollback-demo.seen', JSON.stringify(ui.lastSeen));
   }
+}
+
+// ---- the bot's Home tab ----
+
+/** The view the bot published to the acting person (views.publish), and its DMs to them below. */
+function renderHome() {
+  const bot = ui.data.users[ui.data.bot.userId];
+  $('channel-title').textContent = bot?.name ?? 'rollback-bot';
+  $('channel-topic').textContent = 'Home';
+  const home = ui.data.home;
+  const view = $('home-view');
+  const key = home ? `${home.id}:${home.hash}:${meId()}` : `none:${meId()}`;
+  if (view.dataset.key !== key) {
+    view.dataset.key = key;
+    view.replaceChildren(
+      home
+        ? renderBlocks(home.view.blocks, {
+            ...textContext(),
+            confirm: confirmDialog,
+            // A click on a Home tab: Slack sends the view (type home) and no response URL.
+            onAction: (block, element, selected) =>
+              post('action', {
+                source: { kind: 'home', viewId: home.id },
+                blockId: block.block_id,
+                actionId: element.action_id,
+                selected,
+              }).catch(() => {}),
+          })
+        : el('p', 'muted', 'Opening… the bot publishes this tab when you open it.'),
+    );
+  }
+  const dms = ui.data.messages
+    .filter((m) => m.channel === ui.data.im)
+    .sort(byTs)
+    .map((m) => ({ m, where: 'home' }));
+  drawPane($('home-messages'), ui.panes.home, dms);
+}
+
+/** Opening the Home tab: Slack sends `app_home_opened`; the bot publishes the view when it changed. */
+function openHome() {
+  ui.home = true;
+  ui.thread = null;
+  history.replaceState(null, '', '/#home');
+  render();
+  post('home-opened').catch(() => {});
 }
 
 function renderThread() {
@@ -376,7 +434,8 @@ function openThread(channel, ts) {
 }
 
 function selectChannel(id) {
-  if (ui.channel === id) return;
+  if (ui.channel === id && !ui.home) return;
+  ui.home = false;
   ui.channel = id;
   $('messages').dataset.fresh = 'true';
   history.replaceState(null, '', `/#${id}`);
@@ -392,12 +451,12 @@ function renderSidebar() {
       const item = el('li', 'sidebar-item');
       const link = el('a', undefined, `# ${c.name}`);
       link.href = `#${c.id}`;
-      if (c.id === ui.channel) link.setAttribute('aria-current', 'page');
+      if (c.id === ui.channel && !ui.home) link.setAttribute('aria-current', 'page');
       const unread = ui.data.messages.filter(
         (m) =>
           m.channel === c.id &&
           (!m.threadTs || m.broadcast) &&
-          c.id !== ui.channel &&
+          (c.id !== ui.channel || ui.home) &&
           Number(m.ts) > Number(ui.lastSeen[c.id] ?? 0),
       ).length;
       if (unread) {
@@ -421,6 +480,8 @@ function renderSidebar() {
       return item;
     }),
   );
+  if (ui.home) $('open-home').setAttribute('aria-current', 'page');
+  else $('open-home').removeAttribute('aria-current');
   const select = $('acting-as');
   if (select.options.length !== ui.data.people.length) {
     select.replaceChildren(
@@ -823,6 +884,8 @@ function start() {
     ui.pendingPermalink = path;
   } else if (/^#C[A-Z0-9]+$/.test(location.hash)) {
     ui.channel = location.hash.slice(1);
+  } else if (location.hash === '#home') {
+    ui.home = true;
   }
   $('messages').dataset.fresh = 'true';
 
@@ -831,8 +894,15 @@ function start() {
     localStorage.setItem('rollback-demo.as', ui.as);
     ui.panes.channel.clear();
     ui.panes.thread.clear();
+    ui.panes.home.clear();
     ui.viewKey = '';
     refresh();
+    // Someone else looking at the Home tab: it is their open, and their view.
+    if (ui.home) post('home-opened').catch(() => {});
+  });
+  $('open-home').addEventListener('click', (event) => {
+    event.preventDefault();
+    openHome();
   });
   setupComposer($('composer'), $('message'), () => ({ channel: ui.channel }));
   setupComposer($('reply-composer'), $('reply'), () => ({
@@ -872,6 +942,7 @@ function start() {
   setInterval(() => ui.data && renderEnvironments(), 1000);
   refresh().then(() => {
     if (ui.pendingPermalink) openPermalink(ui.pendingPermalink);
+    if (ui.home) post('home-opened').catch(() => {});
   });
 }
 

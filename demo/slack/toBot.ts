@@ -18,7 +18,13 @@ import {
   sendInteraction,
   sendSlashCommand,
 } from '../../world/slack/requests.js';
-import { type Message, type OpenView, SlackApiError, type Workspace } from '../../world/slack/workspace.js';
+import {
+  type HomeView,
+  type Message,
+  type OpenView,
+  SlackApiError,
+  type Workspace,
+} from '../../world/slack/workspace.js';
 
 export interface DeliveryOptions {
   readonly workspace: Workspace;
@@ -36,10 +42,11 @@ export interface DeliveryOptions {
 
 type Json = Record<string, unknown>;
 
-/** Where a person acted: on a message (in the channel or in its thread pane) or in a modal. */
+/** Where a person acted: on a message (in the channel or in its thread pane), in a modal or on their Home tab. */
 export type ActionSource =
   | { readonly kind: 'message'; readonly channel: string; readonly ts: string; readonly inThread: boolean }
-  | { readonly kind: 'view'; readonly viewId: string };
+  | { readonly kind: 'view'; readonly viewId: string }
+  | { readonly kind: 'home'; readonly viewId: string };
 
 export interface ActionInput {
   readonly user: string;
@@ -210,7 +217,7 @@ export function createDelivery(options: DeliveryOptions) {
     throw new SlackApiError('element_not_supported');
   }
 
-  function viewJson(view: OpenView, values: Json): Json {
+  function viewJson(view: OpenView | HomeView, values: Json): Json {
     return {
       ...view.view,
       id: view.id,
@@ -240,6 +247,19 @@ export function createDelivery(options: DeliveryOptions) {
           ...common,
           place: { kind: 'view', view: viewJson(view, {}) },
           actions: [actionJson(view.view.blocks, input.blockId, input.actionId, input.selected)],
+        }),
+      );
+      return;
+    }
+    if (input.source.kind === 'home') {
+      // A Home tab is the person's own: a click names the view they see, as published last.
+      const home = workspace.homeOf(input.user);
+      if (!home || home.id !== input.source.viewId) throw new SlackApiError('view_not_found');
+      await interaction(
+        blockActions({
+          ...common,
+          place: { kind: 'view', view: viewJson(home, {}) },
+          actions: [actionJson(home.view.blocks, input.blockId, input.actionId, input.selected)],
         }),
       );
       return;
@@ -368,9 +388,37 @@ export function createDelivery(options: DeliveryOptions) {
     }
   }
 
+  /** Sends an Events API callback; Slack retries an event that was not acknowledged, the demo reports it. */
+  async function deliverEvent(event: Json, what: string): Promise<void> {
+    eventCounter += 1;
+    const envelope = eventCallback(event, `Ev0DEMO${String(eventCounter).padStart(6, '0')}`, identity);
+    const answer = await sendEvent(options.botUrl(), options.signingSecret, envelope, timing()).catch(() => ({
+      status: 0,
+    }));
+    if (answer.status !== 200) throw new Error(`the bot answered ${answer.status} to ${what}`);
+  }
+
+  /**
+   * Events API: the person opened the app's Home tab. Slack sends the app's DM channel with them and,
+   * once something was published, the view they are shown.
+   */
+  async function appHomeOpened(user: string): Promise<void> {
+    const home = workspace.homeOf(user);
+    await deliverEvent(
+      {
+        type: 'app_home_opened',
+        user,
+        channel: workspace.imWith(user).id,
+        tab: 'home',
+        ...(home ? { view: viewJson(home, {}) } : {}),
+        event_ts: (Date.now() / 1000).toFixed(6),
+      },
+      'app_home_opened',
+    );
+  }
+
   /** Events API: a new message in a channel the bot is in. */
   async function messageEvent(message: Message): Promise<void> {
-    eventCounter += 1;
     const event = {
       type: 'message',
       channel: message.channel,
@@ -386,15 +434,10 @@ export function createDelivery(options: DeliveryOptions) {
       event_ts: message.ts,
       team: identity.team.id,
     };
-    const envelope = eventCallback(event, `Ev0DEMO${String(eventCounter).padStart(6, '0')}`, identity);
-    // Slack retries an event that was not acknowledged; the demo reports it instead.
-    const answer = await sendEvent(options.botUrl(), options.signingSecret, envelope, timing()).catch(() => ({
-      status: 0,
-    }));
-    if (answer.status !== 200) throw new Error(`the bot answered ${answer.status} to a message event`);
+    await deliverEvent(event, 'a message event');
   }
 
-  return { slashCommand, blockAction, submitView, messageEvent };
+  return { slashCommand, blockAction, submitView, messageEvent, appHomeOpened };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

@@ -1,7 +1,8 @@
 /**
  * The demo in a real browser: Chromium (Debian's, driven by playwright-core) plays the people, by role
  * and name, through the whole story, from the alarm to the verified rollback, plus the read-only
- * commands and a refusal, and the MLflow service's rollback (the alias moves, the environments follow). Screenshots of the key steps go to test-results/demo/.
+ * commands and a refusal, the bot's Home tab (a request made from it, a guest and the wrong channel refused),
+ * and the MLflow service's rollback (the alias moves, the environments follow). Screenshots of the key steps go to test-results/demo/.
  *
  * Without Chromium the test is skipped with a message, unless REQUIRE_BROWSER=1 (CI), which makes a
  * missing browser a failure.
@@ -9,6 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PEOPLE } from '../../demo/config.js';
 import { type Demo, startDemo } from '../../demo/start.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -108,6 +110,74 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
     await visible(refusal);
     await expect(refusal.textContent()).resolves.toMatch(/Only visible to you[\s\S]*prefix trap/);
     await screenshot('refused');
+  }, 60_000);
+
+  it('the Home tab: a request made from it lands on the card; a guest and #random are refused', async () => {
+    // Opening Home sends app_home_opened; the bot publishes alice's view.
+    await page.getByRole('link', { name: /rollback-bot/ }).click();
+    const home = page.getByRole('region', { name: 'Home' });
+    const rollBack = home.getByRole('button', { name: /^Roll back to / });
+    await visible(rollBack);
+    await expect(rollBack.first().textContent()).resolves.toBe('Roll back to 1.25.0-293a4b5');
+    await expect(home.textContent()).resolves.toMatch(/fpo-search[\s\S]*reco/);
+    await screenshot('home');
+
+    // Refresh republishes (whatever the stored hash says).
+    const published = () => demo.workspace.homeOf(PEOPLE.alice.id)?.rev ?? 0;
+    const before = published();
+    await home.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(published, { timeout: 10_000 }).toBeGreaterThan(before);
+
+    // "Roll back to …" opens the request form; its card goes to the service's channel.
+    await rollBack.first().click();
+    const modal = page.getByRole('dialog', { name: 'Request a rollback' });
+    await visible(modal.getByRole('combobox', { name: 'Roll back to' }));
+    await expect(modal.getByRole('combobox', { name: 'Roll back to' }).inputValue()).resolves.toBe('1.25.0');
+    await modal.getByRole('textbox', { name: 'Note' }).fill('asked from the Home tab');
+    await modal.getByRole('button', { name: 'Request' }).click();
+    await modal.waitFor({ state: 'hidden' });
+
+    // Home follows the request; alice's own approval from it is refused in her Messages tab (a DM).
+    const approve = home.getByRole('button', { name: 'Approve', exact: true });
+    await visible(approve);
+    await approve.click();
+    await page
+      .getByRole('alertdialog', { name: /^Approve R-/ })
+      .getByRole('button', { name: 'Approve' })
+      .click();
+    const dms = page.getByRole('log', { name: 'Messages from rollback-bot' });
+    await visible(message(dms, 'your approval cannot count'));
+    await screenshot('home-request');
+
+    await page.getByRole('link', { name: /# ml-rollbacks/ }).click();
+    const card = message(channelLog(), /Rollback R-[0-9A-Z]{4}: fpo-search → 1\.25\.0/);
+    await visible(card);
+    await expect(card.first().textContent()).resolves.toContain('asked from the Home tab');
+
+    // gina is a guest: she may read, not ask.
+    await actAs('gina');
+    await say('/rollback to previous fpo-search');
+    const guest = message(channelLog(), 'Guests cannot ask');
+    await visible(guest);
+    await expect(guest.textContent()).resolves.toContain('Only visible to you');
+
+    // #random is no service's channel: told where to ask.
+    await actAs('alice');
+    await page.getByRole('link', { name: /# random/ }).click();
+    await visible(page.getByRole('heading', { name: '# random' }));
+    await say('/rollback to previous fpo-search');
+    const elsewhere = message(channelLog(), 'are requested in');
+    await visible(elsewhere);
+    await expect(elsewhere.textContent()).resolves.toContain('#ml-rollbacks');
+    await screenshot('wrong-channel');
+
+    // Cancel from Home, so the alarm's story starts with no request open.
+    await page.getByRole('link', { name: /rollback-bot/ }).click();
+    await home.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await visible(message(dms, 'cancelled'));
+    await visible(rollBack);
+    await page.getByRole('link', { name: /# ml-rollbacks/ }).click();
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 
   it('from the alarm to the verified rollback', async () => {

@@ -10,6 +10,7 @@ import { CHANNELS, PEOPLE, RECO } from '../../demo/config.js';
 import { createDelivery } from '../../demo/slack/toBot.js';
 import { type Demo, startDemo } from '../../demo/start.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
+import { OPEN_MODAL_ACTION } from '../../src/slack/blocks/requestModal.js';
 import { createLogger } from '../../src/support/log.js';
 import { type CiRepo, startCi } from '../../world/ci.js';
 import { fixtureBucket } from '../../world/fixtures.js';
@@ -548,5 +549,90 @@ describe('the demo, over its page API', () => {
         .join('\n');
     await until(() => thread().includes('Rollback complete'), 15_000);
     expect(thread()).toMatch(/Moved `champion`/);
+  }, 40_000);
+
+  it('publishes the Home tab on open, takes clicks from it, and refuses a guest and the wrong channel', async () => {
+    demo = await startDemo({ port: 0, log: createLogger('error', {}, () => undefined) });
+    const { url, workspace } = demo;
+    const post = async (action: string, body: object) => {
+      const res = await fetch(`${url}/demo/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    type Block = { block_id: string; elements?: Array<{ action_id: string; text?: { text: string } }> };
+    const blocksOf = (user: string) => (workspace.homeOf(user)?.view.blocks ?? []) as Block[];
+    const element = (user: string, actionId: string) => {
+      const block = blocksOf(user).find((b) => b.elements?.some((e) => e.action_id === actionId));
+      const found = block?.elements?.find((e) => e.action_id === actionId);
+      return block && found ? { block, element: found } : undefined;
+    };
+    const clickHome = (as: string, actionId: string) => {
+      const hit = element(as, actionId);
+      return post('action', {
+        as,
+        source: { kind: 'home', viewId: workspace.homeOf(as)?.id },
+        blockId: hit?.block.block_id,
+        actionId,
+      });
+    };
+    const ephemeralTo = (user: string, channel: string) =>
+      workspace
+        .visibleTo(user)
+        .filter((m) => m.ephemeralTo === user && m.channel === channel)
+        .map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`)
+        .join('\n');
+
+    // app_home_opened, signed: the bot publishes alice's view, with the way back to the last known good.
+    await post('home-opened', { as: ALICE });
+    const rollBack = await waitFor(() => element(ALICE, OPEN_MODAL_ACTION));
+    expect(rollBack.element.text?.text).toBe('Roll back to 1.25.0-293a4b5');
+    const state = (await (await fetch(`${url}/demo/state?as=alice`)).json()) as {
+      home: { id: string; view: { type: string } };
+      im: string;
+    };
+    expect(state.home).toMatchObject({ id: workspace.homeOf(ALICE)?.id, view: { type: 'home' } });
+
+    // A click on the Home tab opens the form; its card goes to the service's channel.
+    await clickHome(ALICE, OPEN_MODAL_ACTION);
+    // The form opens at once with a loading line, then shows the targets.
+    const modal = await waitFor(() => {
+      const open = workspace.topView(ALICE);
+      return JSON.stringify(open?.view.blocks ?? []).includes('"block_id":"target"') ? open : undefined;
+    });
+    expect(
+      await post('submit', {
+        as: ALICE,
+        viewId: modal.id,
+        values: [
+          { blockId: 'target', value: '1.25.0' },
+          { blockId: 'reason', value: 'MANUAL_REQUEST' },
+          { blockId: 'note', value: 'from Home' },
+        ],
+      }),
+    ).toMatchObject({ closed: true });
+    const card = await waitFor(() =>
+      workspace.history(C).find((m) => m.user === BOT && /^Rollback R-/.test(m.text) && !m.threadTs),
+    );
+    expect(card.text).toContain('fpo-search → 1.25.0');
+    // Her Home tab follows (republished), with the request's buttons; her own approval is refused by DM.
+    await waitFor(() => element(ALICE, ACTIONS.approve));
+    await clickHome(ALICE, ACTIONS.approve);
+    const dm = await waitFor(() => workspace.visibleTo(ALICE).find((m) => m.channel === state.im));
+    expect(dm.text).toContain('cannot count');
+    expect(workspace.visibleTo(BOB).some((m) => m.channel === state.im)).toBe(false);
+
+    // A guest may read but not ask.
+    const GINA = PEOPLE.gina.id;
+    await post('message', { as: GINA, channel: C, text: '/rollback to previous fpo-search' });
+    await until(() => ephemeralTo(GINA, C).includes('Guests cannot ask'), 10_000);
+    // A member asking from a channel that is no service's is told where to ask.
+    const RANDOM = CHANNELS.random.id;
+    await post('message', { as: ALICE, channel: RANDOM, text: '/rollback to previous fpo-search' });
+    await until(() => ephemeralTo(ALICE, RANDOM).includes('are requested in'), 10_000);
+    expect(workspace.history(RANDOM).filter((m) => !m.ephemeralTo)).toEqual([]);
   }, 40_000);
 });

@@ -88,8 +88,10 @@ export function createWebApi(workspace: Workspace, options: WebApiOptions): WebA
       return { url: options.socketUrl() };
     },
     'chat.postMessage': (args) => {
+      const to = String(args.channel ?? '');
       const m = workspace.post({
-        channel: String(args.channel ?? ''),
+        // A person's user id: the app's DM with them (its Messages tab), as Slack does.
+        channel: workspace.users.has(to) ? workspace.imWith(to).id : to,
         content: content(args),
         user: bot.userId,
         botId: bot.botId,

@@ -9,6 +9,8 @@
  * - a reply names its thread by the parent's ts; `reply_broadcast` also shows it in the channel;
  * - chat.update changes a message in place (blocks are kept when the update carries none);
  * - ephemeral messages belong to one person, cannot be updated by chat.update, and are shown only to them;
+ * - the app's direct messages with a person (its Messages tab: chat.postMessage to the person's user
+ *   id lands in a `D…` channel) are shown only to that person;
  * - modals and trigger ids: see modals.ts;
  * - a response URL can be used a few times within 30 minutes.
  */
@@ -56,6 +58,8 @@ export class Workspace extends Modals {
   /** User group id → member ids, read on every call: change it to move people in or out. */
   readonly members: Record<string, string[]>;
   private readonly channelsById: Map<string, Channel>;
+  /** The app's DM channels, by channel id, with the person each is with. */
+  private readonly ims = new Map<string, { readonly channel: Channel; readonly user: string }>();
   /** Every message, public and ephemeral, in posting order. */
   private readonly messages: Message[] = [];
   private readonly responseUrls = new Map<string, ResponseUrlState>();
@@ -83,12 +87,28 @@ export class Workspace extends Modals {
   // ---- messages ----
 
   channelOrThrow(id: string): Channel {
-    const known = this.channelsById.get(id);
+    const known = this.channelsById.get(id) ?? this.ims.get(id)?.channel;
     if (known) return known;
     if (!this.lenient || id === '') throw new SlackApiError('channel_not_found');
     const made: Channel = { id, name: `channel-${id.toLowerCase()}`, topic: '' };
     this.channelsById.set(id, made);
     return made;
+  }
+
+  /** The app's DM with a person (what Slack opens when the app posts to their user id). */
+  imWith(user: string): Channel {
+    if (!this.lenient && !this.users.has(user)) throw new SlackApiError('user_not_found');
+    const id = `D${user.replace(/^U/, '')}`;
+    const known = this.ims.get(id);
+    if (known) return known.channel;
+    const channel: Channel = { id, name: this.displayName(user), topic: '' };
+    this.ims.set(id, { channel, user });
+    return channel;
+  }
+
+  /** The person a DM channel is with; undefined for any other channel. */
+  imUser(channel: string): string | undefined {
+    return this.ims.get(channel)?.user;
   }
 
   find(channel: string, ts: string): Message | undefined {
@@ -219,9 +239,11 @@ export class Workspace extends Modals {
     this.changed();
   }
 
-  /** What one person sees: every public message and their own ephemerals, oldest first. */
+  /** What one person sees: every public message, their own ephemerals and DMs, oldest first. */
   visibleTo(user: string): readonly Message[] {
-    return this.messages.filter((m) => !m.ephemeralTo || m.ephemeralTo === user);
+    return this.messages.filter(
+      (m) => (!m.ephemeralTo || m.ephemeralTo === user) && (this.imUser(m.channel) ?? user) === user,
+    );
   }
 
   /** Public messages of a channel (top level and replies), oldest first. */
