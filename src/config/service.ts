@@ -2,97 +2,24 @@
  * One `[services.<name>]` table: where its models are, what a rollback changes, its environments,
  * approvers and alarms, validated into a ServiceConfig (the bot's file as a whole: botConfig.ts).
  */
-import type { GoldenCheck } from '../domain/golden.js';
-import {
-  DEFAULT_ITERATION_PATTERN,
-  DEFAULT_ROLLED_BACK_OBJECT,
-  type IterationNaming,
-} from '../domain/iterations.js';
+import { DEFAULT_ITERATION_PATTERN, DEFAULT_ROLLED_BACK_OBJECT } from '../domain/iterations.js';
 import { REGISTRY_VERSION_PATTERN } from '../domain/registry.js';
-import { type AuthorityConfig, readAuthority } from './authority.js';
+import { readAuthority } from './authority.js';
 import { readGoldenChecks } from './golden.js';
-import { type ModelSourceConfig, readModelSource } from './modelSource.js';
+import { readModelSource } from './modelSource.js';
 import type { Reader } from './reader.js';
 import { backtrackingRisk } from './regexSafety.js';
+import type { EnvironmentConfig, NotifyConfig, ServiceConfig } from './serviceTypes.js';
 
-export type DeployPhase = 'pull_request' | 'merge';
-
-export interface EnvironmentConfig {
-  readonly name: string;
-  readonly healthcheckUrl: string;
-  readonly deployPhase: DeployPhase;
-  /** The service's healthcheck_field, on each environment for the healthcheck reader. */
-  readonly field: string;
-  /** Run once the healthchecks serve the target K times; "verified" needs them all to pass. */
-  readonly golden?: readonly GoldenCheck[];
-}
-
-export type { MlflowConfig, ModelSourceKind, RollbackAction } from './modelSource.js';
-
-export interface ServiceConfig extends ModelSourceConfig, AuthorityConfig {
-  readonly name: string;
-  readonly channel: string;
-  /** The healthcheck's JSON field naming the served model (`model_version`). */
-  readonly healthcheckField: string;
-  /** S3 only ('' for a registry). */
-  readonly bucket: string;
-  /** S3 only: a flat JSON object of metric name to number in each iteration directory (evidence). */
-  readonly metricsFile?: string;
-  readonly prefix: string;
-  /** S3 only: the bucket's region when it is not AWS_REGION's (a shared ML account's bucket). */
-  readonly awsRegion?: string;
-  /** S3 only: a role assumed (STS AssumeRole) to list the bucket, e.g. in a shared ML account. */
-  readonly awsRoleArn?: string;
-  /**
-   * S3 only: when the rollback lands, write `rolledBackObject` into the iteration rolled back from (who,
-   * why, when), so every reader of the bucket, and the bot with a new database, sees it.
-   */
-  readonly markRolledBack?: boolean;
-  /** The marker's file name in an iteration directory (read whether or not this service writes it). */
-  readonly rolledBackObject?: string;
-  readonly naming: IterationNaming;
-  readonly iterationPattern: string;
-  /** config_pr only (empty for registry_alias, which has no config file). */
-  readonly repo: { readonly owner: string; readonly name: string };
-  readonly configPath: string;
-  /** Dotted key path split into segments, e.g. `model.version` → ['model', 'version']. */
-  readonly versionKey: readonly string[];
-  /** Undefined: the repository's default branch. */
-  readonly baseBranch?: string;
-  /** In order; the last one is "the live model" (production). */
-  readonly environments: readonly EnvironmentConfig[];
-  /**
-   * Environments deployed from the base branch: reaching one protects an iteration from GC. For a registry:
-   * the alias (having been its version is what "reached production" means there).
-   */
-  readonly promotedEnvironments: readonly string[];
-  readonly approvers: { readonly users: readonly string[]; readonly usergroups: readonly string[] };
-  readonly approvalsRequired: number;
-  readonly cooldownHours: number;
-  readonly requestTtlMinutes: number;
-  /** Where alert cards go (default: `channel`). */
-  readonly alertChannel: string;
-  /** "offer": reply to an alarm with a button; "request": open the pending request at once. */
-  readonly onAlarm: 'offer' | 'request';
-  readonly alarmNames: readonly string[];
-  readonly alarmPatterns: readonly RegExp[];
-  /** Who else hears of each outcome (`[services.X.notify]`). */
-  readonly notify: NotifyConfig;
-  readonly pr: {
-    readonly labels: readonly string[];
-    readonly titleTemplate: string;
-    readonly branchPrefix: string;
-  };
-}
-
-export interface NotifyConfig {
-  /** The SNS topic each outcome is published to (the founding function's message). */
-  readonly snsTopicArn?: string;
-  /** Stakeholder channels: a one-line summary of each outcome, with the thread's link. */
-  readonly channels: readonly string[];
-  /** Slack user groups mentioned in the outcome message. */
-  readonly usergroups: readonly string[];
-}
+export type {
+  DeployPhase,
+  EnvironmentConfig,
+  MlflowConfig,
+  ModelSourceKind,
+  NotifyConfig,
+  RollbackAction,
+  ServiceConfig,
+} from './serviceTypes.js';
 
 /** A standard or FIFO SNS topic in any partition. */
 export const SNS_TOPIC_ARN =
@@ -209,87 +136,15 @@ export function readService(
     hint: 'a JSON field name of the healthcheck, e.g. "model_version"',
   });
 
-  const environments = r.tables('environments').map((e) => {
-    const name = e.string('name', {
-      pattern: /^[a-z0-9_-]+$/,
-      hint: 'an environment name like "production"',
-    });
-    const healthcheckUrl = e.string('healthcheck_url', {
-      pattern: /^https?:\/\/\S+$/,
-      hint: 'an http(s) URL',
-    });
-    if (!byPr) {
-      e.refuse(
-        'deploy_phase',
-        'only for action = "config_pr": with registry_alias every environment follows the alias',
-      );
-    }
-    // Every environment of an alias service serves the alias: all are watched from the move on.
-    const deployPhase = byPr ? e.oneOf('deploy_phase', ['pull_request', 'merge'] as const) : 'merge';
-    const golden = readGoldenChecks(e, healthcheckUrl, environment);
-    e.rejectUnknown();
-    return { name, healthcheckUrl, deployPhase, field: healthcheckField, golden } satisfies EnvironmentConfig;
-  });
-  const names = environments.map((e) => e.name);
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) r.problem('environments', `environment "${duplicate}" is listed twice`);
+  const environments = readEnvironments(r, { byPr, healthcheckField, environment });
 
-  const approversTable = r.table('approvers');
-  const approvers = {
-    users: approversTable.strings('users', { pattern: USER_ID, hint: 'Slack user IDs like "U0123456789"' }),
-    usergroups: approversTable.strings('usergroups', {
-      pattern: USERGROUP_ID,
-      hint: 'Slack user group IDs like "S0123456789"',
-    }),
-  };
-  approversTable.rejectUnknown();
-  if (approvers.users.length === 0 && approvers.usergroups.length === 0) {
-    r.problem('approvers', 'expected at least one user or user group: nobody could approve a rollback');
-  }
+  const approvers = readApprovers(r);
 
-  const prTable = r.table('pr', { optional: true });
-  const pr = {
-    labels: prTable.strings('labels', { default: ['rollback'] }),
-    titleTemplate: prTable.string('title_template', { default: DEFAULT_TITLE_TEMPLATE }),
-    branchPrefix: prTable.string('branch_prefix', { default: 'rollback/', pattern: /^[A-Za-z0-9._/-]*$/ }),
-  };
-  for (const placeholder of pr.titleTemplate.match(/\{[^}]*\}/g) ?? []) {
-    const inner = placeholder.slice(1, -1);
-    if (!(TITLE_PLACEHOLDERS as readonly string[]).includes(inner)) {
-      prTable.problem(
-        'title_template',
-        `unknown placeholder ${placeholder}; expected ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
-      );
-    }
-  }
-  prTable.rejectUnknown();
+  const pr = readPr(r);
 
-  const notifyTable = r.table('notify', { optional: true });
-  const notify: NotifyConfig = {
-    snsTopicArn: notifyTable.optionalString('sns_topic_arn', {
-      pattern: SNS_TOPIC_ARN,
-      hint: 'an SNS topic ARN like "arn:aws:sns:eu-west-2:123456789012:model-rollbacks"',
-    }),
-    channels: notifyTable.strings('channels', {
-      pattern: CHANNEL_ID,
-      hint: 'Slack channel IDs like "C0123456789"',
-    }),
-    usergroups: notifyTable.strings('usergroups', {
-      pattern: USERGROUP_ID,
-      hint: 'Slack user group IDs like "S0123456789"',
-    }),
-  };
-  notifyTable.rejectUnknown();
+  const notify = readNotify(r);
 
-  const alarmPatterns: RegExp[] = [];
-  for (const [i, p] of r.strings('alarm_patterns').entries()) {
-    try {
-      alarmPatterns.push(new RegExp(p));
-      refuseSlowPattern(r, `alarm_patterns[${i}]`, p);
-    } catch (err) {
-      r.problem(`alarm_patterns[${i}]`, `expected a regular expression: ${(err as Error).message}`);
-    }
-  }
+  const alarmPatterns = readAlarmPatterns(r);
   const service: ServiceConfig = {
     name,
     channel,
@@ -336,6 +191,116 @@ export function readService(
   }
   r.rejectUnknown();
   return service;
+}
+
+/** `[[services.<name>.environments]]`: each with its healthcheck, deploy phase and golden checks. */
+function readEnvironments(
+  r: Reader,
+  options: {
+    readonly byPr: boolean;
+    readonly healthcheckField: string;
+    readonly environment: Readonly<Record<string, string | undefined>>;
+  },
+): EnvironmentConfig[] {
+  const { byPr, healthcheckField, environment } = options;
+  const environments = r.tables('environments').map((e) => {
+    const name = e.string('name', {
+      pattern: /^[a-z0-9_-]+$/,
+      hint: 'an environment name like "production"',
+    });
+    const healthcheckUrl = e.string('healthcheck_url', {
+      pattern: /^https?:\/\/\S+$/,
+      hint: 'an http(s) URL',
+    });
+    if (!byPr) {
+      e.refuse(
+        'deploy_phase',
+        'only for action = "config_pr": with registry_alias every environment follows the alias',
+      );
+    }
+    // Every environment of an alias service serves the alias: all are watched from the move on.
+    const deployPhase = byPr ? e.oneOf('deploy_phase', ['pull_request', 'merge'] as const) : 'merge';
+    const golden = readGoldenChecks(e, healthcheckUrl, environment);
+    e.rejectUnknown();
+    return { name, healthcheckUrl, deployPhase, field: healthcheckField, golden } satisfies EnvironmentConfig;
+  });
+  const names = environments.map((e) => e.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) r.problem('environments', `environment "${duplicate}" is listed twice`);
+  return environments;
+}
+
+/** Who approves: at least one user or group, or nobody could. */
+function readApprovers(r: Reader): { users: string[]; usergroups: string[] } {
+  const approversTable = r.table('approvers');
+  const approvers = {
+    users: approversTable.strings('users', { pattern: USER_ID, hint: 'Slack user IDs like "U0123456789"' }),
+    usergroups: approversTable.strings('usergroups', {
+      pattern: USERGROUP_ID,
+      hint: 'Slack user group IDs like "S0123456789"',
+    }),
+  };
+  approversTable.rejectUnknown();
+  if (approvers.users.length === 0 && approvers.usergroups.length === 0) {
+    r.problem('approvers', 'expected at least one user or user group: nobody could approve a rollback');
+  }
+  return approvers;
+}
+
+/** `[services.<name>.pr]`: labels, title template (placeholders checked) and branch prefix. */
+function readPr(r: Reader): ServiceConfig['pr'] {
+  const prTable = r.table('pr', { optional: true });
+  const pr = {
+    labels: prTable.strings('labels', { default: ['rollback'] }),
+    titleTemplate: prTable.string('title_template', { default: DEFAULT_TITLE_TEMPLATE }),
+    branchPrefix: prTable.string('branch_prefix', { default: 'rollback/', pattern: /^[A-Za-z0-9._/-]*$/ }),
+  };
+  for (const placeholder of pr.titleTemplate.match(/\{[^}]*\}/g) ?? []) {
+    const inner = placeholder.slice(1, -1);
+    if (!(TITLE_PLACEHOLDERS as readonly string[]).includes(inner)) {
+      prTable.problem(
+        'title_template',
+        `unknown placeholder ${placeholder}; expected ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      );
+    }
+  }
+  prTable.rejectUnknown();
+  return pr;
+}
+
+/** `[services.<name>.notify]`: who else hears of each outcome. */
+function readNotify(r: Reader): NotifyConfig {
+  const notifyTable = r.table('notify', { optional: true });
+  const notify: NotifyConfig = {
+    snsTopicArn: notifyTable.optionalString('sns_topic_arn', {
+      pattern: SNS_TOPIC_ARN,
+      hint: 'an SNS topic ARN like "arn:aws:sns:eu-west-2:123456789012:model-rollbacks"',
+    }),
+    channels: notifyTable.strings('channels', {
+      pattern: CHANNEL_ID,
+      hint: 'Slack channel IDs like "C0123456789"',
+    }),
+    usergroups: notifyTable.strings('usergroups', {
+      pattern: USERGROUP_ID,
+      hint: 'Slack user group IDs like "S0123456789"',
+    }),
+  };
+  notifyTable.rejectUnknown();
+  return notify;
+}
+
+/** Alarm name patterns, each refused when it could backtrack on outside text. */
+function readAlarmPatterns(r: Reader): RegExp[] {
+  const alarmPatterns: RegExp[] = [];
+  for (const [i, p] of r.strings('alarm_patterns').entries()) {
+    try {
+      alarmPatterns.push(new RegExp(p));
+      refuseSlowPattern(r, `alarm_patterns[${i}]`, p);
+    } catch (err) {
+      r.problem(`alarm_patterns[${i}]`, `expected a regular expression: ${(err as Error).message}`);
+    }
+  }
+  return alarmPatterns;
 }
 
 /**
