@@ -96,7 +96,11 @@ export const REJECT_MODAL_METADATA = {
   channel: { pattern: PATTERNS.channel },
 } as const satisfies Schema;
 
+/** The unpin modal's private_metadata. */
+export const UNPIN_MODAL_METADATA = { service: {} } as const satisfies Schema;
+
 export const readOpenModalValue = (raw: string | undefined) => readJson(raw, OPEN_MODAL_VALUE);
+export const readUnpinModalMetadata = (raw: string | undefined) => readJson(raw, UNPIN_MODAL_METADATA);
 export const readRequestModalMetadata = (raw: string | undefined) => readJson(raw, REQUEST_MODAL_METADATA);
 export const readRejectModalMetadata = (raw: string | undefined) => readJson(raw, REJECT_MODAL_METADATA);
 /** A request card's buttons carry the request id alone. */

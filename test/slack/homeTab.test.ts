@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOME_ACTIONS } from '../../src/slack/blocks/home.js';
 import { ACTIONS } from '../../src/slack/blocks/requestCard.js';
-import { OPEN_MODAL_ACTION } from '../../src/slack/blocks/requestModal.js';
+import { OPEN_MODAL_ACTION, UNPIN_MODAL } from '../../src/slack/blocks/requestModal.js';
 import { viewProblems } from '../../world/slack/blockKit.js';
 import { blockActions, eventCallback } from '../../world/slack/payloads.js';
 import { sendEvent, sendInteraction } from '../../world/slack/requests.js';
@@ -224,5 +224,45 @@ describe('the Home tab', () => {
     expect(textOf(homeOf(h, USERS.bob))).toMatch(
       /Pinned at\* `1\.25\.0` by R-PIN1 \(PERFORMANCE_DEGRADATION: p99 up\), since .*, until unpinned/,
     );
+  });
+
+  it('unpins from Home through a form asking why, for approvers only', async () => {
+    const h = await start();
+    await h.store.setPin({
+      service: 'fpo-search',
+      version: '1.25.0',
+      requestId: 'R-PIN2',
+      reason: 'PERFORMANCE_DEGRADATION: p99 up',
+      pinnedAt: new Date(),
+    });
+    await openHome(h, USERS.bob);
+    await clickHome(h, USERS.bob, HOME_ACTIONS.unpin);
+    const opened = await h.slack.waitFor(() => h.slack.callsTo('views.open')[0]);
+    const view = opened.args.view as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe(UNPIN_MODAL);
+    const empty = await h.submitView(
+      view,
+      { note: { value: { type: 'plain_text_input', value: ' ' } } },
+      USERS.bob,
+    );
+    expect(empty.body).toContain('Say why');
+    await h.submitView(
+      view,
+      { note: { value: { type: 'plain_text_input', value: 'fix deployed' } } },
+      USERS.alice,
+    );
+    await settle(h);
+    expect((await h.store.getPin('fpo-search'))?.unpinnedAt).toBeUndefined();
+    await h.submitView(
+      view,
+      { note: { value: { type: 'plain_text_input', value: 'fix deployed' } } },
+      USERS.bob,
+    );
+    await settle(h);
+    const pin = await h.store.getPin('fpo-search');
+    expect(pin?.unpinnedBy).toBe(USERS.bob);
+    expect(pin?.unpinNote).toBe('fix deployed');
+    const dms = h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === USERS.bob);
+    expect(dms.map((c) => String(c.args.text)).join('\n')).toMatch(/unpinned|Unpinned/);
   });
 });

@@ -12,7 +12,9 @@ import type {
   StaticSelectAction,
 } from '@slack/bolt';
 import { findService } from '../../config/botConfig.js';
-import { code, md } from '../blocks/mrkdwn.js';
+import { isPinned } from '../../domain/pin.js';
+import { md } from '../blocks/mrkdwn.js';
+import { unpinModal } from '../blocks/requestModal.js';
 import type { SlackDeps } from '../context.js';
 import { readServiceName } from '../payloadValues.js';
 import { tellClicker } from './tell.js';
@@ -46,8 +48,8 @@ export const homePickService =
   };
 
 /**
- * Unpin from the Home tab. Pins belong to another part of the bot (`/rollback unpin`); until it hands
- * the Home tab its unpin, the button says which command does it.
+ * Unpin from the Home tab: a form asks for the note `/rollback unpin <service> <note>` carries (who may
+ * is checked when it is submitted, like the command). A trigger lives 3 seconds: the form opens first.
  */
 export const homeUnpinClick =
   (deps: SlackDeps) =>
@@ -56,8 +58,13 @@ export const homeUnpinClick =
     const name = readServiceName(args.action.value);
     const service = name.ok ? findService(deps.config, name.value) : undefined;
     if (!service) return;
-    await tellClicker(
-      args,
-      md`To unpin *${service.name}*, type ${code(`/rollback unpin ${service.name}`)} in ${service.channel ? md`its channel` : 'Slack'}.`,
-    );
+    const pin = await deps.workflows.store.getPin(service.name);
+    if (!isPinned(pin)) {
+      await tellClicker(args, md`${service.name} is not pinned (any more): nothing to unpin.`);
+      return;
+    }
+    await args.client.views.open({
+      trigger_id: args.body.trigger_id,
+      view: unpinModal(service.name, pin.version),
+    });
   };

@@ -9,6 +9,7 @@ import { code, md } from './mrkdwn.js';
 
 export const REQUEST_MODAL = 'rollback_request_modal';
 export const REJECT_MODAL = 'rollback_reject_modal';
+export const UNPIN_MODAL = 'rollback_unpin_modal';
 export const SERVICE_SELECT = 'rollback_modal_service';
 export const OPEN_MODAL_ACTION = 'rollback_open_modal';
 
@@ -147,6 +148,29 @@ export function rejectModal(requestId: string, channel: string) {
         optional: true,
         label: plain('Why (optional, shown on the card)', 2000),
         element: { type: 'plain_text_input', action_id: 'value' },
+      } as Block,
+    ],
+  };
+}
+
+/** Unpinning from the Home tab: the note `/rollback unpin <service> <note>` would carry. */
+export function unpinModal(service: string, version: string) {
+  return {
+    type: 'modal' as const,
+    callback_id: UNPIN_MODAL,
+    private_metadata: JSON.stringify({ service }),
+    title: plain(`Unpin ${service}`, 24),
+    submit: plain('Unpin', 24),
+    close: plain('Back', 24),
+    blocks: [
+      section(
+        md`${service} is pinned at ${code(version)}. Unpinning turns every open PR's ${code('model-pin')} check green; say why (it is audited and said in the rollback's thread).`,
+      ),
+      {
+        type: 'input',
+        block_id: 'note',
+        label: plain('Why unpin', 2000),
+        element: { type: 'plain_text_input', action_id: 'value', max_length: 500 },
       } as Block,
     ],
   };

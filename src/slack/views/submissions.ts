@@ -3,13 +3,18 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { findService } from '../../config/botConfig.js';
 import { REASONS, type Reason } from '../../domain/command.js';
 import { reject } from '../../workflows/decide.js';
+import { unpin } from '../../workflows/pin.js';
 import { requestRollback } from '../../workflows/requestRollback.js';
 import { actorOf } from '../actions/requestButtons.js';
 import { askOutcomeMessage } from '../blocks/askOutcome.js';
 import { md } from '../blocks/mrkdwn.js';
-import { renderClick } from '../blocks/notices.js';
+import { renderClick, unpinAnswer } from '../blocks/notices.js';
 import type { SlackDeps } from '../context.js';
-import { readRejectModalMetadata, readRequestModalMetadata } from '../payloadValues.js';
+import {
+  readRejectModalMetadata,
+  readRequestModalMetadata,
+  readUnpinModalMetadata,
+} from '../payloadValues.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -72,6 +77,32 @@ export function requestSubmitted(deps: SlackDeps) {
           .text,
       });
     }
+  };
+}
+
+/** The Home tab's Unpin form: the same act as `/rollback unpin <service> <note>`, answered by DM. */
+export function unpinSubmitted(deps: SlackDeps) {
+  return async ({ ack, view, body, client }: Args): Promise<void> => {
+    const read = readUnpinModalMetadata(view.private_metadata);
+    const service = read.ok ? findService(deps.config, read.value.service) : undefined;
+    if (!service) {
+      await ack({ response_action: 'errors', errors: { note: STALE_FORM } });
+      return;
+    }
+    const note = (view.state.values.note?.value?.value ?? '').trim();
+    if (!note) {
+      await ack({
+        response_action: 'errors',
+        errors: { note: 'Say why: the note is audited and said in the thread.' },
+      });
+      return;
+    }
+    await ack();
+    const text = await unpin(deps.workflows, service, actorOf(body.user), note).then(
+      (outcome) => unpinAnswer(outcome),
+      (err: Error) => md`:x: Unpin failed: ${err.message}. Nothing changed; try again.`,
+    );
+    await client.chat.postMessage({ channel: body.user.id, text: text.text });
   };
 }
 
