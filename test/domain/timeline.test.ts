@@ -95,10 +95,27 @@ describe('the timeline of a request', () => {
     expect(buildReport(request(), events)).not.toHaveProperty('pin');
     const report = buildReport(request(), [
       ...events,
-      event(401, 'preserved', { version: '1.25.3-3a4b5c6', where: 's3://keep/' }),
+      // What the mark in the bucket and the pin record (workflows/markRolledBack.ts, workflows/pin.ts).
+      event(401, 'rolled_back_marked', {
+        bucket: 'keep',
+        key: '1.25.3-3a4b5c6/rolled_back',
+        iteration: '1.25.3-3a4b5c6',
+      }),
       event(402, 'pinned', { version: '1.25.0-293a4b5', until: '2026-03-11' }, 'UBOB000001'),
     ]);
-    expect(report.preserved).toEqual({ version: '1.25.3-3a4b5c6', where: 's3://keep/' });
+    expect(report.preserved).toEqual({
+      version: '1.25.3-3a4b5c6',
+      where: 's3://keep/1.25.3-3a4b5c6/rolled_back',
+    });
+    // A registry's preserved version is the one the alias moved from (tagged, never deleted).
+    const tagged = buildReport(request(), [
+      ...events,
+      event(401, 'alias_moved', { model: 'reco', from: '12', to: '10' }),
+    ]);
+    expect(tagged.preserved).toEqual({
+      version: '12',
+      where: 'MLflow reco: version tags rollback_bot.rolled_back*',
+    });
     expect(report.pin).toMatchObject({ version: '1.25.0-293a4b5', by: 'UBOB000001', until: '2026-03-11' });
     expect(report.next_steps.length).toBeGreaterThan(0);
   });

@@ -119,9 +119,13 @@ describe('slash commands as slash_commands envelopes', () => {
     expect(bad.ack.payload.response_type).toBe('ephemeral');
     expect(textOf(bad.ack.payload)).toContain('/rollback to <version|previous>');
     await settle(h);
-    expect(h.slack.responses).toEqual([]);
-    // Nothing but the connection and the start-up token check: both answers went in the acks.
-    expect(h.slack.calls.map((c) => c.method).sort()).toEqual(['apps.connections.open', 'auth.test']);
+    // Help is then completed with what this person may do (it needs Slack's word on who they are);
+    // the usage error is only its ack.
+    expect(h.slack.responses).toHaveLength(1);
+    expect(textOf(h.slack.responses[0]?.body)).toContain('What you may do');
+    // Beyond the connection: only the reads of who is asking (users.info, auth.test, user groups).
+    const reads = new Set(['apps.connections.open', 'auth.test', 'users.info', 'usergroups.users.list']);
+    expect(h.slack.calls.filter((c) => !reads.has(c.method))).toEqual([]);
   });
 });
 

@@ -256,7 +256,12 @@ healthcheck_url = "${health.urlFor('reco-production')}"
     const m = h.mlflow;
     if (!m) throw new Error('no MLflow');
     h.health.serve('reco-production', '12');
-    await h.command('to 10 reco reason=PERFORMANCE_DEGRADATION ctr down', USERS.alice);
+    await h.command(
+      'to 10 reco reason=PERFORMANCE_DEGRADATION ctr down',
+      USERS.alice,
+      undefined,
+      'CRECO00001',
+    );
     const id = await postedCard(h);
     await h.click(ACTIONS.approve, id, USERS.bob);
     await h.slack.waitFor(() => threadReplies(h).find((t) => t.includes('Moved `champion`')));

@@ -136,7 +136,12 @@ describe('the record of a rollback (issue 17, item 4)', () => {
       'serving',
       'verified',
     ]);
-    expect(report).not.toHaveProperty('pin');
+    // The merge pinned the service at the target (issue 17, item 1); no mark in the bucket is configured.
+    expect(report.pin).toEqual({
+      version: '1.25.0',
+      by: 'bob',
+      reason: 'PERFORMANCE_DEGRADATION: opened automatically on alarm fpo-search-production-5xx',
+    });
     expect(report).not.toHaveProperty('preserved');
     const md = capture();
     expect(await runReport({ words: [id.toLowerCase()], json: false, markdown: true }, hh.store, md.io)).toBe(
