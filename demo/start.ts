@@ -354,7 +354,8 @@ async function compose(
       const changed = main.replace(VERSION_LINE, `version = "${version}"`);
       if (changed === main) throw new DemoHttpError(409, `main already sets version ${version}`);
       let branch = `roll-forward-${version}`;
-      for (let n = 2; github.branchSha(REPO, branch) !== undefined; n++) branch = `roll-forward-${version}-${n}`;
+      for (let n = 2; github.branchSha(REPO, branch) !== undefined; n++)
+        branch = `roll-forward-${version}-${n}`;
       github.createBranch(REPO, branch, 'main');
       github.commitFile(REPO, branch, CONFIG_PATH, changed, `Roll forward to ${version}`, login);
       const number = github.openPull(REPO, {
