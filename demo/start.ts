@@ -87,6 +87,9 @@ const SLACKBOT = { id: 'USLACKBOT', name: 'Slackbot' };
 const TOOL_USER = 'U0AWSCHATB';
 
 const people = Object.values(PEOPLE);
+/** What "Open a roll-forward PR" sets: the version the alarm's rollback left. */
+const ROLL_FORWARD_VERSION = '1.25.3';
+const VERSION_LINE = /^version[ \t]*=[ \t]*"[^"\n]*"[ \t]*$/m;
 const IDENTITY: SlackIdentity = { bot: BOT, team: TEAM, appId: APP_ID };
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
@@ -173,7 +176,12 @@ async function compose(
       // The page shows the workspace; a record of every call would only grow while the demo runs.
       record: false,
     },
-    github: { token: GITHUB_TOKEN, repos: { [REPO]: configRepo({ path: CONFIG_PATH }) } },
+    github: {
+      token: GITHUB_TOKEN,
+      repos: { [REPO]: configRepo({ path: CONFIG_PATH }) },
+      // The bot opening a PR or setting a check is news for the page.
+      onChange: () => bumpWorld(),
+    },
     s3: { bucket: BUCKET },
     healthchecks: { serve: START_STATE },
     // ---- CI, following the config repository ----
@@ -332,6 +340,34 @@ async function compose(
       ci.tick();
       return { ok: true };
     },
+    /**
+     * A developer (the acting person, not the bot) rolls forward: a branch changing the config's version
+     * line, and a PR from it, as anyone with push access would. The bot sees it in its next round.
+     */
+    async 'roll-forward'(body) {
+      const user = person(body.as);
+      const login = workspace.displayName(user);
+      const version = body.version === undefined ? ROLL_FORWARD_VERSION : text(body.version, 'version');
+      if (!/^\d+\.\d+\.\d+$/.test(version)) throw new DemoHttpError(400, 'a version looks like 1.25.3');
+      const main = github.fileAt(REPO, 'main', CONFIG_PATH) ?? '';
+      if (!VERSION_LINE.test(main)) throw new DemoHttpError(409, `${CONFIG_PATH} has no version line`);
+      const changed = main.replace(VERSION_LINE, `version = "${version}"`);
+      if (changed === main) throw new DemoHttpError(409, `main already sets version ${version}`);
+      let branch = `roll-forward-${version}`;
+      for (let n = 2; github.branchSha(REPO, branch) !== undefined; n++)
+        branch = `roll-forward-${version}-${n}`;
+      github.createBranch(REPO, branch, 'main');
+      github.commitFile(REPO, branch, CONFIG_PATH, changed, `Roll forward to ${version}`, login);
+      const number = github.openPull(REPO, {
+        head: branch,
+        title: `Roll forward fpo-search to ${version}`,
+        body: 'The fix is in; back to the newer model.',
+        user: login,
+      });
+      bumpWorld();
+      ci.tick();
+      return { ok: true, number };
+    },
     async 'close-pr'(body) {
       person(body.as);
       const number = Number(body.number);
@@ -341,6 +377,30 @@ async function compose(
       bumpWorld();
       return { ok: true };
     },
+  };
+
+  /** The latest of each commit status context and check run name on a commit, as GitHub's PR page shows. */
+  const checksOf = (sha: string) => {
+    const latest = new Map<string, Record<string, unknown>>();
+    for (const st of github.statuses(REPO, sha)) {
+      latest.set(`status:${st.context}`, {
+        name: st.context,
+        state: st.state,
+        description: st.description,
+        by: st.creator.login,
+        url: st.target_url,
+      });
+    }
+    for (const run of github.checkRuns(REPO, sha)) {
+      latest.set(`run:${run.app.id}:${run.name}`, {
+        name: run.name,
+        state: run.status === 'completed' ? run.conclusion : run.status,
+        description: run.output.title,
+        by: run.app.slug,
+        url: run.details_url,
+      });
+    }
+    return [...latest.values()];
   };
 
   const githubState = () => {
@@ -361,6 +421,7 @@ async function compose(
           author: pr.user?.login,
           branch: pr.head.ref,
           labels: (pr.labels as Array<{ name: string }>).map((l) => l.name),
+          checks: checksOf(pr.head.sha),
           url: pr.html_url,
           diff: github.diff(REPO, pr.number).map((d) => ({
             filename: d.filename,

@@ -23,6 +23,11 @@ export interface StartFakeGitHubOptions {
   app?: { token: string; slug: string; id: number };
   /** `owner/name` → seed; each repo starts with one commit on its default branch. */
   repos: Record<string, FakeRepoSeed>;
+  /**
+   * Called after each request that changed something (a write answered below 400): a page showing the
+   * repository redraws when the bot opens a PR or sets a check, with no polling of its own.
+   */
+  onChange?: () => void;
 }
 
 export interface GitHubCall {
@@ -1160,6 +1165,7 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions): Promise<Fak
       }
     }
     call.status = reply.status;
+    if (method !== 'GET' && method !== 'HEAD' && reply.status < 400) opts.onChange?.();
     const hold = holds.find((h) => h.method === method && h.path.test(call.path));
     if (hold) {
       holds.splice(holds.indexOf(hold), 1);

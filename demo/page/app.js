@@ -752,11 +752,57 @@ function githubNode(github) {
     el('code', undefined, `version = "${github.main.version}"`),
   );
   root.append(main);
+  // A developer's PR (the acting person's, not the bot's): what a pin is there to stop.
+  const actions = el('div', 'panel-actions');
+  const rollForward = el('button', 'sk-btn', 'Open a roll-forward PR');
+  rollForward.type = 'button';
+  rollForward.title = `As the person acting: a branch setting version = "1.25.3" in ${github.configPath}, and a PR from it`;
+  rollForward.addEventListener('click', () => post('roll-forward').catch(() => {}));
+  actions.append(rollForward);
+  root.append(actions);
   if (github.pulls.length === 0) {
     root.append(el('p', 'muted', 'No pull requests yet. The bot opens one when a rollback is approved.'));
   }
   for (const pr of github.pulls) root.append(pullNode(pr));
   return root;
+}
+
+const CHECK_WORDS = {
+  success: ['✓', 'passing'],
+  failure: ['✗', 'failing'],
+  error: ['✗', 'errored'],
+  pending: ['●', 'pending'],
+  queued: ['●', 'queued'],
+  in_progress: ['●', 'in progress'],
+};
+
+/** The PR's checks as GitHub lists them: commit statuses and check runs on its head commit. */
+function checksNode(pr) {
+  const list = el('ul', 'pr-checks');
+  list.setAttribute('aria-label', `Checks of #${pr.number}`);
+  for (const check of pr.checks) {
+    const [mark, word] = CHECK_WORDS[check.state] ?? ['●', String(check.state)];
+    const tone = check.state === 'success' ? 'ok' : mark === '✗' ? 'bad' : 'wait';
+    const item = el('li', `pr-check pr-check-${tone}`);
+    item.dataset.check = check.name;
+    item.append(
+      el('span', 'pr-check-mark', mark),
+      el('strong', undefined, `${check.name}: ${word}`),
+      check.description ? ` — ${check.description}` : '',
+    );
+    // Details: the bot links the pinning rollback's thread (a permalink into this page); nothing else.
+    if (typeof check.url === 'string' && check.url.startsWith(`${location.origin}/archives/`)) {
+      const a = el('a', 'pr-check-details', 'Details');
+      a.href = check.url;
+      a.addEventListener('click', (event) => {
+        event.preventDefault();
+        openPermalink(new URL(check.url));
+      });
+      item.append(' ', a);
+    }
+    list.append(item);
+  }
+  return list;
 }
 
 function pullNode(pr) {
@@ -784,6 +830,7 @@ function pullNode(pr) {
     for (const label of pr.labels) labels.append(el('span', 'label', label));
     card.append(labels);
   }
+  if (pr.checks.length) card.append(checksNode(pr));
   for (const file of pr.diff) {
     const diff = el('div', 'diff');
     diff.append(el('div', 'diff-file', file.filename));

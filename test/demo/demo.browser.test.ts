@@ -2,7 +2,8 @@
  * The demo in a real browser: Chromium (Debian's, driven by playwright-core) plays the people, by role
  * and name, through the whole story, from the alarm to the verified rollback, plus the read-only
  * commands and a refusal, the bot's Home tab (a request made from it, a guest and the wrong channel refused),
- * and the MLflow service's rollback (the alias moves, the environments follow). Screenshots of the key steps go to test-results/demo/.
+ * the timeline that ends the thread, the pin failing a roll-forward PR opened from the GitHub panel until
+ * an approver unpins, and the MLflow service's rollback (the alias moves, the environments follow). Screenshots of the key steps go to test-results/demo/.
  *
  * Without Chromium the test is skipped with a message, unless REQUIRE_BROWSER=1 (CI), which makes a
  * missing browser a failure.
@@ -253,6 +254,48 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
     await card.first().evaluate((node) => node.scrollIntoView({ block: 'start' }));
     await screenshot('rollback-complete');
   }, 90_000);
+
+  it('after the rollback: the timeline ends the thread, the pin fails a roll-forward PR, bob unpins it', async () => {
+    // The request's record closes its thread: the steps, then the time to restore.
+    const timeline = message(threadLog(), 'Time to restore');
+    await visible(timeline, 15_000);
+    await expect(threadLog().getByRole('article').last().textContent()).resolves.toMatch(
+      /Timeline of R-[0-9A-Z]{4} \(completed, UTC\)[\s\S]*Time to restore: .* from the alarm/,
+    );
+    await timeline.first().evaluate((node) => node.scrollIntoView({ block: 'end' }));
+    await screenshot('timeline');
+
+    // alice, a developer, rolls forward from the GitHub panel; the bot's next round fails its check.
+    await actAs('alice');
+    const github = page.getByRole('region', { name: 'GitHub' });
+    await github.getByRole('button', { name: 'Open a roll-forward PR' }).click();
+    const pr = github.getByRole('article').filter({ hasText: '#2 Roll forward fpo-search to 1.25.3' });
+    await visible(pr);
+    await expect(pr.textContent()).resolves.toMatch(/- version = "1\.25\.0"\+ version = "1\.25\.3"/);
+    const pin = pr.locator('[data-check="model-pin"]');
+    await expect
+      .poll(() => pin.textContent(), { timeout: 10_000 })
+      .toMatch(/^✗model-pin: failing — Pinned at 1\.25\.0: this PR sets 1\.25\.3/);
+    // Details: the pinning rollback's thread, a permalink into this page.
+    await expect(pin.getByRole('link', { name: 'Details' }).getAttribute('href')).resolves.toMatch(
+      /\/archives\/C[0-9A-Z]+\/p\d+/,
+    );
+    await pr.evaluate((node) => node.scrollIntoView({ block: 'center' }));
+    await screenshot('pin-failing');
+
+    // bob, an approver, unpins in the service's channel: the check turns green.
+    await actAs('bob');
+    await page.getByRole('link', { name: /# ml-rollbacks/ }).click();
+    await visible(page.getByRole('heading', { name: '# ml-rollbacks' }));
+    await say('/rollback unpin fpo-search the fix for the 5xx is in 1.25.3');
+    await visible(message(channelLog(), 'fpo-search is unpinned'));
+    await expect
+      .poll(() => pin.textContent(), { timeout: 10_000 })
+      .toMatch(/^✓model-pin: passing — Not pinned/);
+    await pr.evaluate((node) => node.scrollIntoView({ block: 'center' }));
+    await screenshot('unpinned');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 
   it('an alert message from another tool gets the offer in its thread', async () => {
     await page.getByRole('button', { name: 'Post alert message' }).click();

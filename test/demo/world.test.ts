@@ -635,4 +635,52 @@ describe('the demo, over its page API', () => {
     await until(() => ephemeralTo(ALICE, RANDOM).includes('are requested in'), 10_000);
     expect(workspace.history(RANDOM).filter((m) => !m.ephemeralTo)).toEqual([]);
   }, 40_000);
+
+  it('opens a roll-forward PR as a person from the GitHub panel; the panel shows its checks from GitHub', async () => {
+    demo = await startDemo({ port: 0, pollSeconds: 1, log: createLogger('error', {}, () => undefined) });
+    const { url } = demo;
+    const post = (action: string, body: object) =>
+      fetch(`${url}/demo/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    type Check = { name: string; state: string; description: string | null; by: string };
+    type Pull = {
+      number: number;
+      title: string;
+      author: string;
+      branch: string;
+      diff: Array<{ removed: string[]; added: string[] }>;
+      checks: Check[];
+    };
+    const pulls = async (): Promise<Pull[]> =>
+      ((await (await fetch(`${url}/demo/state?as=alice`)).json()) as { github: { pulls: Pull[] } }).github
+        .pulls;
+
+    // main already sets 1.25.3 (the default): nothing to roll forward to; a version is a version.
+    expect((await post('roll-forward', { as: ALICE })).status).toBe(409);
+    expect((await post('roll-forward', { as: ALICE, version: '1.25.4"\nx = "y' })).status).toBe(400);
+    expect(await pulls()).toEqual([]);
+
+    const res = await post('roll-forward', { as: ALICE, version: '1.25.4' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, number: 1 });
+    const [pr] = await pulls();
+    expect(pr).toMatchObject({
+      number: 1,
+      title: 'Roll forward fpo-search to 1.25.4',
+      author: 'alice',
+      branch: 'roll-forward-1.25.4',
+      diff: [{ removed: ['version = "1.25.3"'], added: ['version = "1.25.4"'] }],
+    });
+    // Nothing is pinned: the bot's round sets a passing model-pin status on the PR's head.
+    const checks = await waitFor(async () => {
+      const found = (await pulls())[0]?.checks ?? [];
+      return found.length > 0 ? found : undefined;
+    });
+    expect(checks).toEqual([
+      { name: 'model-pin', state: 'success', description: 'Not pinned', by: 'rollback-bot', url: null },
+    ]);
+  }, 30_000);
 });
