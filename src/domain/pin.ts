@@ -90,8 +90,8 @@ export function judgePullForPin(
   return {
     conclusion: 'failure',
     title: set
-      ? `Pinned at ${pin.version}: this PR sets ${set}`
-      : `Pinned at ${pin.version}: this PR's version line cannot be read`,
+      ? `Pinned at ${pin.version} by ${pin.requestId}: this PR sets ${set}`
+      : `Pinned at ${pin.version} by ${pin.requestId}: this PR's version line cannot be read`,
     why: set
       ? `This PR sets \`${key}\` to ${inlineCode(set)}, not the pinned \`${pin.version}\`.`
       : `This PR leaves \`${key}\` unreadable: ${inlineCode(after.ok ? '' : after.problem)}.`,

@@ -275,7 +275,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRED)('the demo page in Chromium', () => {
     const pin = pr.locator('[data-check="model-pin"]');
     await expect
       .poll(() => pin.textContent(), { timeout: 10_000 })
-      .toMatch(/^✗model-pin: failing — Pinned at 1\.25\.0: this PR sets 1\.25\.3/);
+      .toMatch(/^✗model-pin: failing — Pinned at 1\.25\.0 by R-[0-9A-Z]{4}: this PR sets 1\.25\.3/);
     // Details: the pinning rollback's thread, a permalink into this page.
     await expect(pin.getByRole('link', { name: 'Details' }).getAttribute('href')).resolves.toMatch(
       /\/archives\/C[0-9A-Z]+\/p\d+/,

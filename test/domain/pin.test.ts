@@ -31,7 +31,10 @@ describe('what a PR means for a pin', () => {
 
   it('fails a PR that sets another version, or breaks the version line', () => {
     const forward = judgePullForPin(pin, { touched: true, before: v('1.25.0'), after: v('1.25.3') }, key);
-    expect(forward).toMatchObject({ conclusion: 'failure', title: 'Pinned at 1.25.0: this PR sets 1.25.3' });
+    expect(forward).toMatchObject({
+      conclusion: 'failure',
+      title: 'Pinned at 1.25.0 by R-7KQ2: this PR sets 1.25.3',
+    });
     const broken = judgePullForPin(
       pin,
       { touched: true, before: v('1.25.0'), after: { ok: false, problem: 'the file has no key `version`' } },

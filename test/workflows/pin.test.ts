@@ -97,7 +97,7 @@ describe('a pin (token: commit statuses)', () => {
       context: 'model-pin',
       creator: { login: 'rollback-bot' },
     });
-    expect(failing?.description).toContain('Pinned at 1.25.0: this PR sets 1.25.3');
+    expect(failing?.description).toMatch(/^Pinned at 1\.25\.0 by R-[0-9A-Z]{4}: this PR sets 1\.25\.3/);
     expect(failing?.description?.length).toBeLessThanOrEqual(140);
     expect(failing?.target_url).toMatch(/^https:\/\/example\.slack\.com\/archives\//);
 
@@ -179,7 +179,9 @@ describe('a pin (GitHub App: check runs)', () => {
       status: 'completed',
       conclusion: 'failure',
       app: { slug: 'rollback-bot-app' },
-      output: { title: 'Pinned at 1.25.0: this PR sets 1.25.3' },
+      output: {
+        title: expect.stringMatching(/^Pinned at 1\.25\.0 by R-[0-9A-Z]{4}: this PR sets 1\.25\.3$/),
+      },
     });
     expect(run?.output.summary).toContain(
       `pinned at \`1.25.0\` by ${id} (\`PERFORMANCE_DEGRADATION: p99 doubled\`)`,
