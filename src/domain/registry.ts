@@ -8,7 +8,6 @@
 import type { Catalog, Iteration, ModelObject } from './iterations.js';
 import { prefixIndexSteps, runSteps } from './prefixIndex.js';
 import type { RolledBackMark } from './rolledBack.js';
-import { sortNewestFirst } from './semver.js';
 
 /** One model version as the registry describes it (MLflow's ModelVersion, the fields the bot reads). */
 export interface RegistryVersion {
@@ -97,7 +96,8 @@ export function registryCatalog(
   return {
     iterations,
     models,
-    versions: sortNewestFirst(byVersion.keys()),
+    // Whole numbers (the pattern above): a numeric sort, without parsing each as a version.
+    versions: [...byVersion.keys()].sort((a, b) => Number(b) - Number(a)),
     listedAt: options.listedAt ?? new Date(),
     iterationsByVersion: byVersion,
     modelIndex: NO_PREFIX_INDEX,
