@@ -266,6 +266,26 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await a.claimMessage('sns:1')).toBe(true);
   });
 
+  it('prunes refusals (of requests and unpins) and Home tab openers past the audit retention', async () => {
+    const [a] = await replicas();
+    const old = new Date(Date.now() - 3_600_000);
+    await a.recordEvent({
+      service: 's1',
+      kind: 'refused',
+      actor: 'U1',
+      at: old,
+      detail: { refusal: 'guest' },
+    });
+    await a.recordEvent({ service: 's1', kind: 'unpin_refused', actor: 'U2', at: old, detail: {} });
+    await a.recordEvent({ service: 's1', kind: 'requested', actor: 'U3', at: old, detail: {} });
+    await a.homeOpened('U4', old);
+    await a.homeOpened('U5', new Date());
+    const cutoff = new Date(Date.now() - 60_000);
+    expect(await a.prune({ deliveries: cutoff, audit: cutoff })).toBeGreaterThanOrEqual(3);
+    expect((await a.auditTrail('s1', 10)).map((e) => e.kind)).toEqual(['requested']);
+    expect(await a.homeOpeners(new Date(0))).toEqual(['U5']);
+  });
+
   it('starts an alarm episode on one replica only', async () => {
     const [a, b] = await replicas();
     const thread = {

@@ -127,9 +127,11 @@ export function createCoordination(db: Kysely<Database>, dialect: Dialect, clock
         db
           .deleteFrom('events')
           .where('request_id', 'is', null)
-          .where('kind', 'in', ['refused', 'dry_run'])
+          .where('kind', 'in', ['refused', 'dry_run', 'unpin_refused'])
           .where('at', '<', iso(audit)),
         db.deleteFrom('alert_threads').where('updated_at', '<', iso(audit)),
+        // Who last opened the Home tab that long ago gets a fresh publish on the next open anyway.
+        db.deleteFrom('home_views').where('opened_at', '<', iso(audit)),
       ];
       // One after another: a background chore should not take several pool connections at once.
       const results = [];
