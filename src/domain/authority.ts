@@ -44,8 +44,11 @@ const listed = (user: string, who: Approvers, members: ReadonlySet<string>) =>
 export function mayRequest(input: {
   readonly person: Person;
   readonly rules: RequestRules;
-  /** Members of the requesters' and break-glass user groups, as looked up in Slack. */
-  readonly groupMembers: ReadonlySet<string>;
+  /**
+   * Members of the requesters' user groups and of the break-glass ones, each list's own: someone in a
+   * requesters group is not thereby allowed to break glass.
+   */
+  readonly members: { readonly requesters: ReadonlySet<string>; readonly breakGlass: ReadonlySet<string> };
   /** Undefined: not asked from a channel (the bot's own request, the CLI). */
   readonly channel?: string;
   readonly force: boolean;
@@ -53,7 +56,7 @@ export function mayRequest(input: {
   readonly recent: readonly Date[];
   readonly now: Date;
 }): RequestVerdict {
-  const { person, rules, groupMembers } = input;
+  const { person, rules, members } = input;
   const refuse = (refusal: Refusal): RequestVerdict => ({ ok: false, refusal });
   if (input.channel !== undefined && !rules.channels.includes(input.channel)) {
     return refuse({ code: 'wrong_channel', channels: rules.channels });
@@ -62,10 +65,10 @@ export function mayRequest(input: {
   const byId = rules.requesters?.users.includes(person.user) ?? false;
   if (person.guest && !byId) return refuse({ code: 'guest' });
   if (person.external && !byId) return refuse({ code: 'external' });
-  if (rules.requesters && !listed(person.user, rules.requesters, groupMembers)) {
+  if (rules.requesters && !listed(person.user, rules.requesters, members.requesters)) {
     return refuse({ code: 'not_requester' });
   }
-  if (input.force && !listed(person.user, rules.breakGlass, groupMembers)) {
+  if (input.force && !listed(person.user, rules.breakGlass, members.breakGlass)) {
     return refuse({ code: 'not_break_glass' });
   }
   const windowMs = rules.perPerson.windowMinutes * 60_000;

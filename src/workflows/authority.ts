@@ -29,17 +29,17 @@ export async function checkRequester(
   service: ServiceConfig,
   asker: Asker,
 ): Promise<{ ok: true } | { ok: false; refusal: AskRefusal }> {
-  const groups = [
-    ...(service.requesters?.usergroups ?? []),
-    ...(asker.force ? service.breakGlass.usergroups : []),
-  ];
   const now = deps.now();
   const windowStart = new Date(now.getTime() - deps.config.requestsPerPerson.windowMinutes * 60_000);
   let verdict: ReturnType<typeof mayRequest>;
   try {
-    const [person, groupMembers, recent] = await Promise.all([
+    // Each list's groups apart: a requesters group grants no break glass, and the reverse.
+    const groupsOf = (list: readonly string[] | undefined) =>
+      list?.length ? deps.directory.membersOf(list) : Promise.resolve(new Set<string>());
+    const [person, requesters, breakGlass, recent] = await Promise.all([
       deps.directory.person(asker.user),
-      groups.length ? deps.directory.membersOf(groups) : new Set<string>(),
+      groupsOf(service.requesters?.usergroups),
+      asker.force ? groupsOf(service.breakGlass.usergroups) : Promise.resolve(new Set<string>()),
       deps.store.requestTimesBy(asker.user, windowStart),
     ]);
     verdict = mayRequest({
@@ -50,7 +50,7 @@ export async function checkRequester(
         channels: requestChannels(service),
         perPerson: deps.config.requestsPerPerson,
       },
-      groupMembers,
+      members: { requesters, breakGlass },
       channel: asker.channel,
       force: asker.force,
       recent,

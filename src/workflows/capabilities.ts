@@ -22,22 +22,31 @@ export async function capabilitiesOf(
   deps: Pick<WorkflowDeps, 'config' | 'directory' | 'now'>,
   user: string,
 ): Promise<Capabilities[] | { problem: string }> {
-  const groups = deps.config.services.flatMap((s) => [
-    ...s.approvers.usergroups,
-    ...s.breakGlass.usergroups,
-    ...(s.requesters?.usergroups ?? []),
-  ]);
+  // Each list's user groups are read apart (cached): membership of one list never counts for another.
+  const groupsOf = (list: readonly string[] | undefined) =>
+    list?.length ? deps.directory.membersOf(list) : Promise.resolve(new Set<string>());
   let person: Awaited<ReturnType<WorkflowDeps['directory']['person']>>;
-  let members: ReadonlySet<string>;
+  let lists: {
+    approvers: ReadonlySet<string>;
+    breakGlass: ReadonlySet<string>;
+    requesters: ReadonlySet<string>;
+  }[];
   try {
-    [person, members] = await Promise.all([
+    [person, lists] = await Promise.all([
       deps.directory.person(user),
-      deps.directory.membersOf([...new Set(groups)]),
+      Promise.all(
+        deps.config.services.map(async (s) => ({
+          approvers: await groupsOf(s.approvers.usergroups),
+          breakGlass: await groupsOf(s.breakGlass.usergroups),
+          requesters: await groupsOf(s.requesters?.usergroups),
+        })),
+      ),
     ]);
   } catch (err) {
     return { problem: `Slack could not say who you are (${(err as Error).message})` };
   }
-  return deps.config.services.map((service) => {
+  return deps.config.services.map((service, i) => {
+    const members = lists[i] ?? { approvers: new Set(), breakGlass: new Set(), requesters: new Set() };
     const channels = requestChannels(service);
     // Where and how often are the moment's business: help answers who, wherever it is typed.
     const verdict = mayRequest({
@@ -48,18 +57,18 @@ export async function capabilitiesOf(
         channels,
         perPerson: { count: Number.POSITIVE_INFINITY, windowMinutes: 1 },
       },
-      groupMembers: members,
+      members,
       force: false,
       recent: [],
       now: deps.now(),
     });
-    const approve = isApprover(user, service.approvers, members);
+    const approve = isApprover(user, service.approvers, members.approvers);
     return {
       service,
       requestRefusal: verdict.ok ? undefined : verdict.refusal.code,
       channels,
       approve,
-      breakGlass: verdict.ok && isApprover(user, service.breakGlass, members),
+      breakGlass: verdict.ok && isApprover(user, service.breakGlass, members.breakGlass),
     };
   });
 }

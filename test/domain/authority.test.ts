@@ -13,7 +13,7 @@ const ask = (over: Partial<Parameters<typeof mayRequest>[0]> = {}) =>
   mayRequest({
     person: member,
     rules,
-    groupMembers: new Set(),
+    members: { requesters: new Set(), breakGlass: new Set() },
     channel: 'CSERVICE',
     force: false,
     recent: [],
@@ -38,19 +38,43 @@ describe('who may ask for a rollback', () => {
     expect(ask({ person: { ...member, guest: true }, rules: listed })).toEqual({ ok: true });
     const byGroup = { ...rules, requesters: { users: [], usergroups: ['SML'] } };
     expect(
-      ask({ person: { ...member, external: true }, rules: byGroup, groupMembers: new Set(['UALICE']) }),
+      ask({
+        person: { ...member, external: true },
+        rules: byGroup,
+        members: { requesters: new Set(['UALICE']), breakGlass: new Set() },
+      }),
     ).toMatchObject({ refusal: { code: 'external' } });
   });
 
   it('keeps requests to the listed requesters when there are some', () => {
     const some = { ...rules, requesters: { users: ['UCAROL'], usergroups: ['SML'] } };
     expect(ask({ rules: some })).toMatchObject({ refusal: { code: 'not_requester' } });
-    expect(ask({ rules: some, groupMembers: new Set(['UALICE']) })).toEqual({ ok: true });
+    expect(ask({ rules: some, members: { requesters: new Set(['UALICE']), breakGlass: new Set() } })).toEqual(
+      {
+        ok: true,
+      },
+    );
+    // A break-glass group member is not thereby a requester.
+    expect(
+      ask({ rules: some, members: { requesters: new Set(), breakGlass: new Set(['UALICE']) } }),
+    ).toMatchObject({
+      refusal: { code: 'not_requester' },
+    });
   });
 
   it('lets only the break-glass people use --force', () => {
     expect(ask({ force: true })).toMatchObject({ refusal: { code: 'not_break_glass' } });
-    expect(ask({ force: true, groupMembers: new Set(['UALICE']) })).toEqual({ ok: true });
+    expect(ask({ force: true, members: { requesters: new Set(), breakGlass: new Set(['UALICE']) } })).toEqual(
+      {
+        ok: true,
+      },
+    );
+    // A requesters group member may not break glass by that.
+    expect(
+      ask({ force: true, members: { requesters: new Set(['UALICE']), breakGlass: new Set() } }),
+    ).toMatchObject({
+      refusal: { code: 'not_break_glass' },
+    });
   });
 
   it('limits requests per person over a sliding window, saying when to try again', () => {
