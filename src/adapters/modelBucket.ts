@@ -279,7 +279,7 @@ export function createModelBucket(
 function createAccessClient(
   base: S3ClientConfig,
   access: BucketAccess,
-  options: { sts?: { readonly endpoint?: string }; roleSessionSeconds?: number },
+  options: { sts?: { readonly endpoint?: string }; roleSessionSeconds?: number; timeoutMs?: number },
 ): S3Client {
   const config: S3ClientConfig = { ...base };
   if (access.region) config.region = access.region;
@@ -298,11 +298,23 @@ function createAccessClient(
         ...(options.sts?.endpoint ? { endpoint: options.sts.endpoint } : {}),
       },
     });
+    // The SDK's abort signal stops S3's own request, not the credential lookup before it: an STS that
+    // accepts the connection and never answers is bounded here, like a page of the listing.
+    const boundMs = options.timeoutMs ?? 5000;
     config.credentials = async (properties) => {
+      let timer: NodeJS.Timeout | undefined;
+      const overdue = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new DOMException(`STS did not answer within ${boundMs} ms`, 'TimeoutError')),
+          boundMs,
+        );
+      });
       try {
-        return await assume(properties);
+        return await Promise.race([assume(properties), overdue]);
       } catch (err) {
         throw new AssumeRoleFailure(roleArn, err);
+      } finally {
+        clearTimeout(timer);
       }
     };
   }

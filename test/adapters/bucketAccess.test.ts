@@ -1,3 +1,4 @@
+import net from 'node:net';
 /**
  * A service's bucket in another account or region (aws_role_arn, aws_region), with the real SDK: the
  * role is assumed from the local STS (world/sts.ts), whose temporary credentials the local S3 accepts.
@@ -176,6 +177,28 @@ describe('a bucket reached through an assumed role or another region', () => {
     // Asked once (AccessDenied is not retried), and no credentials in the message.
     expect(sts.assumeRoleCount() - calls).toBe(1);
     expect(failure).not.toContain(S3RVER_CREDENTIALS.secretAccessKey);
+  });
+
+  it('bounds an STS that never answers, and names the timeout', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const bucket = createModelBucket(s3.client(), {
+        cacheSeconds: 0,
+        timeoutMs: 500,
+        clientConfig: s3.clientConfig(),
+        sts: { endpoint: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}` },
+      });
+      const started = Date.now();
+      const failure = await bucket.list('models', '', { roleArn: ROLE }).then(
+        () => undefined,
+        (err: Error) => err.message,
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(failure).toMatch(new RegExp(`^assuming role ${ROLE} failed: .*timeout`));
+    } finally {
+      silent.close();
+    }
   });
 
   it('shows the refused role in the status: the bucket named, the rest of the picture still there', async () => {
