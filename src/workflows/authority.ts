@@ -17,6 +17,13 @@ export interface Asker {
   readonly force: boolean;
 }
 
+/** Members of one list's user groups (none: no call); lists are never read as one set. */
+export const membersOfList = (
+  deps: Pick<WorkflowDeps, 'directory'>,
+  groups: readonly string[] | undefined,
+): Promise<ReadonlySet<string>> =>
+  groups?.length ? deps.directory.membersOf(groups) : Promise.resolve(new Set<string>());
+
 /** The channels a request for `service` is accepted in. */
 export const requestChannels = (service: ServiceConfig): string[] => [
   ...new Set([service.channel, service.alertChannel, ...service.requestChannels]),
@@ -34,8 +41,7 @@ export async function checkRequester(
   let verdict: ReturnType<typeof mayRequest>;
   try {
     // Each list's groups apart: a requesters group grants no break glass, and the reverse.
-    const groupsOf = (list: readonly string[] | undefined) =>
-      list?.length ? deps.directory.membersOf(list) : Promise.resolve(new Set<string>());
+    const groupsOf = (list?: readonly string[]) => membersOfList(deps, list);
     const [person, requesters, breakGlass, recent] = await Promise.all([
       deps.directory.person(asker.user),
       groupsOf(service.requesters?.usergroups),

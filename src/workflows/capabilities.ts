@@ -6,7 +6,7 @@
 import type { ServiceConfig } from '../config/botConfig.js';
 import { mayRequest, type Refusal } from '../domain/authority.js';
 import { isApprover } from '../domain/policy.js';
-import { requestChannels } from './authority.js';
+import { membersOfList, requestChannels } from './authority.js';
 import type { WorkflowDeps } from './deps.js';
 
 export interface Capabilities {
@@ -23,8 +23,7 @@ export async function capabilitiesOf(
   user: string,
 ): Promise<Capabilities[] | { problem: string }> {
   // Each list's user groups are read apart (cached): membership of one list never counts for another.
-  const groupsOf = (list: readonly string[] | undefined) =>
-    list?.length ? deps.directory.membersOf(list) : Promise.resolve(new Set<string>());
+  const groupsOf = (list?: readonly string[]) => membersOfList(deps, list);
   let person: Awaited<ReturnType<WorkflowDeps['directory']['person']>>;
   let lists: {
     approvers: ReadonlySet<string>;

@@ -4,15 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadBucketListing } from '../../world/s3.js';
-import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
-import { textOf } from '../support/slackText.js';
-import { latestCard, postedCard } from './support.js';
+import { REPO, USERS, useHarness } from '../support/harness.js';
+import { answerTo, latestCard, postedCard } from './support.js';
 
 const start = useHarness();
-
-async function answerTo(h: Harness, responseId: string): Promise<string> {
-  return textOf(await h.slack.waitFor(() => h.slack.responsesTo(responseId)[0]?.body));
-}
 
 const metricsFile = (iteration: string, metrics: Record<string, unknown>) => ({
   key: `${iteration}/metrics.json`,

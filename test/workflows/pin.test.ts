@@ -11,7 +11,16 @@ import { readFixture } from '../../world/fixtures.js';
 import { sendWebhook } from '../support/github.js';
 import { type Harness, type HarnessOptions, REPO, USERS, useHarness } from '../support/harness.js';
 import { textOf } from '../support/slackText.js';
-import { ephemeralTo, latestCard, postedCard, pulls, settle, threadReplies, until } from './support.js';
+import {
+  answerTo,
+  ephemeralTo,
+  latestCard,
+  postedCard,
+  pulls,
+  settle,
+  threadReplies,
+  until,
+} from './support.js';
 
 const start = useHarness();
 const SECRET = 'webhook-secret';
@@ -59,10 +68,6 @@ const pinRun = (h: Harness, sha: string) =>
     .checkRuns(REPO, sha)
     .filter((r) => r.name === 'model-pin')
     .at(-1);
-
-async function answerTo(h: Harness, responseId: string): Promise<string> {
-  return textOf(await h.slack.waitFor(() => h.slack.responsesTo(responseId)[0]?.body));
-}
 
 describe('a pin (token: commit statuses)', () => {
   const options: HarnessOptions = { webhookSecret: SECRET, serviceToml: 'cooldown_hours = 0' };

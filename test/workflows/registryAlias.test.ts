@@ -10,19 +10,13 @@ import { readFixture } from '../../world/fixtures.js';
 import type { FakeMlflow } from '../../world/mlflow.js';
 import { signSns } from '../../world/snsSign.js';
 import { type Harness, REPO, USERS, useHarness } from '../support/harness.js';
-import { textOf } from '../support/slackText.js';
-import { ephemeralTo, latestCard, postedCard, settle, threadReplies } from './support.js';
+import { answerTo, ephemeralTo, latestCard, postedCard, settle, threadReplies } from './support.js';
 
 const RECO_CHANNEL = 'CRECO00001';
 const MODEL = 'reco-ranker';
 const start = useHarness();
 
 const passed = { validation_status: 'passed' };
-
-/** The answer a read-only command posts to its response_url (shown in the channel). */
-async function answerTo(h: Harness, responseId: string): Promise<string> {
-  return textOf(await h.slack.waitFor(() => h.slack.responsesTo(responseId)[0]?.body));
-}
 
 /**
  * Versions 1..13 of reco-ranker: 12 is champion; 10 and 8 have been champion before (tags a team

@@ -33,6 +33,11 @@ export function latestCard(h: Harness, id: string): string {
   return renders.at(-1) ?? '';
 }
 
+/** The answer a command posted to its response_url, whatever its visibility (waits for it). */
+export async function answerTo(h: Harness, responseId: string): Promise<string> {
+  return textOf(await h.slack.waitFor(() => h.slack.responsesTo(responseId)[0]?.body));
+}
+
 export async function ephemeralTo(h: Harness, responseId: string): Promise<string> {
   const body = await h.slack.waitFor(() => h.slack.responsesTo(responseId)[0]?.body);
   expect(body.response_type).toBe('ephemeral');
